@@ -1,0 +1,51 @@
+#pragma once
+// troupe's configuration: CAF's options (scheduler.*, middleman.*, openssl.*)
+// plus troupe's own under "troupe.*", from the command line or a config file
+// in CAF's format (--config-file=FILE).
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system_config.hpp>
+
+namespace troupe {
+
+class config : public caf::actor_system_config {
+public:
+  config();
+
+  /// Parses the command line (and the config file it names). Prints the help
+  /// text or a clear error to `err` and returns false when the program should
+  /// exit; `exit_code()` then tells with which code.
+  bool load(int argc, char** argv, std::ostream& err);
+
+  int exit_code() const noexcept {
+    return exit_code_;
+  }
+
+  /// Registers a message type under a portable name on this node. Every node
+  /// of a cluster must register the same set (checked at join).
+  template <class T>
+  config& add_message_type(std::string name) {
+    caf::actor_system_config::add_message_type<T>(std::move(name));
+    return *this;
+  }
+
+  /// A digest of every registered message type name; nodes with different
+  /// digests cannot exchange messages and are refused at join.
+  uint64_t type_set_id() const;
+
+  /// The sorted portable names behind `type_set_id()`, for error messages.
+  std::vector<std::string> type_names() const;
+
+  // -- troupe.* options, read from the parsed content ------------------------
+
+  std::string node_name() const;
+  std::string log_level() const;
+
+private:
+  int exit_code_ = 0;
+};
+
+} // namespace troupe

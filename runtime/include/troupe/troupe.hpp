@@ -1,0 +1,14 @@
+#pragma once
+// Everything a troupe user needs: CAF's actor API plus troupe's additions.
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include "troupe/atoms.hpp"
+#include "troupe/child_spec.hpp"
+#include "troupe/config.hpp"
+#include "troupe/errc.hpp"
+#include "troupe/log.hpp"
+#include "troupe/supervisor.hpp"
+#include "troupe/supervisor_spec.hpp"
+#include "troupe/system.hpp"

@@ -1,0 +1,68 @@
+#include "troupe/config.hpp"
+
+#include <algorithm>
+#include <ostream>
+
+#include <caf/config_option_adder.hpp>
+#include <caf/settings.hpp>
+
+#include "troupe/errc.hpp"
+
+namespace troupe {
+
+config::config() {
+  opt_group{custom_options_, "troupe"}
+    .add<std::string>("node-name", "name of this node in logs and membership "
+                                   "(default: the host name and PID)")
+    .add<std::string>("log-level",
+                      "debug, info, warning, error or quiet (default: info)");
+}
+
+bool config::load(int argc, char** argv, std::ostream& err) {
+  if (auto e = parse(argc, argv)) {
+    err << "error: " << render(e)
+        << "\nrun with --help to list every option\n";
+    exit_code_ = 2;
+    return false;
+  }
+  if (cli_helptext_printed) {
+    exit_code_ = 0;
+    return false;
+  }
+  return true;
+}
+
+std::vector<std::string> config::type_names() const {
+  std::vector<std::string> names;
+  names.reserve(type_names_by_rtti.size());
+  for (auto& kvp : type_names_by_rtti)
+    names.push_back(kvp.second);
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+uint64_t config::type_set_id() const {
+  // FNV-1a over the sorted names: stable across processes and builds, unlike
+  // std::hash, so nodes can compare it.
+  uint64_t h = 14695981039346656037ull;
+  for (auto& name : type_names()) {
+    for (unsigned char c : name) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    h ^= '\n';
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string config::node_name() const {
+  return caf::get_or(content, "troupe.node-name", std::string{});
+}
+
+std::string config::log_level() const {
+  return caf::get_or(content, "troupe.log-level", std::string{"info"});
+}
+
+} // namespace troupe

@@ -1,0 +1,87 @@
+#include "troupe/system.hpp"
+
+#include <unistd.h>
+
+#include <caf/exit_reason.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "supervision/name_table.hpp"
+#include "supervision/supervisor_actor.hpp"
+#include "troupe/atoms.hpp"
+#include "troupe/errc.hpp"
+#include "troupe/log.hpp"
+
+namespace troupe {
+
+config& system::prepare(config& cfg) {
+  cfg.add_error_category(errc_category,
+                         [](uint8_t code, caf::atom_value,
+                            const caf::message& ctx) -> std::string {
+                           return troupe::render(caf::error{code, errc_category, ctx});
+                         });
+  cfg.caf::actor_system_config::load<caf::io::middleman>();
+  cfg.add_message_type<child_info>("troupe.child_info");
+  cfg.add_message_type<child_counts>("troupe.child_counts");
+  auto name = cfg.node_name();
+  if (name.empty()) {
+    char host[256] = "node";
+    gethostname(host, sizeof(host) - 1);
+    name = std::string{host} + "-" + std::to_string(getpid());
+  }
+  log::set_node(name);
+  if (!log::set_level(cfg.log_level()))
+    log::warning("config", "unknown troupe.log-level \"" + cfg.log_level()
+                             + "\"; use debug, info, warning, error or quiet");
+  return cfg;
+}
+
+system::system(config& cfg) : cfg_(prepare(cfg)), sys_(cfg) {
+  // nop
+}
+
+system::~system() {
+  // Stop the trees this system started, so that CAF's wait for all actors
+  // at destruction ends; then drop the stable names.
+  for (auto& sup : started_)
+    caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+  started_.clear();
+  sys_.await_all_actors_done();
+  detail::name_table::release(sys_);
+}
+
+caf::expected<supervisor> system::start(supervisor_spec spec, std::string name,
+                                        caf::timespan timeout) {
+  auto hdl = spawn_supervisor(sys_, std::move(spec), std::move(name));
+  // The supervisor starts its children before it handles any message, so an
+  // answer to this request means the tree is up; a down_msg means it failed.
+  caf::scoped_actor self{sys_};
+  self->monitor(hdl);
+  caf::error err;
+  bool answered = false;
+  self->request(hdl, timeout, count_children_atom::value)
+    .receive([&](child_counts&) { answered = true; },
+             [&](caf::error& e) { err = std::move(e); });
+  if (answered) {
+    self->demonitor(hdl);
+    started_.push_back(hdl);
+    return supervisor{sys_, hdl};
+  }
+  self->receive([&](caf::down_msg& dm) { err = dm.reason; },
+                caf::after(timeout) >> [] {});
+  caf::anon_send_exit(hdl, caf::exit_reason::kill);
+  return err ? err : make_error(errc::timeout, "supervisor did not start");
+}
+
+caf::expected<caf::actor> system::whereis(const std::string& name) const {
+  auto& sys = const_cast<caf::actor_system&>(sys_);
+  if (auto hdl = detail::name_table::of(sys)->find(name))
+    return hdl;
+  return make_error(errc::unknown_name, "\"" + name + "\"");
+}
+
+std::string system::render(const caf::error& err) const {
+  return troupe::render(err);
+}
+
+} // namespace troupe
