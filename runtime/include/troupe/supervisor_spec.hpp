@@ -57,6 +57,8 @@ struct supervisor_spec {
   /// Children in start order (for simple_one_for_one: the single template).
   std::vector<child_spec> children = {};
   /// Called in the supervisor's context for every event (keep it short).
+  /// Supervisors report until the system has stopped them: whatever the
+  /// hook touches must outlive the troupe::system.
   std::function<void(const supervisor_event&)> on_event = nullptr;
   /// Messages a stable name holds while its child restarts.
   size_t name_buffer = 1024;

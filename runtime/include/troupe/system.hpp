@@ -56,4 +56,8 @@ private:
   std::vector<caf::actor> started_;
 };
 
+/// The stable name `name` of a supervised child on `sys`, for code that has
+/// only the caf::actor_system (e.g. inside an actor: `self->system()`).
+caf::expected<caf::actor> whereis(caf::actor_system& sys, const std::string& name);
+
 } // namespace troupe

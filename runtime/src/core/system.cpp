@@ -65,6 +65,24 @@ caf::expected<supervisor> system::start(supervisor_spec spec, std::string name,
   if (answered) {
     self->demonitor(hdl);
     started_.push_back(hdl);
+    // A nested supervisor starts its own children after its parent moved
+    // on; wait for every level so that the whole tree (and its stable names)
+    // is up when start returns.
+    std::vector<caf::actor> pending{hdl};
+    while (!pending.empty()) {
+      auto sup = std::move(pending.back());
+      pending.pop_back();
+      self->request(sup, timeout, which_children_atom::value)
+        .receive(
+          [&](std::vector<child_info>& xs) {
+            for (auto& x : xs)
+              if (x.is_supervisor && x.handle)
+                pending.push_back(x.handle);
+          },
+          [](caf::error&) {
+            // A nested supervisor that failed is its parent's business now.
+          });
+    }
     return supervisor{sys_, hdl};
   }
   self->receive([&](caf::down_msg& dm) { err = dm.reason; },
@@ -74,7 +92,10 @@ caf::expected<supervisor> system::start(supervisor_spec spec, std::string name,
 }
 
 caf::expected<caf::actor> system::whereis(const std::string& name) const {
-  auto& sys = const_cast<caf::actor_system&>(sys_);
+  return troupe::whereis(const_cast<caf::actor_system&>(sys_), name);
+}
+
+caf::expected<caf::actor> whereis(caf::actor_system& sys, const std::string& name) {
   if (auto hdl = detail::name_table::of(sys)->find(name))
     return hdl;
   return make_error(errc::unknown_name, "\"" + name + "\"");

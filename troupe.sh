@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# troupe's one entry point: installs what a fresh Debian machine lacks,
+# builds, and runs the demo, the tests or the benchmarks.
+#   ./troupe.sh demo [NAME]   build and run a demo (default: the main demo)
+#   ./troupe.sh test          build and run every test
+#   ./troupe.sh test-sanitize build with ASan+UBSan and run every test
+#   ./troupe.sh bench         run the benchmark suite (bench/run.sh)
+#   ./troupe.sh setup         only install the Debian packages
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+JOBS="$(nproc 2>/dev/null || echo 2)"
+PACKAGES=(build-essential cmake ccache libcaf-dev catch2 libssl-dev)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+setup() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then return; fi
+  say "installing Debian packages: ${missing[*]}"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "error: need root (or sudo) to apt-get install ${missing[*]}" >&2; exit 1; }
+    sudo=sudo
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# build DIR [cmake args...]
+build() {
+  local dir="$1"; shift
+  say "configuring $dir"
+  cmake -S "$ROOT" -B "$ROOT/$dir" "$@" >/dev/null
+  say "building $dir with $JOBS jobs (first build takes a few minutes: CAF's headers are heavy)"
+  local start=$SECONDS
+  cmake --build "$ROOT/$dir" -j "$JOBS" 2>&1 | grep -E "error|warning|Error|^\[ *[0-9]+%\] (Building|Linking)" || true
+  if [ "${PIPESTATUS[0]}" -ne 0 ]; then echo "error: build of $dir failed; rerun 'cmake --build $dir' to see why" >&2; exit 1; fi
+  say "built $dir in $((SECONDS - start)) s"
+}
+
+run_tests() {
+  local dir="$1"
+  say "running tests in $dir"
+  (cd "$ROOT/$dir" && ctest --output-on-failure -j "$JOBS" --timeout 300)
+}
+
+cmd="${1:-help}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  setup)
+    setup ;;
+  demo)
+    setup
+    build build -DCMAKE_BUILD_TYPE=Release -DTROUPE_BUILD_BENCH=OFF
+    name="${1:-supervision}"
+    [ $# -gt 0 ] && shift
+    say "running demo '$name' (troupe demo --list shows all)"
+    exec "$ROOT/build/bin/troupe" demo "$name" "$@" ;;
+  test)
+    setup
+    build build -DCMAKE_BUILD_TYPE=Release -DTROUPE_BUILD_BENCH=OFF
+    run_tests build ;;
+  test-sanitize)
+    setup
+    build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
+      -DTROUPE_SANITIZE=address,undefined -DTROUPE_BUILD_BENCH=OFF
+    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      run_tests build-asan ;;
+  bench)
+    setup
+    exec "$ROOT/bench/run.sh" "$@" ;;
+  help|-h|--help)
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *)
+    echo "error: unknown command '$cmd'; run ./troupe.sh help" >&2; exit 2 ;;
+esac
