@@ -1,0 +1,224 @@
+#include "troupe/local_cluster.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <regex>
+#include <thread>
+
+namespace troupe::cli {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+bool reap(pid_t pid, std::chrono::milliseconds timeout) {
+  auto deadline = clock_type::now() + timeout;
+  for (;;) {
+    int status = 0;
+    auto r = waitpid(pid, &status, WNOHANG);
+    if (r == pid || (r < 0 && errno == ECHILD))
+      return true;
+    if (clock_type::now() >= deadline)
+      return false;
+    // Polling a child's exit: there is no portable fd to wait on here.
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+} // namespace
+
+local_cluster::local_cluster(std::string binary, std::string log_dir)
+  : binary_(std::move(binary)), log_dir_(std::move(log_dir)) {
+  mkdir(log_dir_.c_str(), 0755);
+}
+
+local_cluster::~local_cluster() {
+  stop_all(std::chrono::seconds(5));
+  for (auto& t : drainers_)
+    if (t.joinable())
+      t.join();
+}
+
+std::string local_cluster::seed() const {
+  for (auto& n : nodes_)
+    if (n.pid > 0)
+      return n.address();
+  return {};
+}
+
+std::optional<std::string>
+local_cluster::launch(local_node& node, std::chrono::milliseconds timeout) {
+  int out[2];
+  if (pipe(out) != 0)
+    return std::string{"pipe failed: "} + std::strerror(errno);
+  auto pid = fork();
+  if (pid < 0)
+    return std::string{"fork failed: "} + std::strerror(errno);
+  if (pid == 0) {
+    // Dies with the tool (even on SIGKILL of the tool): no stray nodes.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    setpgid(0, 0); // Ctrl-C goes to the tool, which stops nodes in order
+    int log = open(node.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (log >= 0) {
+      dup2(log, STDERR_FILENO);
+      close(log);
+    }
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(binary_.c_str()));
+    for (auto& a : node.args)
+      argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(binary_.c_str(), argv.data());
+    std::fprintf(stderr, "exec %s failed: %s\n", binary_.c_str(),
+                 std::strerror(errno));
+    _exit(127);
+  }
+  close(out[1]);
+  node.pid = pid;
+  // The node prints "troupe node NAME listening on HOST:PORT" once it is up.
+  static const std::regex line_re{R"(listening on ([^:\s]+):(\d+))"};
+  std::string buffer;
+  auto deadline = clock_type::now() + timeout;
+  std::optional<std::string> err;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - clock_type::now());
+    if (left.count() <= 0) {
+      err = "node " + node.name + " did not report its address within "
+            + std::to_string(timeout.count()) + " ms; see " + node.log_path;
+      break;
+    }
+    pollfd pfd{out[0], POLLIN, 0};
+    if (poll(&pfd, 1, static_cast<int>(left.count())) <= 0)
+      continue;
+    char chunk[512];
+    auto n = read(out[0], chunk, sizeof(chunk));
+    if (n <= 0) {
+      err = "node " + node.name + " exited during start-up; see "
+            + node.log_path;
+      break;
+    }
+    buffer.append(chunk, static_cast<size_t>(n));
+    std::smatch m;
+    if (std::regex_search(buffer, m, line_re)) {
+      node.host = m[1];
+      node.port = static_cast<uint16_t>(std::stoi(m[2]));
+      break;
+    }
+  }
+  // Whatever the node prints later on stdout goes to its log, so that it
+  // never writes into a closed pipe.
+  drainers_.emplace_back([fd = out[0], path = node.log_path, rest = buffer] {
+    int log = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (log >= 0 && !rest.empty())
+      [[maybe_unused]] auto ignored = write(log, rest.data(), rest.size());
+    char chunk[4096];
+    for (;;) {
+      auto n = read(fd, chunk, sizeof(chunk));
+      if (n <= 0)
+        break;
+      if (log >= 0)
+        [[maybe_unused]] auto ignored = write(log, chunk, static_cast<size_t>(n));
+    }
+    if (log >= 0)
+      close(log);
+    close(fd);
+  });
+  if (err) {
+    ::kill(node.pid, SIGKILL);
+    reap(node.pid, std::chrono::seconds(5));
+    node.pid = -1;
+  }
+  return err;
+}
+
+std::optional<std::string>
+local_cluster::start_node(const std::string& name,
+                          std::vector<std::string> extra_args,
+                          std::chrono::milliseconds timeout) {
+  local_node node;
+  node.name = name;
+  node.log_path = log_dir_ + "/" + name + ".log";
+  node.args = {"node", "--listen", "127.0.0.1:0", "--name", name};
+  auto s = seed();
+  if (!s.empty()) {
+    node.args.push_back("--seeds");
+    node.args.push_back(s);
+  }
+  for (auto& a : extra_args)
+    node.args.push_back(std::move(a));
+  auto err = launch(node, timeout);
+  nodes_.push_back(std::move(node));
+  return err;
+}
+
+std::optional<std::string> local_cluster::start(int n, const std::string& prefix,
+                                                std::vector<std::string> extra) {
+  for (int i = 1; i <= n; ++i) {
+    auto name = prefix + std::to_string(i);
+    if (auto err = start_node(name, extra))
+      return err;
+    auto& node = nodes_.back();
+    std::cerr << "  started " << name << " (pid " << node.pid << ") on "
+              << node.address() << " [" << i << "/" << n << "]\n";
+  }
+  return std::nullopt;
+}
+
+void local_cluster::signal(size_t i, int sig) {
+  auto& node = nodes_.at(i);
+  if (node.pid <= 0)
+    return;
+  ::kill(node.pid, sig);
+  if (!reap(node.pid, std::chrono::seconds(10))) {
+    ::kill(node.pid, SIGKILL);
+    reap(node.pid, std::chrono::seconds(5));
+  }
+  node.pid = -1;
+}
+
+std::optional<std::string> local_cluster::restart(size_t i) {
+  auto& node = nodes_.at(i);
+  if (node.pid > 0)
+    signal(i, SIGKILL);
+  // Rejoin through any live node, not necessarily the original seed.
+  auto s = seed();
+  for (size_t k = 0; k + 1 < node.args.size(); ++k)
+    if (node.args[k] == "--seeds" && !s.empty())
+      node.args[k + 1] = s;
+  return launch(node, std::chrono::seconds(30));
+}
+
+void local_cluster::stop_all(std::chrono::milliseconds grace) {
+  for (auto& node : nodes_)
+    if (node.pid > 0)
+      ::kill(node.pid, SIGTERM);
+  auto deadline = clock_type::now() + grace;
+  for (auto& node : nodes_) {
+    if (node.pid <= 0)
+      continue;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - clock_type::now());
+    if (!reap(node.pid, std::max(left, std::chrono::milliseconds(0)))) {
+      std::cerr << "  " << node.name << " did not stop within "
+                << grace.count() << " ms; killing it\n";
+      ::kill(node.pid, SIGKILL);
+      reap(node.pid, std::chrono::seconds(5));
+    }
+    node.pid = -1;
+  }
+}
+
+} // namespace troupe::cli

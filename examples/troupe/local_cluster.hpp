@@ -1,0 +1,78 @@
+#pragma once
+// An embedded local cluster: N `troupe node` processes on this machine, on
+// ephemeral loopback ports, each logging to its own file. Used by
+// `troupe cluster up` and by the demos; the processes die with their parent
+// (PR_SET_PDEATHSIG), so nothing is left behind even on a crash.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace troupe::cli {
+
+struct local_node {
+  std::string name;
+  pid_t pid = -1;
+  std::string host;
+  uint16_t port = 0;
+  std::string log_path;
+  std::vector<std::string> args; ///< to start it again with the same flags
+
+  std::string address() const {
+    return host + ":" + std::to_string(port);
+  }
+};
+
+class local_cluster {
+public:
+  /// `binary` is the troupe executable, `log_dir` where node logs go.
+  local_cluster(std::string binary, std::string log_dir);
+  ~local_cluster();
+
+  local_cluster(const local_cluster&) = delete;
+  local_cluster& operator=(const local_cluster&) = delete;
+
+  /// Starts one node; the first node started is every later node's seed.
+  /// Returns an error text if it did not print its address in `timeout`.
+  std::optional<std::string>
+  start_node(const std::string& name, std::vector<std::string> extra_args = {},
+             std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+  /// Starts `n` nodes named `prefix`1..n, reporting progress on stderr.
+  std::optional<std::string> start(int n, const std::string& prefix = "n",
+                                   std::vector<std::string> extra_args = {});
+
+  /// Sends `sig` to node `i` and reaps it (SIGKILL: a crash; SIGTERM: leave).
+  void signal(size_t i, int sig);
+
+  /// Starts node `i` again with its original flags (new port).
+  std::optional<std::string> restart(size_t i);
+
+  /// SIGTERM to every node, then SIGKILL to whatever is left after `grace`.
+  void stop_all(std::chrono::milliseconds grace = std::chrono::seconds(10));
+
+  const std::vector<local_node>& nodes() const {
+    return nodes_;
+  }
+  std::vector<local_node>& nodes() {
+    return nodes_;
+  }
+
+  /// "127.0.0.1:PORT" of the first live node, the seed for clients.
+  std::string seed() const;
+
+private:
+  std::optional<std::string> launch(local_node& node,
+                                    std::chrono::milliseconds timeout);
+
+  std::string binary_;
+  std::string log_dir_;
+  std::vector<local_node> nodes_;
+  std::vector<std::thread> drainers_;
+};
+
+} // namespace troupe::cli
