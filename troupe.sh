@@ -36,9 +36,18 @@ build() {
   say "configuring $dir"
   cmake -S "$ROOT" -B "$ROOT/$dir" "$@" >/dev/null
   say "building $dir with $JOBS jobs (first build takes a few minutes: CAF's headers are heavy)"
-  local start=$SECONDS
-  cmake --build "$ROOT/$dir" -j "$JOBS" 2>&1 | grep -E "error|warning|Error|^\[ *[0-9]+%\] (Building|Linking)" || true
-  if [ "${PIPESTATUS[0]}" -ne 0 ]; then echo "error: build of $dir failed; rerun 'cmake --build $dir' to see why" >&2; exit 1; fi
+  local start=$SECONDS status
+  # Progress: one line per compiled file; the full output goes to build.log.
+  set +e
+  cmake --build "$ROOT/$dir" -j "$JOBS" 2>&1 | tee "$ROOT/$dir/build.log" \
+    | grep --line-buffered -E "error|warning|^\[ *[0-9]+%\] (Building|Linking)"
+  status=${PIPESTATUS[0]}
+  set -e
+  if [ "$status" -ne 0 ]; then
+    echo "error: the build in $dir failed (full log: $dir/build.log); the first errors:" >&2
+    grep -m 20 -E "error" "$ROOT/$dir/build.log" >&2 || true
+    exit 1
+  fi
   say "built $dir in $((SECONDS - start)) s"
 }
 
@@ -68,7 +77,7 @@ case "$cmd" in
     setup
     build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
       -DTROUPE_SANITIZE=address,undefined -DTROUPE_BUILD_BENCH=OFF
-    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$ROOT/cmake/ubsan.supp" \
       run_tests build-asan ;;
   bench)
     setup

@@ -11,7 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
-#include <regex>
+#include <string_view>
 #include <thread>
 
 namespace troupe::cli {
@@ -32,6 +32,24 @@ bool reap(pid_t pid, std::chrono::milliseconds timeout) {
     // Polling a child's exit: there is no portable fd to wait on here.
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+}
+
+/// Finds "listening on HOST:PORT" in a complete line of `text`.
+bool parse_address(const std::string& text, std::string& host, uint16_t& port) {
+  static constexpr std::string_view marker = "listening on ";
+  auto pos = text.find(marker);
+  if (pos == std::string::npos)
+    return false;
+  auto eol = text.find('\n', pos);
+  if (eol == std::string::npos)
+    return false; // wait for the whole line
+  auto addr = text.substr(pos + marker.size(), eol - pos - marker.size());
+  auto colon = addr.rfind(':');
+  if (colon == std::string::npos)
+    return false;
+  host = addr.substr(0, colon);
+  port = static_cast<uint16_t>(std::strtoul(addr.c_str() + colon + 1, nullptr, 10));
+  return port != 0;
 }
 
 } // namespace
@@ -88,7 +106,6 @@ local_cluster::launch(local_node& node, std::chrono::milliseconds timeout) {
   close(out[1]);
   node.pid = pid;
   // The node prints "troupe node NAME listening on HOST:PORT" once it is up.
-  static const std::regex line_re{R"(listening on ([^:\s]+):(\d+))"};
   std::string buffer;
   auto deadline = clock_type::now() + timeout;
   std::optional<std::string> err;
@@ -111,12 +128,8 @@ local_cluster::launch(local_node& node, std::chrono::milliseconds timeout) {
       break;
     }
     buffer.append(chunk, static_cast<size_t>(n));
-    std::smatch m;
-    if (std::regex_search(buffer, m, line_re)) {
-      node.host = m[1];
-      node.port = static_cast<uint16_t>(std::stoi(m[2]));
+    if (parse_address(buffer, node.host, node.port))
       break;
-    }
   }
   // Whatever the node prints later on stdout goes to its log, so that it
   // never writes into a closed pipe.

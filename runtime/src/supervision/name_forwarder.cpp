@@ -125,11 +125,12 @@ caf::behavior forwarder(forwarder_actor* self, std::string name,
       self->delayed_send(self, orphan_grace, orphan_timeout_atom::value, token);
     }
   });
-  self->attach_functor([self] {
-    auto& st = self->state;
+  // The state is gone when attached functors run: capture what they need.
+  self->attach_functor([table = st.table, name = st.name,
+                        addr = self->address()] { table->erase(name, addr); });
+  self->set_exit_handler([self](caf::exit_msg& em) {
     fail_buffered(self, errc::name_not_running);
-    if (st.table)
-      st.table->erase(st.name, self->address());
+    self->quit(em.reason);
   });
   return {
     [self](bind_atom, caf::actor& child) -> caf::result<caf::message> {
@@ -172,8 +173,10 @@ caf::behavior forwarder(forwarder_actor* self, std::string name,
       auto& st = self->state;
       if (sender_of(self) != self->address())
         return route_current(self);
-      if (token == st.orphan_token && !st.owner)
+      if (token == st.orphan_token && !st.owner) {
+        fail_buffered(self, errc::name_not_running);
         self->quit(caf::exit_reason::normal);
+      }
       return caf::message{};
     },
   };
