@@ -4,6 +4,7 @@
 #   ./troupe.sh demo [NAME]   build and run a demo (default: the main demo)
 #   ./troupe.sh test          build and run every test
 #   ./troupe.sh test-sanitize build with ASan+UBSan and run every test
+#   ./troupe.sh test-tsan     the runtime's concurrent parts under TSan
 #   ./troupe.sh bench         run the benchmark suite (bench/run.sh)
 #   ./troupe.sh setup         only install the Debian packages
 set -euo pipefail
@@ -79,11 +80,20 @@ case "$cmd" in
       -DTROUPE_SANITIZE=address,undefined -DTROUPE_BUILD_BENCH=OFF
     ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$ROOT/cmake/ubsan.supp" \
       run_tests build-asan ;;
+  test-tsan)
+    # The runtime's concurrent parts (stable-name table, forwarders,
+    # supervisors) under ThreadSanitizer. CAF itself is not instrumented.
+    setup
+    build build-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
+      -DTROUPE_SANITIZE=thread -DTROUPE_BUILD_BENCH=OFF -DTROUPE_BUILD_EXAMPLES=OFF
+    say "running the supervision and core tests under TSan"
+    (cd "$ROOT/build-tsan" && TSAN_OPTIONS="halt_on_error=1:suppressions=$ROOT/cmake/tsan.supp" \
+      ctest --output-on-failure -j "$JOBS" -R "test_core|test_supervision") ;;
   bench)
     setup
     exec "$ROOT/bench/run.sh" "$@" ;;
   help|-h|--help)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' ;;
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
   *)
     echo "error: unknown command '$cmd'; run ./troupe.sh help" >&2; exit 2 ;;
 esac
