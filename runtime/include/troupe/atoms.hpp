@@ -18,4 +18,14 @@ using unbind_atom = caf::atom_constant<caf::atom("t_unbind")>;
 using retry_atom = caf::atom_constant<caf::atom("t_retry")>;
 using shutdown_timeout_atom = caf::atom_constant<caf::atom("t_shuttmo")>;
 
+// Node agent protocol.
+using join_atom = caf::atom_constant<caf::atom("t_join")>;
+using gossip_atom = caf::atom_constant<caf::atom("t_gossip")>;
+using heartbeat_atom = caf::atom_constant<caf::atom("t_hbeat")>;
+using members_atom = caf::atom_constant<caf::atom("t_members")>;
+using leave_atom = caf::atom_constant<caf::atom("t_leave")>;
+using subscribe_atom = caf::atom_constant<caf::atom("t_subscr")>;
+using tick_atom = caf::atom_constant<caf::atom("t_tick")>;
+using bound_atom = caf::atom_constant<caf::atom("t_bound")>;
+
 } // namespace troupe

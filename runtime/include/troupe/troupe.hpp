@@ -9,6 +9,8 @@
 #include "troupe/config.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"
+#include "troupe/member.hpp"
+#include "troupe/node.hpp"
 #include "troupe/supervisor.hpp"
 #include "troupe/supervisor_spec.hpp"
 #include "troupe/system.hpp"

@@ -15,7 +15,19 @@ config::config() {
     .add<std::string>("node-name", "name of this node in logs and membership "
                                    "(default: the host name and PID)")
     .add<std::string>("log-level",
-                      "debug, info, warning, error or quiet (default: info)");
+                      "debug, info, warning, error or quiet (default: info)")
+    .add<std::string>("listen", "HOST:PORT this node listens on; port 0 picks "
+                                "a free one (default 127.0.0.1:0)")
+    .add<std::string>("seeds", "comma-separated HOST:PORT of nodes to join "
+                               "through (default: none, start a new cluster)")
+    .add<caf::timespan>("heartbeat-interval",
+                        "how often nodes send heartbeats (default 200ms)")
+    .add<caf::timespan>("suspect-after",
+                        "silence after which a node is suspected (default 1s)")
+    .add<caf::timespan>("down-after", "silence after which a node is marked "
+                                      "down (default 3s)")
+    .add<caf::timespan>("join-timeout",
+                        "how long to keep trying the seeds (default 15s)");
 }
 
 bool config::load(int argc, char** argv, std::ostream& err) {

@@ -11,6 +11,7 @@
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"
+#include "troupe/member.hpp"
 
 namespace troupe {
 
@@ -23,6 +24,8 @@ config& system::prepare(config& cfg) {
   cfg.caf::actor_system_config::load<caf::io::middleman>();
   cfg.add_message_type<child_info>("troupe.child_info");
   cfg.add_message_type<child_counts>("troupe.child_counts");
+  cfg.add_message_type<member_info>("troupe.member_info");
+  cfg.add_message_type<member_event>("troupe.member_event");
   auto name = cfg.node_name();
   if (name.empty()) {
     char host[256] = "node";

@@ -1,0 +1,123 @@
+// `troupe node`: runs one cluster node until SIGINT/SIGTERM.
+
+#include <signal.h>
+
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <troupe/troupe.hpp>
+
+#include "troupe/cli.hpp"
+
+namespace troupe::cli {
+namespace {
+
+/// A type only some nodes register: lets tests build a node whose type set
+/// differs (`--troupe.extra-test-type`), to check that such a join is refused.
+struct extra_test_type {
+  int32_t value = 0;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, extra_test_type& x) {
+  return f(caf::meta::type_name("troupe.extra_test_type"), x.value);
+}
+
+const char* help_text =
+  "usage: troupe node [--listen HOST:PORT] [--seeds HOST:PORT,...] [--name NAME]\n"
+  "                   [--config FILE] [CAF or troupe options...]\n"
+  "  --listen HOST:PORT  address to listen on; port 0 picks a free port\n"
+  "                      (default 127.0.0.1:0). The node prints\n"
+  "                      \"troupe node NAME listening on HOST:PORT\" when up.\n"
+  "  --seeds LIST        comma-separated addresses of running nodes to join;\n"
+  "                      none starts a new cluster\n"
+  "  --name NAME         the node's name in the cluster (default node-PID)\n"
+  "  --config FILE       a config file in CAF's format (troupe { listen=... })\n"
+  "  --help              this text plus every CAF and troupe option\n"
+  "Failure detection: --troupe.heartbeat-interval=200ms --troupe.suspect-after=1s\n"
+  "  --troupe.down-after=3s. SIGINT or SIGTERM: the node leaves the cluster and\n"
+  "  stops its actors in order.\n";
+
+/// Translates the short flags into CAF's --troupe.x=value form.
+std::vector<std::string> translate(int argc, char** argv, bool& extra_type,
+                                   bool& help) {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto next = [&](const char* flag) -> std::string {
+      if (i + 1 >= argc)
+        throw std::runtime_error(std::string{flag} + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--listen")
+      args.push_back("--troupe.listen=" + next("--listen"));
+    else if (arg == "--seeds")
+      args.push_back("--troupe.seeds=" + next("--seeds"));
+    else if (arg == "--name")
+      args.push_back("--troupe.node-name=" + next("--name"));
+    else if (arg == "--config")
+      args.push_back("--config-file=" + next("--config"));
+    else if (arg == "--troupe.extra-test-type")
+      extra_type = true;
+    else if (arg == "--help" || arg == "-h") {
+      help = true;
+      args.push_back("--help");
+    } else
+      args.push_back(arg);
+  }
+  return args;
+}
+
+int run_node(int argc, char** argv) {
+  bool extra_type = false;
+  bool help = false;
+  std::vector<std::string> args;
+  try {
+    args = translate(argc, argv, extra_type, help);
+  } catch (std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n" << help_text;
+    return 2;
+  }
+  if (help)
+    std::cout << help_text << "\nall options:\n";
+  std::vector<char*> cargv{argv[0]};
+  for (auto& a : args)
+    cargv.push_back(a.data());
+  troupe::config cfg;
+  if (extra_type)
+    cfg.add_message_type<extra_test_type>("troupe.extra_test_type");
+  if (!cfg.load(static_cast<int>(cargv.size()), cargv.data(), std::cerr))
+    return cfg.exit_code();
+  // Block the stop signals in every thread (CAF's threads inherit the mask)
+  // and wait for them here.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  auto n = troupe::node::start(cfg);
+  if (!n) {
+    std::cerr << "error: the node did not start: " << troupe::render(n.error())
+              << "\n";
+    return 1;
+  }
+  auto& nd = **n;
+  std::cout << "troupe node " << nd.name() << " listening on " << nd.host()
+            << ":" << nd.port() << std::endl;
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  troupe::log::info("node", std::string{"received "} + strsignal(sig)
+                              + "; leaving the cluster");
+  if (auto err = nd.leave())
+    troupe::log::warning("node", "leave: " + troupe::render(err));
+  n->reset();
+  troupe::log::info("node", "stopped");
+  return 0;
+}
+
+register_command reg{"node", "run one cluster node (troupe node --help)",
+                     run_node};
+
+} // namespace
+} // namespace troupe::cli

@@ -1,0 +1,60 @@
+#pragma once
+// A cluster member as every node sees it, and the events about members.
+//
+// States (as in Akka Cluster, with SWIM's suspicion):
+//   joining -> up -> suspect -> down -> removed
+//                 \-> leaving -> removed
+// A node that is suspected but alive refutes the suspicion by gossiping a
+// higher incarnation of itself; only the node itself raises its incarnation.
+
+#include <cstdint>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/meta/type_name.hpp>
+
+namespace troupe {
+
+enum class member_state : uint8_t { joining, up, suspect, down, leaving, removed };
+
+std::string to_string(member_state x);
+
+struct member_info {
+  std::string name;
+  std::string host;
+  uint16_t port = 0;
+  uint64_t incarnation = 0;
+  member_state state = member_state::joining;
+  caf::actor agent;
+  /// Load reported in heartbeats (used for least_loaded placement).
+  uint64_t actors = 0;
+  uint64_t backlog = 0;
+  /// Milliseconds since the member's process started.
+  int64_t uptime_ms = 0;
+
+  std::string address() const {
+    return host + ":" + std::to_string(port);
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_info& x) {
+  return f(caf::meta::type_name("troupe.member_info"), x.name, x.host, x.port,
+           x.incarnation, x.state, x.agent, x.actors, x.backlog, x.uptime_ms);
+}
+
+/// Sent to subscribers (see troupe::node::subscribe).
+struct member_event {
+  enum kind_t : uint8_t { member_up, member_down, member_left };
+  kind_t kind = member_up;
+  member_info member;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_event& x) {
+  return f(caf::meta::type_name("troupe.member_event"), x.kind, x.member);
+}
+
+std::string to_string(member_event::kind_t x);
+
+} // namespace troupe

@@ -1,0 +1,85 @@
+#pragma once
+// A node: one process's troupe::system, published on a TCP port through
+// CAF's middleman (BASP), with a node agent that keeps the cluster's
+// membership by gossip and detects failures with heartbeats and monitors.
+//
+//   troupe::config cfg;                 // --troupe.listen, --troupe.seeds...
+//   auto n = troupe::node::start(cfg);  // publishes, joins through a seed
+//   if (!n) { std::cerr << troupe::render(n.error()); return 1; }
+//   (*n)->subscribe(my_actor);          // member_event messages
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/expected.hpp>
+#include <caf/timespan.hpp>
+
+#include "troupe/config.hpp"
+#include "troupe/member.hpp"
+#include "troupe/system.hpp"
+
+namespace troupe {
+
+class node {
+public:
+  static constexpr caf::timespan default_timeout = std::chrono::seconds(10);
+
+  /// Starts the system, publishes the agent on `troupe.listen` and joins
+  /// through the first reachable of `troupe.seeds` (progress on stderr).
+  static caf::expected<std::unique_ptr<node>> start(config& cfg);
+
+  /// Leaves the cluster (if not done yet) and stops the system.
+  ~node();
+
+  troupe::system& sys() noexcept {
+    return *sys_;
+  }
+  const std::string& name() const noexcept {
+    return name_;
+  }
+  const std::string& host() const noexcept {
+    return host_;
+  }
+  uint16_t port() const noexcept {
+    return port_;
+  }
+  const caf::actor& agent() const noexcept {
+    return agent_;
+  }
+
+  /// This node's view of the membership, itself included.
+  caf::expected<std::vector<member_info>>
+  members(caf::timespan timeout = default_timeout);
+
+  /// `subscriber` receives a member_event for every member that comes up,
+  /// goes down or leaves, starting with the current members that are up.
+  void subscribe(const caf::actor& subscriber);
+
+  /// Tells the cluster this node leaves (state `leaving`) before it stops.
+  caf::error leave(caf::timespan timeout = default_timeout);
+
+private:
+  node() = default;
+
+  std::unique_ptr<troupe::system> sys_;
+  caf::actor agent_;
+  std::string name_;
+  std::string host_;
+  uint16_t port_ = 0;
+  bool left_ = false;
+};
+
+/// Asks the node listening on `host:port` for its membership view (the
+/// `troupe status` command).
+caf::expected<std::vector<member_info>>
+query_members(caf::actor_system& sys, const std::string& host, uint16_t port,
+              caf::timespan timeout = node::default_timeout);
+
+/// Splits "host:port"; errc::invalid_config naming `option` otherwise.
+caf::expected<std::pair<std::string, uint16_t>>
+parse_host_port(const std::string& text, const std::string& option);
+
+} // namespace troupe

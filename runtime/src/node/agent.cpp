@@ -1,0 +1,334 @@
+// The node agent. Every agent keeps the full membership (member_info per
+// node name) and converges by gossip: each change is pushed to every member
+// it knows, and a node that joins gets the whole view. Conflicts resolve the
+// same way everywhere: a higher incarnation wins, and within one
+// incarnation the "worse" state wins (up < suspect < leaving < down), so
+// every node ends with the same view whatever order gossip arrives in.
+// Incarnations start at the process's wall-clock start time, so a restarted
+// node overrides the `down` entry of its previous life.
+//
+// Failure detection has two sources: a CAF monitor on every member's agent
+// (fires within milliseconds when a connection breaks, e.g. SIGKILL), and
+// heartbeats (a frozen or partitioned node whose socket stays open is
+// suspected after `suspect_after` and marked down after `down_after`).
+// Detection only suspects; marking down is the timeout-based downing policy.
+
+#include "node/agent.hpp"
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "troupe/atoms.hpp"
+#include "troupe/errc.hpp"
+#include "troupe/log.hpp"
+
+namespace troupe::detail {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+struct peer {
+  member_info info;
+  steady::time_point last_seen;
+  bool connecting = false;
+};
+
+struct agent_state {
+  member_info me;
+  agent_settings settings;
+  std::map<std::string, peer> peers; // everyone but this node
+  std::vector<caf::actor> subscribers;
+  steady::time_point started = steady::now();
+  static inline const char* name = "troupe.agent";
+};
+
+using agent_actor = caf::stateful_actor<agent_state>;
+
+int rank(member_state x) {
+  switch (x) {
+    case member_state::joining:
+      return 0;
+    case member_state::up:
+      return 1;
+    case member_state::suspect:
+      return 2;
+    case member_state::leaving:
+      return 3;
+    case member_state::down:
+      return 4;
+    case member_state::removed:
+      return 5;
+  }
+  return 0;
+}
+
+bool alive(member_state x) {
+  return x == member_state::up || x == member_state::suspect
+         || x == member_state::joining;
+}
+
+member_info current_me(agent_actor* self) {
+  auto& st = self->state;
+  auto me = st.me;
+  me.uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   steady::now() - st.started)
+                   .count();
+  me.actors = self->system().registry().running();
+  return me;
+}
+
+std::vector<member_info> view(agent_actor* self) {
+  std::vector<member_info> result{current_me(self)};
+  for (auto& kvp : self->state.peers)
+    result.push_back(kvp.second.info);
+  return result;
+}
+
+void notify(agent_actor* self, member_event::kind_t kind,
+            const member_info& who) {
+  log::info("membership", "member " + who.name + " (" + who.address() + ") "
+                            + to_string(kind));
+  for (auto& sub : self->state.subscribers)
+    self->send(sub, member_event{kind, who});
+}
+
+void gossip(agent_actor* self, std::vector<member_info> changes) {
+  if (changes.empty())
+    return;
+  for (auto& kvp : self->state.peers) {
+    auto& p = kvp.second;
+    if (p.info.agent && alive(p.info.state))
+      self->send(p.info.agent, gossip_atom::value, changes);
+  }
+}
+
+/// Connects to the member's own address: a handle learned through gossip is
+/// relayed through the node that sent it, and dies with that node (CAF 0.17).
+void connect(agent_actor* self, const std::string& name) {
+  auto& st = self->state;
+  auto i = st.peers.find(name);
+  if (i == st.peers.end() || i->second.connecting || !alive(i->second.info.state))
+    return;
+  i->second.connecting = true;
+  auto host = i->second.info.host;
+  auto port = i->second.info.port;
+  auto incarnation = i->second.info.incarnation;
+  auto mm = self->system().middleman().actor_handle();
+  self
+    ->request(mm, std::chrono::seconds(10), caf::connect_atom::value, host, port)
+    .then(
+      [self, name, incarnation](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                                const std::set<std::string>&) {
+        auto i = self->state.peers.find(name);
+        if (i == self->state.peers.end())
+          return;
+        i->second.connecting = false;
+        if (!ptr || i->second.info.incarnation != incarnation)
+          return;
+        i->second.info.agent = caf::actor_cast<caf::actor>(ptr);
+        i->second.last_seen = steady::now();
+        self->monitor(i->second.info.agent);
+      },
+      [self, name](caf::error& err) {
+        auto i = self->state.peers.find(name);
+        if (i != self->state.peers.end())
+          i->second.connecting = false;
+        log::warning("membership", "cannot connect to member " + name + ": "
+                                     + render(err));
+      });
+}
+
+/// Applies one entry of someone's view; returns true if it changed ours.
+bool merge(agent_actor* self, const member_info& m) {
+  auto& st = self->state;
+  if (m.name == st.me.name) {
+    if (m.incarnation >= st.me.incarnation
+        && (m.state == member_state::suspect || m.state == member_state::down)
+        && st.me.state == member_state::up) {
+      // Refute: we are alive. Only we may raise our incarnation.
+      st.me.incarnation = m.incarnation + 1;
+      log::warning("membership", "refuting a rumour that this node is "
+                                   + to_string(m.state));
+      return true;
+    }
+    return false;
+  }
+  auto i = st.peers.find(m.name);
+  if (i == st.peers.end()) {
+    peer p{m, steady::now(), false};
+    p.info.agent = nullptr; // resolved by a direct connection
+    st.peers.emplace(m.name, std::move(p));
+    if (alive(m.state)) {
+      connect(self, m.name);
+      notify(self, member_event::member_up, m);
+    }
+    return true;
+  }
+  auto& cur = i->second.info;
+  bool newer = m.incarnation > cur.incarnation
+               || (m.incarnation == cur.incarnation
+                   && rank(m.state) > rank(cur.state));
+  if (!newer) {
+    if (m.incarnation == cur.incarnation) {
+      cur.actors = m.actors;
+      cur.backlog = m.backlog;
+      cur.uptime_ms = m.uptime_ms;
+    }
+    return false;
+  }
+  auto before = cur.state;
+  bool new_life = m.incarnation > cur.incarnation
+                  && (m.host != cur.host || m.port != cur.port
+                      || !alive(before));
+  auto agent = cur.agent;
+  cur = m;
+  cur.agent = new_life ? caf::actor{} : agent;
+  i->second.last_seen = steady::now();
+  if (new_life && alive(m.state)) {
+    i->second.connecting = false;
+    connect(self, m.name);
+  }
+  if (alive(m.state) && !alive(before))
+    notify(self, member_event::member_up, cur);
+  else if (m.state == member_state::down && before != member_state::down)
+    notify(self, member_event::member_down, cur);
+  else if (m.state == member_state::leaving && before != member_state::leaving)
+    notify(self, member_event::member_left, cur);
+  return true;
+}
+
+void mark(agent_actor* self, peer& p, member_state state, const std::string& why) {
+  if (p.info.state == state)
+    return;
+  log::warning("membership", "member " + p.info.name + " is now "
+                               + to_string(state) + ": " + why);
+  auto before = p.info.state;
+  p.info.state = state;
+  if (state == member_state::down && before != member_state::down)
+    notify(self, member_event::member_down, p.info);
+  gossip(self, {p.info});
+}
+
+caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) {
+  auto& st = self->state;
+  st.me = std::move(me);
+  st.me.agent = caf::actor_cast<caf::actor>(self);
+  st.me.state = member_state::up;
+  st.settings = settings;
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    for (auto& kvp : st.peers) {
+      auto& p = kvp.second;
+      if (p.info.agent && p.info.agent.address() == dm.source) {
+        p.info.agent = nullptr;
+        if (alive(p.info.state))
+          mark(self, p, member_state::down,
+               "connection lost (" + render(dm.reason) + ")");
+        return;
+      }
+    }
+    auto& subs = st.subscribers;
+    subs.erase(std::remove_if(subs.begin(), subs.end(),
+                              [&](auto& s) { return s.address() == dm.source; }),
+               subs.end());
+  });
+  self->send(self, tick_atom::value);
+  return {
+    [self](join_atom, member_info& joiner,
+           uint64_t type_set) -> caf::result<std::vector<member_info>> {
+      auto& st = self->state;
+      if (type_set != st.settings.type_set_id) {
+        log::warning("membership", "refused join of " + joiner.name
+                                     + ": different message types");
+        return make_error(errc::type_set_mismatch,
+                          "node " + joiner.name + " registers a different set "
+                            "of message types than " + st.me.name
+                            + " (digest " + std::to_string(type_set) + " vs "
+                            + std::to_string(st.settings.type_set_id) + ")");
+      }
+      if (joiner.name == st.me.name)
+        return make_error(errc::name_taken,
+                          "node name " + joiner.name + " is this node's name");
+      joiner.state = member_state::up;
+      merge(self, joiner);
+      gossip(self, {joiner});
+      return view(self);
+    },
+    [self](gossip_atom, std::vector<member_info>& xs) {
+      std::vector<member_info> changed;
+      for (auto& m : xs)
+        if (merge(self, m))
+          changed.push_back(m.name == self->state.me.name ? current_me(self)
+                                                          : m);
+      gossip(self, std::move(changed));
+    },
+    [self](heartbeat_atom, member_info& m) {
+      auto i = self->state.peers.find(m.name);
+      if (i != self->state.peers.end()
+          && i->second.info.incarnation == m.incarnation)
+        i->second.last_seen = steady::now();
+      if (merge(self, m))
+        gossip(self, {m});
+    },
+    [self](members_atom) { return view(self); },
+    [self](bound_atom, uint16_t port) { self->state.me.port = port; },
+    [self](subscribe_atom, caf::actor& sub) {
+      self->monitor(sub);
+      self->state.subscribers.push_back(sub);
+      self->send(sub, member_event{member_event::member_up, current_me(self)});
+      for (auto& kvp : self->state.peers)
+        if (alive(kvp.second.info.state))
+          self->send(sub, member_event{member_event::member_up, kvp.second.info});
+    },
+    [self](leave_atom) {
+      auto& st = self->state;
+      st.me.state = member_state::leaving;
+      gossip(self, {current_me(self)});
+      return caf::unit;
+    },
+    [self](tick_atom) {
+      auto& st = self->state;
+      auto now = steady::now();
+      auto beat = current_me(self);
+      for (auto& kvp : st.peers) {
+        auto& p = kvp.second;
+        if (!alive(p.info.state))
+          continue;
+        if (p.info.agent)
+          self->send(p.info.agent, heartbeat_atom::value, beat);
+        else
+          connect(self, p.info.name);
+        auto silent = now - p.last_seen;
+        if (silent > st.settings.down_after)
+          mark(self, p, member_state::down, "no heartbeat for "
+                 + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(silent).count())
+                 + " ms");
+        else if (silent > st.settings.suspect_after
+                 && p.info.state == member_state::up)
+          mark(self, p, member_state::suspect, "heartbeats late");
+        else if (silent <= st.settings.suspect_after
+                 && p.info.state == member_state::suspect)
+          p.info.state = member_state::up;
+      }
+      self->delayed_send(self, st.settings.heartbeat_interval, tick_atom::value);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_agent(caf::actor_system& sys, member_info self,
+                       agent_settings settings) {
+  return sys.spawn(agent, std::move(self), settings);
+}
+
+} // namespace troupe::detail

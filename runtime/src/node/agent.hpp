@@ -1,0 +1,22 @@
+#pragma once
+// The node agent: membership by gossip, failure detection, member events.
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+#include <caf/timespan.hpp>
+
+#include "troupe/member.hpp"
+
+namespace troupe::detail {
+
+struct agent_settings {
+  uint64_t type_set_id = 0;
+  caf::timespan heartbeat_interval;
+  caf::timespan suspect_after;
+  caf::timespan down_after;
+};
+
+caf::actor spawn_agent(caf::actor_system& sys, member_info self,
+                       agent_settings settings);
+
+} // namespace troupe::detail

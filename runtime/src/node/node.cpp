@@ -1,0 +1,219 @@
+#include "troupe/node.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include <caf/exit_reason.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/settings.hpp>
+
+#include "node/agent.hpp"
+#include "troupe/atoms.hpp"
+#include "troupe/errc.hpp"
+#include "troupe/log.hpp"
+
+namespace troupe {
+
+namespace {
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> result;
+  std::stringstream in{text};
+  std::string item;
+  while (std::getline(in, item, sep))
+    if (!item.empty())
+      result.push_back(item);
+  return result;
+}
+
+caf::timespan option(config& cfg, const char* key, caf::timespan fallback) {
+  return caf::get_or(content(cfg), key, fallback);
+}
+
+} // namespace
+
+caf::expected<std::pair<std::string, uint16_t>>
+parse_host_port(const std::string& text, const std::string& option) {
+  auto colon = text.rfind(':');
+  char* end = nullptr;
+  auto port = colon == std::string::npos
+                ? 0ul
+                : std::strtoul(text.c_str() + colon + 1, &end, 10);
+  if (colon == std::string::npos || colon == 0 || !end || *end != '\0'
+      || port > 65535)
+    return make_error(errc::invalid_config,
+                      option + " expects HOST:PORT (e.g. 127.0.0.1:4000), got \""
+                        + text + "\"");
+  return std::make_pair(text.substr(0, colon), static_cast<uint16_t>(port));
+}
+
+caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
+  using namespace std::chrono_literals;
+  auto listen = caf::get_or(content(cfg), "troupe.listen",
+                            std::string{"127.0.0.1:0"});
+  auto addr = parse_host_port(listen, "--troupe.listen");
+  if (!addr)
+    return addr.error();
+  detail::agent_settings settings;
+  settings.heartbeat_interval = option(cfg, "troupe.heartbeat-interval", 200ms);
+  settings.suspect_after = option(cfg, "troupe.suspect-after", 1s);
+  settings.down_after = option(cfg, "troupe.down-after", 3s);
+  if (settings.suspect_after >= settings.down_after)
+    return make_error(errc::invalid_config,
+                      "--troupe.suspect-after must be shorter than "
+                      "--troupe.down-after");
+  // CAF's own heartbeats are off by default; without them a frozen peer's
+  // open socket is never noticed. Every node sets both (a node with a
+  // timeout but peers without heartbeats would drop idle, live peers).
+  cfg.set("middleman.heartbeat-interval", settings.heartbeat_interval);
+  cfg.set("middleman.connection-timeout", settings.down_after);
+  std::unique_ptr<node> result{new node};
+  result->sys_ = std::make_unique<troupe::system>(cfg);
+  auto& sys = result->sys_->actors();
+  result->name_ = cfg.node_name();
+  if (result->name_.empty())
+    result->name_ = "node-" + std::to_string(getpid());
+  member_info me;
+  me.name = result->name_;
+  me.host = addr->first;
+  me.incarnation = static_cast<uint64_t>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch())
+      .count());
+  settings.type_set_id = cfg.type_set_id();
+  result->agent_ = detail::spawn_agent(sys, me, settings);
+  auto bound = sys.middleman().publish(result->agent_, addr->second,
+                                       addr->first.c_str(), true);
+  if (!bound) {
+    caf::anon_send_exit(result->agent_, caf::exit_reason::kill);
+    return make_error(errc::invalid_config,
+                      "cannot listen on " + listen + ": " + render(bound.error())
+                        + "; pick a free port, or port 0 for any");
+  }
+  result->host_ = addr->first;
+  result->port_ = *bound;
+  me.port = *bound;
+  // Port 0 is resolved only by publish; the agent learns its real port here,
+  // before anyone can have asked it for its view.
+  caf::anon_send(result->agent_, bound_atom::value, me.port);
+  auto seeds = split(caf::get_or(content(cfg), "troupe.seeds", std::string{}), ',');
+  if (seeds.empty())
+    return result;
+  auto join_timeout = option(cfg, "troupe.join-timeout", 15s);
+  auto deadline = std::chrono::steady_clock::now() + join_timeout;
+  caf::error last_error;
+  caf::scoped_actor self{sys};
+  for (int attempt = 1; std::chrono::steady_clock::now() < deadline; ++attempt) {
+    for (auto& seed : seeds) {
+      auto seed_addr = parse_host_port(seed, "--troupe.seeds");
+      if (!seed_addr)
+        return seed_addr.error();
+      if (seed_addr->second == me.port
+          && (seed_addr->first == me.host || seed_addr->first == "localhost"))
+        continue; // we are this seed
+      auto seed_agent = sys.middleman().remote_actor(seed_addr->first,
+                                                     seed_addr->second);
+      if (!seed_agent) {
+        last_error = make_error(errc::node_down, "seed " + seed + ": "
+                                                   + render(seed_agent.error()));
+        continue;
+      }
+      bool joined = false;
+      self->request(*seed_agent, node::default_timeout, join_atom::value, me,
+                    settings.type_set_id)
+        .receive(
+          [&](std::vector<member_info>& view) {
+            joined = true;
+            self->send(result->agent_, gossip_atom::value, std::move(view));
+          },
+          [&](caf::error& err) { last_error = std::move(err); });
+      if (joined) {
+        log::info("node", "joined the cluster through seed " + seed);
+        return result;
+      }
+      if (last_error == errc::type_set_mismatch || last_error == errc::name_taken)
+        return last_error; // retrying cannot help
+    }
+    log::info("node", "no seed answered (attempt " + std::to_string(attempt)
+                        + "): " + render(last_error) + "; retrying");
+    // Seeds may still be starting: back off before the next round.
+    std::this_thread::sleep_for(std::min<caf::timespan>(
+      std::chrono::milliseconds(100 * attempt),
+      deadline - std::chrono::steady_clock::now()));
+  }
+  return make_error(errc::node_down,
+                    "could not join through any seed within "
+                      + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(join_timeout).count())
+                      + " s; last error: " + render(last_error));
+}
+
+node::~node() {
+  if (!left_)
+    leave(std::chrono::seconds(2));
+  if (agent_)
+    caf::anon_send_exit(agent_, caf::exit_reason::user_shutdown);
+}
+
+caf::expected<std::vector<member_info>> node::members(caf::timespan timeout) {
+  caf::scoped_actor self{sys_->actors()};
+  caf::expected<std::vector<member_info>> result{std::vector<member_info>{}};
+  self->request(agent_, timeout, members_atom::value)
+    .receive([&](std::vector<member_info>& xs) { result = std::move(xs); },
+             [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
+void node::subscribe(const caf::actor& subscriber) {
+  caf::anon_send(agent_, subscribe_atom::value, subscriber);
+}
+
+caf::error node::leave(caf::timespan timeout) {
+  left_ = true;
+  caf::scoped_actor self{sys_->actors()};
+  caf::error result;
+  self->request(agent_, timeout, leave_atom::value)
+    .receive([] {}, [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
+caf::expected<std::vector<member_info>>
+query_members(caf::actor_system& sys, const std::string& host, uint16_t port,
+              caf::timespan timeout) {
+  auto agent = sys.middleman().remote_actor(host, port);
+  if (!agent)
+    return make_error(errc::node_down, "no troupe node at " + host + ":"
+                                         + std::to_string(port) + ": "
+                                         + render(agent.error()));
+  caf::scoped_actor self{sys};
+  caf::expected<std::vector<member_info>> result{std::vector<member_info>{}};
+  self->request(*agent, timeout, members_atom::value)
+    .receive([&](std::vector<member_info>& xs) { result = std::move(xs); },
+             [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
+std::string to_string(member_state x) {
+  static constexpr const char* names[] = {"joining", "up",      "suspect",
+                                          "down",    "leaving", "removed"};
+  auto i = static_cast<size_t>(x);
+  return i < 6 ? names[i] : "?";
+}
+
+std::string to_string(member_event::kind_t x) {
+  switch (x) {
+    case member_event::member_up:
+      return "up";
+    case member_event::member_down:
+      return "down";
+    case member_event::member_left:
+      return "left";
+  }
+  return "?";
+}
+
+} // namespace troupe
