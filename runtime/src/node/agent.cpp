@@ -289,11 +289,32 @@ caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) 
         if (alive(kvp.second.info.state))
           self->send(sub, member_event{member_event::member_up, kvp.second.info});
     },
-    [self](leave_atom) {
+    [self](leave_atom) -> caf::result<void> {
+      // Answered once every live peer confirmed that it knows: the process
+      // stops right after, and CAF does not flush messages still queued for
+      // a connection it closes.
       auto& st = self->state;
       st.me.state = member_state::leaving;
-      gossip(self, {current_me(self)});
-      return caf::unit;
+      std::vector<member_info> news{current_me(self)};
+      auto rp = self->make_response_promise();
+      auto pending = std::make_shared<size_t>(0);
+      for (auto& kvp : st.peers)
+        if (kvp.second.info.agent && alive(kvp.second.info.state))
+          ++*pending;
+      if (*pending == 0)
+        return caf::unit;
+      auto done = [rp, pending]() mutable {
+        if (--*pending == 0)
+          rp.deliver(caf::unit);
+      };
+      for (auto& kvp : st.peers)
+        if (kvp.second.info.agent && alive(kvp.second.info.state))
+          self
+            ->request(kvp.second.info.agent, std::chrono::seconds(2),
+                      gossip_atom::value, news)
+            .then([done]() mutable { done(); },
+                  [done](caf::error&) mutable { done(); });
+      return rp;
     },
     [self](tick_atom) {
       auto& st = self->state;

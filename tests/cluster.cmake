@@ -1,0 +1,13 @@
+# Multi-process tests: real `troupe node` processes on loopback.
+if(TARGET troupe_cli)
+  add_executable(test_cluster cluster/cluster_test.cpp
+                 ${PROJECT_SOURCE_DIR}/examples/troupe/local_cluster.cpp
+                 $<TARGET_OBJECTS:troupe_test_main>)
+  target_include_directories(test_cluster PRIVATE ${PROJECT_SOURCE_DIR}/examples)
+  target_link_libraries(test_cluster PRIVATE troupe::troupe Catch2::Catch2 troupe_warnings)
+  target_compile_definitions(test_cluster PRIVATE
+    TROUPE_BINARY="$<TARGET_FILE:troupe_cli>"
+    TROUPE_TEST_LOGS="${CMAKE_CURRENT_BINARY_DIR}/cluster-logs")
+  add_dependencies(test_cluster troupe_cli)
+  catch_discover_tests(test_cluster TEST_PREFIX "cluster: " PROPERTIES TIMEOUT 180)
+endif()
