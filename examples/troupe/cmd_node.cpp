@@ -24,6 +24,22 @@ typename Inspector::result_type inspect(Inspector& f, extra_test_type& x) {
   return f(caf::meta::type_name("troupe.extra_test_type"), x.value);
 }
 
+using add_atom = caf::atom_constant<caf::atom("add")>;
+using get_atom = caf::atom_constant<caf::atom("get")>;
+
+struct counter_state {
+  int64_t total = 0;
+};
+
+/// Exported by every `troupe node`: a counter starting at `start`.
+caf::behavior counter(caf::stateful_actor<counter_state>* self, int64_t start) {
+  self->state.total = start;
+  return {
+    [self](add_atom, int64_t x) { return self->state.total += x; },
+    [self](get_atom) { return self->state.total; },
+  };
+}
+
 const char* help_text =
   "usage: troupe node [--listen HOST:PORT] [--seeds HOST:PORT,...] [--name NAME]\n"
   "                   [--config FILE] [CAF or troupe options...]\n"
@@ -35,6 +51,7 @@ const char* help_text =
   "  --name NAME         the node's name in the cluster (default node-PID)\n"
   "  --config FILE       a config file in CAF's format (troupe { listen=... })\n"
   "  --help              this text plus every CAF and troupe option\n"
+  "Exported actor types (remote spawn): echo (answers \"NAME:text\"), counter.\n"
   "Failure detection: --troupe.heartbeat-interval=200ms --troupe.suspect-after=1s\n"
   "  --troupe.down-after=3s. SIGINT or SIGTERM: the node leaves the cluster and\n"
   "  stops its actors in order.\n";
@@ -89,6 +106,12 @@ int run_node(int argc, char** argv) {
     cfg.add_message_type<extra_test_type>("troupe.extra_test_type");
   if (!cfg.load(static_cast<int>(cargv.size()), cargv.data(), std::cerr))
     return cfg.exit_code();
+  // Types other nodes may spawn here (the remote-spawn allowlist).
+  auto node_name = cfg.node_name();
+  cfg.export_type("echo", [node_name](caf::event_based_actor*) -> caf::behavior {
+    return {[node_name](const std::string& text) { return node_name + ":" + text; }};
+  });
+  cfg.export_type("counter", counter);
   // Block the stop signals in every thread (CAF's threads inherit the mask)
   // and wait for them here.
   sigset_t stop_signals;

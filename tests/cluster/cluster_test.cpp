@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <functional>
+#include <set>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -140,4 +141,147 @@ TEST_CASE_METHOD(fixture, "a seed address with nothing behind it is a clear "
                                            "--troupe.join-timeout=1s"},
                                 20s);
   REQUIRE(err);
+}
+
+namespace {
+
+/// The test process itself joins the cluster as a node.
+struct member_fixture : fixture {
+  test::test_config node_cfg;
+  std::unique_ptr<node> self_node;
+
+  void join() {
+    // The tester exports what every `troupe node` exports (echo).
+    node_cfg.export_type("echo", [](caf::event_based_actor*) -> caf::behavior {
+      return {[](const std::string& text) { return "tester:" + text; }};
+    });
+    node_cfg.set("troupe.seeds", cluster.seed());
+    node_cfg.set("troupe.node-name", "tester");
+    auto n = node::start(node_cfg);
+    REQUIRE(n);
+    self_node = std::move(*n);
+  }
+
+  caf::actor agent_of(const std::string& name) {
+    auto xs = self_node->members();
+    if (xs)
+      for (auto& m : *xs)
+        if (m.name == name)
+          return m.agent;
+    return {};
+  }
+};
+
+using add_atom = caf::atom_constant<caf::atom("add")>;
+using get_atom = caf::atom_constant<caf::atom("get")>;
+
+} // namespace
+
+TEST_CASE_METHOD(member_fixture, "remote spawn by exported type name answers "
+                                 "requests across nodes") {
+  REQUIRE_FALSE(cluster.start(2));
+  join();
+  REQUIRE(all_up(0, 3));
+  auto echo = self_node->spawn_on("n2", "echo");
+  REQUIRE(echo);
+  CHECK(test::ask<std::string>(self_node->sys().actors(), *echo,
+                               std::string{"hi"})
+        == std::string{"n2:hi"});
+  auto c = self_node->spawn_on("n1", "counter", caf::make_message(int64_t{40}));
+  REQUIRE(c);
+  CHECK(test::ask<int64_t>(self_node->sys().actors(), *c, add_atom::value,
+                           int64_t{2})
+        == int64_t{42});
+  SECTION("an unknown type is an error value and the node keeps running") {
+    auto bad = self_node->spawn_on("n2", "no_such_type");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error() == errc::unknown_actor_type);
+  }
+  SECTION("wrong arguments are an error value") {
+    auto bad = self_node->spawn_on("n2", "counter",
+                                   caf::make_message(std::string{"x"}));
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error() == errc::bad_arguments);
+  }
+  SECTION("a down node is node_down") {
+    cluster.signal(1, SIGKILL);
+    // Wait until this node itself saw n2 go down.
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    bool down = false;
+    while (!down && std::chrono::steady_clock::now() < deadline) {
+      auto xs = self_node->members();
+      down = xs && state_in(*xs, "n2") == member_state::down;
+    }
+    REQUIRE(down);
+    auto bad = self_node->spawn_on("n2", "echo", {}, 2s);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error() == errc::node_down);
+  }
+  // Whatever was sent, n2 (if alive) and n1 still answer.
+  CHECK(test::ask<std::string>(self_node->sys().actors(),
+                               *self_node->spawn_on("n1", "echo"),
+                               std::string{"still"})
+        == std::string{"n1:still"});
+}
+
+TEST_CASE_METHOD(member_fixture, "placement spreads spawns over the members "
+                                 "that are up") {
+  REQUIRE_FALSE(cluster.start(2));
+  join();
+  REQUIRE(all_up(0, 3));
+  std::set<std::string> where;
+  for (int i = 0; i < 3; ++i) {
+    auto e = self_node->spawn_on(placement::round_robin, "echo");
+    REQUIRE(e);
+    auto reply = test::ask<std::string>(self_node->sys().actors(), *e,
+                                        std::string{"x"});
+    REQUIRE(reply);
+    where.insert(reply->substr(0, reply->find(':')));
+  }
+  CHECK(where == std::set<std::string>{"n1", "n2", "tester"});
+  auto first = self_node->spawn_on(placement::key_hash("user-7"), "echo");
+  auto second = self_node->spawn_on(placement::key_hash("user-7"), "echo");
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK(test::ask<std::string>(self_node->sys().actors(), *first, std::string{""})
+        == test::ask<std::string>(self_node->sys().actors(), *second,
+                                  std::string{""}));
+}
+
+TEST_CASE_METHOD(member_fixture, "the cluster registry is visible from every "
+                                 "node and forgets the names of a node that "
+                                 "leaves") {
+  REQUIRE_FALSE(cluster.start(2));
+  join();
+  REQUIRE(all_up(0, 3));
+  auto counter = self_node->spawn_on("n1", "counter", caf::make_message(int64_t{7}));
+  REQUIRE(counter);
+  REQUIRE_FALSE(self_node->register_name("the-counter", *counter));
+  CHECK(self_node->whereis("the-counter") == *counter);
+  // Every other node finds it too, and the handle works from there.
+  for (auto name : {"n1", "n2"}) {
+    auto agent = agent_of(name);
+    REQUIRE(agent);
+    caf::expected<caf::actor> found{caf::error{}};
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    do {
+      found = test::ask<caf::actor>(self_node->sys().actors(), agent,
+                                    whereis_atom::value,
+                                    std::string{"the-counter"});
+    } while (!found && std::chrono::steady_clock::now() < deadline);
+    REQUIRE(found);
+  }
+  auto unknown = self_node->whereis("nobody");
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error() == errc::unknown_name);
+  // The tester leaves: its registrations disappear everywhere.
+  auto n1_agent = agent_of("n1");
+  REQUIRE_FALSE(self_node->leave());
+  bool gone = false;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!gone && std::chrono::steady_clock::now() < deadline)
+    gone = !test::ask<caf::actor>(self_node->sys().actors(), n1_agent,
+                                  whereis_atom::value,
+                                  std::string{"the-counter"});
+  CHECK(gone);
 }

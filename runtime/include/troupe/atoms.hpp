@@ -27,5 +27,9 @@ using leave_atom = caf::atom_constant<caf::atom("t_leave")>;
 using subscribe_atom = caf::atom_constant<caf::atom("t_subscr")>;
 using tick_atom = caf::atom_constant<caf::atom("t_tick")>;
 using bound_atom = caf::atom_constant<caf::atom("t_bound")>;
+using register_atom = caf::atom_constant<caf::atom("t_reg")>;
+using registry_atom = caf::atom_constant<caf::atom("t_regsync")>;
+using whereis_atom = caf::atom_constant<caf::atom("t_whereis")>;
+using spawn_atom = caf::atom_constant<caf::atom("t_spawn")>;
 
 } // namespace troupe

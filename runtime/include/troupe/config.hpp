@@ -32,6 +32,19 @@ public:
     return *this;
   }
 
+  /// Exports an actor type for remote spawn (`node::spawn_on`). Only
+  /// exported names can be spawned by other nodes: this is the allowlist.
+  template <class F>
+  config& export_type(std::string name, F fun) {
+    exported_.push_back(name);
+    add_actor_type(std::move(name), std::move(fun));
+    return *this;
+  }
+
+  const std::vector<std::string>& exported_types() const noexcept {
+    return exported_;
+  }
+
   /// A digest of every registered message type name; nodes with different
   /// digests cannot exchange messages and are refused at join.
   uint64_t type_set_id() const;
@@ -46,6 +59,7 @@ public:
 
 private:
   int exit_code_ = 0;
+  std::vector<std::string> exported_;
 };
 
 } // namespace troupe

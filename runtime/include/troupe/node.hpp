@@ -15,10 +15,12 @@
 
 #include <caf/actor.hpp>
 #include <caf/expected.hpp>
+#include <caf/message.hpp>
 #include <caf/timespan.hpp>
 
 #include "troupe/config.hpp"
 #include "troupe/member.hpp"
+#include "troupe/placement.hpp"
 #include "troupe/system.hpp"
 
 namespace troupe {
@@ -58,6 +60,30 @@ public:
   /// goes down or leaves, starting with the current members that are up.
   void subscribe(const caf::actor& subscriber);
 
+  /// Registers `handle` under `name` in the cluster registry: every node's
+  /// whereis finds it until the actor or its node dies. On a conflict the
+  /// registration of the node whose name sorts first wins, on every node.
+  caf::error register_name(const std::string& name, const caf::actor& handle,
+                           caf::timespan timeout = default_timeout);
+
+  /// Looks a name up in the cluster registry (errc::unknown_name if absent).
+  caf::expected<caf::actor> whereis(const std::string& name,
+                                    caf::timespan timeout = default_timeout);
+
+  /// Spawns an exported type on the member named `node_name` (which may be
+  /// this node). Errors: unknown_actor_type, not_allowed, bad_arguments,
+  /// node_down; the target node never crashes on a bad request.
+  caf::expected<caf::actor> spawn_on(const std::string& node_name,
+                                     const std::string& type,
+                                     caf::message args = {},
+                                     caf::timespan timeout = default_timeout);
+
+  /// Spawns on a member chosen by `where` among the members that are up.
+  caf::expected<caf::actor> spawn_on(const placement& where,
+                                     const std::string& type,
+                                     caf::message args = {},
+                                     caf::timespan timeout = default_timeout);
+
   /// Tells the cluster this node leaves (state `leaving`) before it stops.
   caf::error leave(caf::timespan timeout = default_timeout);
 
@@ -70,6 +96,7 @@ private:
   std::string host_;
   uint16_t port_ = 0;
   bool left_ = false;
+  uint64_t turn_ = 0;
 };
 
 /// Asks the node listening on `host:port` for its membership view (the

@@ -11,6 +11,7 @@
 #include "troupe/log.hpp"
 #include "troupe/member.hpp"
 #include "troupe/node.hpp"
+#include "troupe/placement.hpp"
 #include "troupe/supervisor.hpp"
 #include "troupe/supervisor_spec.hpp"
 #include "troupe/system.hpp"

@@ -16,6 +16,7 @@
 #include "node/agent.hpp"
 
 #include <chrono>
+#include <algorithm>
 #include <map>
 #include <set>
 #include <vector>
@@ -42,8 +43,14 @@ struct peer {
   bool connecting = false;
 };
 
+struct registration {
+  caf::actor handle;
+  std::string owner; // node name
+};
+
 struct agent_state {
   member_info me;
+  std::map<std::string, registration> registry;
   agent_settings settings;
   std::map<std::string, peer> peers; // everyone but this node
   std::vector<caf::actor> subscribers;
@@ -95,6 +102,12 @@ std::vector<member_info> view(agent_actor* self) {
 
 void notify(agent_actor* self, member_event::kind_t kind,
             const member_info& who) {
+  if (kind != member_event::member_up) {
+    // Names of a node that is gone disappear with it.
+    auto& reg = self->state.registry;
+    for (auto i = reg.begin(); i != reg.end();)
+      i = i->second.owner == who.name ? reg.erase(i) : std::next(i);
+  }
   log::info("membership", "member " + who.name + " (" + who.address() + ") "
                             + to_string(kind));
   for (auto& sub : self->state.subscribers)
@@ -137,6 +150,12 @@ void connect(agent_actor* self, const std::string& name) {
         i->second.info.agent = caf::actor_cast<caf::actor>(ptr);
         i->second.last_seen = steady::now();
         self->monitor(i->second.info.agent);
+        // Only the owner announces its names, over its own connection, so
+        // that the receiver's handle is direct, never relayed.
+        for (auto& [reg_name, entry] : self->state.registry)
+          if (entry.owner == self->state.me.name)
+            self->send(i->second.info.agent, registry_atom::value,
+                       self->state.me.name, reg_name, entry.handle);
       },
       [self, name](caf::error& err) {
         auto i = self->state.peers.find(name);
@@ -236,6 +255,17 @@ caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) 
         return;
       }
     }
+    for (auto i = st.registry.begin(); i != st.registry.end();) {
+      if (i->second.owner == st.me.name && i->second.handle.address() == dm.source) {
+        for (auto& kvp : st.peers)
+          if (kvp.second.info.agent && alive(kvp.second.info.state))
+            self->send(kvp.second.info.agent, registry_atom::value, st.me.name,
+                       i->first, caf::actor{});
+        i = st.registry.erase(i);
+      } else {
+        ++i;
+      }
+    }
     auto& subs = st.subscribers;
     subs.erase(std::remove_if(subs.begin(), subs.end(),
                               [&](auto& s) { return s.address() == dm.source; }),
@@ -281,6 +311,63 @@ caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) 
     },
     [self](members_atom) { return view(self); },
     [self](bound_atom, uint16_t port) { self->state.me.port = port; },
+    [self](register_atom, std::string& name,
+           caf::actor& handle) -> caf::result<void> {
+      auto& st = self->state;
+      auto i = st.registry.find(name);
+      if (i != st.registry.end() && i->second.owner != st.me.name
+          && i->second.owner < st.me.name)
+        return make_error(errc::name_taken,
+                          "\"" + name + "\" is registered by node "
+                            + i->second.owner);
+      st.registry[name] = registration{handle, st.me.name};
+      self->monitor(handle);
+      for (auto& kvp : st.peers)
+        if (kvp.second.info.agent && alive(kvp.second.info.state))
+          self->send(kvp.second.info.agent, registry_atom::value, st.me.name,
+                     name, handle);
+      return caf::unit;
+    },
+    [self](registry_atom, std::string& owner, std::string& name,
+           caf::actor& handle) {
+      auto& reg = self->state.registry;
+      auto i = reg.find(name);
+      if (!handle) {
+        if (i != reg.end() && i->second.owner == owner)
+          reg.erase(i);
+        return;
+      }
+      // Conflicts resolve the same way on every node: the registration of
+      // the node whose name sorts first wins.
+      if (i == reg.end() || i->second.owner == owner || owner < i->second.owner)
+        reg[name] = registration{handle, owner};
+    },
+    [self](whereis_atom, const std::string& name) -> caf::result<caf::actor> {
+      auto& reg = self->state.registry;
+      auto i = reg.find(name);
+      if (i == reg.end())
+        return make_error(errc::unknown_name, "\"" + name
+                                                + "\" is not registered in the cluster");
+      return i->second.handle;
+    },
+    [self](spawn_atom, const std::string& type,
+           caf::message& args) -> caf::result<caf::actor> {
+      auto& st = self->state;
+      auto& allowed = st.settings.exported;
+      if (std::find(allowed.begin(), allowed.end(), type) == allowed.end()) {
+        auto& factories = self->system().config().actor_factories;
+        return make_error(factories.count(type) ? errc::not_allowed
+                                                : errc::unknown_actor_type,
+                          "node " + st.me.name + " does not export \"" + type
+                            + "\"");
+      }
+      auto res = self->system().spawn<caf::actor>(type, std::move(args));
+      if (!res)
+        return make_error(errc::bad_arguments,
+                          "node " + st.me.name + " cannot spawn \"" + type
+                            + "\" from these arguments: " + render(res.error()));
+      return *res;
+    },
     [self](subscribe_atom, caf::actor& sub) {
       self->monitor(sub);
       self->state.subscribers.push_back(sub);

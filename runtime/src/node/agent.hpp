@@ -1,6 +1,9 @@
 #pragma once
 // The node agent: membership by gossip, failure detection, member events.
 
+#include <string>
+#include <vector>
+
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <caf/timespan.hpp>
@@ -11,6 +14,7 @@ namespace troupe::detail {
 
 struct agent_settings {
   uint64_t type_set_id = 0;
+  std::vector<std::string> exported; // remote-spawn allowlist
   caf::timespan heartbeat_interval;
   caf::timespan suspect_after;
   caf::timespan down_after;

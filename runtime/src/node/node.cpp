@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <sstream>
@@ -86,6 +87,7 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
       std::chrono::system_clock::now().time_since_epoch())
       .count());
   settings.type_set_id = cfg.type_set_id();
+  settings.exported = cfg.exported_types();
   result->agent_ = detail::spawn_agent(sys, me, settings);
   auto bound = sys.middleman().publish(result->agent_, addr->second,
                                        addr->first.c_str(), true);
@@ -179,6 +181,79 @@ caf::error node::leave(caf::timespan timeout) {
   self->request(agent_, timeout, leave_atom::value)
     .receive([] {}, [&](caf::error& err) { result = std::move(err); });
   return result;
+}
+
+namespace {
+
+template <class T, class... Ts>
+caf::expected<T> ask_agent(caf::actor_system& sys, const caf::actor& agent,
+                           caf::timespan timeout, Ts&&... xs) {
+  caf::scoped_actor self{sys};
+  caf::expected<T> result{T{}};
+  self->request(agent, timeout, std::forward<Ts>(xs)...)
+    .receive([&](T& x) { result = std::move(x); },
+             [&](caf::error& err) {
+               // A request to a node that died mid-way is a node_down.
+               result = err == caf::sec::request_receiver_down
+                            ? make_error(errc::node_down, render(err))
+                            : std::move(err);
+             });
+  return result;
+}
+
+} // namespace
+
+caf::error node::register_name(const std::string& name,
+                               const caf::actor& handle, caf::timespan timeout) {
+  caf::scoped_actor self{sys_->actors()};
+  caf::error result;
+  self->request(agent_, timeout, register_atom::value, name, handle)
+    .receive([] {}, [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
+caf::expected<caf::actor> node::whereis(const std::string& name,
+                                        caf::timespan timeout) {
+  return ask_agent<caf::actor>(sys_->actors(), agent_, timeout,
+                               whereis_atom::value, name);
+}
+
+caf::expected<caf::actor> node::spawn_on(const std::string& node_name,
+                                         const std::string& type,
+                                         caf::message args,
+                                         caf::timespan timeout) {
+  auto view = members(timeout);
+  if (!view)
+    return view.error();
+  for (auto& m : *view) {
+    if (m.name != node_name)
+      continue;
+    if (m.state != member_state::up || !m.agent)
+      return make_error(errc::node_down, "member " + node_name + " is "
+                                           + to_string(m.state));
+    return ask_agent<caf::actor>(sys_->actors(), m.agent, timeout,
+                                 spawn_atom::value, type, std::move(args));
+  }
+  return make_error(errc::node_down, "no member named " + node_name);
+}
+
+caf::expected<caf::actor> node::spawn_on(const placement& where,
+                                         const std::string& type,
+                                         caf::message args,
+                                         caf::timespan timeout) {
+  auto view = members(timeout);
+  if (!view)
+    return view.error();
+  std::vector<member_info> up;
+  for (auto& m : *view)
+    if (m.state == member_state::up && m.agent)
+      up.push_back(m);
+  if (up.empty())
+    return make_error(errc::no_members, "no member is up");
+  std::sort(up.begin(), up.end(),
+            [](auto& a, auto& b) { return a.name < b.name; });
+  auto& target = up[where.pick(up, turn_++)];
+  return spawn_on(target.name, type, std::move(args), timeout);
 }
 
 caf::expected<std::vector<member_info>>

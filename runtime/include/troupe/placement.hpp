@@ -1,0 +1,44 @@
+#pragma once
+// Where node::spawn_on puts an actor: a policy over the members that are up.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "troupe/member.hpp"
+
+namespace troupe {
+
+class placement {
+public:
+  enum class policy : uint8_t { round_robin, least_loaded, random, key_hash };
+
+  static const placement round_robin;  ///< members in turn, by name
+  static const placement least_loaded; ///< fewest actors (from heartbeats)
+  static const placement random;       ///< uniformly at random
+  /// The same key goes to the same member for the same membership.
+  static placement key_hash(std::string key) {
+    return placement{policy::key_hash, std::move(key)};
+  }
+
+  policy kind() const noexcept {
+    return kind_;
+  }
+
+  /// Picks one of `up` (members sorted by name, all up); `turn` is the
+  /// caller's round-robin counter. Precondition: !up.empty().
+  size_t pick(const std::vector<member_info>& up, uint64_t turn) const;
+
+private:
+  placement(policy kind, std::string key = {}) : kind_(kind), key_(std::move(key)) {
+  }
+
+  policy kind_;
+  std::string key_;
+};
+
+inline const placement placement::round_robin{placement::policy::round_robin};
+inline const placement placement::least_loaded{placement::policy::least_loaded};
+inline const placement placement::random{placement::policy::random};
+
+} // namespace troupe
