@@ -160,6 +160,18 @@ struct member_fixture : fixture {
     auto n = node::start(node_cfg);
     REQUIRE(n);
     self_node = std::move(*n);
+    // Wait (bounded) until this node is connected to every other member.
+    auto expected = cluster.nodes().size() + 1;
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    size_t connected = 0;
+    while (connected < expected && std::chrono::steady_clock::now() < deadline) {
+      auto xs = self_node->members();
+      connected = 0;
+      if (xs)
+        for (auto& m : *xs)
+          connected += m.state == member_state::up && m.agent ? 1 : 0;
+    }
+    REQUIRE(connected == expected);
   }
 
   caf::actor agent_of(const std::string& name) {
@@ -284,4 +296,46 @@ TEST_CASE_METHOD(member_fixture, "the cluster registry is visible from every "
                                   whereis_atom::value,
                                   std::string{"the-counter"});
   CHECK(gone);
+}
+
+TEST_CASE_METHOD(member_fixture, "process groups span nodes and broadcast "
+                                 "reaches every member") {
+  REQUIRE_FALSE(cluster.start(2));
+  join();
+  REQUIRE(all_up(0, 3));
+  auto a = self_node->spawn_on("n1", "counter", caf::make_message(int64_t{0}));
+  auto b = self_node->spawn_on("n2", "counter", caf::make_message(int64_t{0}));
+  REQUIRE(a);
+  REQUIRE(b);
+  REQUIRE_FALSE(self_node->join_group("counters", *a));
+  REQUIRE_FALSE(self_node->join_group("counters", *b));
+  auto members = self_node->group_members("counters");
+  REQUIRE(members);
+  CHECK(members->size() == 2);
+  // n2's agent learns the group too.
+  auto n2 = agent_of("n2");
+  REQUIRE(n2);
+  size_t seen = 0;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (seen < 2 && std::chrono::steady_clock::now() < deadline) {
+    auto xs = test::ask<std::vector<caf::actor>>(
+      self_node->sys().actors(), n2, group_members_atom::value,
+      std::string{"counters"});
+    seen = xs ? xs->size() : 0;
+  }
+  CHECK(seen == 2);
+  auto sent = self_node->broadcast("counters",
+                                   caf::make_message(add_atom::value, int64_t{5}));
+  REQUIRE(sent);
+  CHECK(*sent == 2);
+  // The broadcast is asynchronous: wait (bounded) until both counted it.
+  for (auto& target : {*a, *b}) {
+    caf::expected<int64_t> total{int64_t{0}};
+    auto until = std::chrono::steady_clock::now() + 10s;
+    do {
+      total = test::ask<int64_t>(self_node->sys().actors(), target,
+                                 get_atom::value);
+    } while (total && *total != 5 && std::chrono::steady_clock::now() < until);
+    CHECK(total == int64_t{5});
+  }
 }

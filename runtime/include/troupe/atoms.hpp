@@ -31,5 +31,8 @@ using register_atom = caf::atom_constant<caf::atom("t_reg")>;
 using registry_atom = caf::atom_constant<caf::atom("t_regsync")>;
 using whereis_atom = caf::atom_constant<caf::atom("t_whereis")>;
 using spawn_atom = caf::atom_constant<caf::atom("t_spawn")>;
+using group_join_atom = caf::atom_constant<caf::atom("t_gjoin")>;
+using group_sync_atom = caf::atom_constant<caf::atom("t_gsync")>;
+using group_members_atom = caf::atom_constant<caf::atom("t_gmembers")>;
 
 } // namespace troupe

@@ -70,6 +70,22 @@ public:
   caf::expected<caf::actor> whereis(const std::string& name,
                                     caf::timespan timeout = default_timeout);
 
+  /// Adds `handle` to process group `group` (an actor may be in many
+  /// groups, a group spans the cluster). It leaves when it dies or its node
+  /// goes down or leaves.
+  caf::error join_group(const std::string& group, const caf::actor& handle,
+                        caf::timespan timeout = default_timeout);
+
+  /// The members of `group` as this node knows them (eventually consistent).
+  caf::expected<std::vector<caf::actor>>
+  group_members(const std::string& group,
+                caf::timespan timeout = default_timeout);
+
+  /// Sends `msg` to every member of `group`; returns how many it reached.
+  caf::expected<size_t> broadcast(const std::string& group,
+                                  const caf::message& msg,
+                                  caf::timespan timeout = default_timeout);
+
   /// Spawns an exported type on the member named `node_name` (which may be
   /// this node). Errors: unknown_actor_type, not_allowed, bad_arguments,
   /// node_down; the target node never crashes on a bad request.

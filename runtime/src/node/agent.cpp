@@ -51,6 +51,8 @@ struct registration {
 struct agent_state {
   member_info me;
   std::map<std::string, registration> registry;
+  // Process groups: group -> members, each with the node that owns it.
+  std::map<std::string, std::vector<registration>> groups;
   agent_settings settings;
   std::map<std::string, peer> peers; // everyone but this node
   std::vector<caf::actor> subscribers;
@@ -107,6 +109,8 @@ void notify(agent_actor* self, member_event::kind_t kind,
     auto& reg = self->state.registry;
     for (auto i = reg.begin(); i != reg.end();)
       i = i->second.owner == who.name ? reg.erase(i) : std::next(i);
+    for (auto& [group, members] : self->state.groups)
+      std::erase_if(members, [&](auto& m) { return m.owner == who.name; });
   }
   log::info("membership", "member " + who.name + " (" + who.address() + ") "
                             + to_string(kind));
@@ -156,6 +160,11 @@ void connect(agent_actor* self, const std::string& name) {
           if (entry.owner == self->state.me.name)
             self->send(i->second.info.agent, registry_atom::value,
                        self->state.me.name, reg_name, entry.handle);
+        for (auto& [group, members] : self->state.groups)
+          for (auto& m : members)
+            if (m.owner == self->state.me.name)
+              self->send(i->second.info.agent, group_sync_atom::value,
+                         self->state.me.name, group, m.handle, true);
       },
       [self, name](caf::error& err) {
         auto i = self->state.peers.find(name);
@@ -266,6 +275,17 @@ caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) 
         ++i;
       }
     }
+    for (auto& [group, members] : st.groups) {
+      auto n = std::erase_if(members, [&](auto& m) {
+        return m.owner == st.me.name && m.handle.address() == dm.source;
+      });
+      if (n > 0)
+        for (auto& kvp : st.peers)
+          if (kvp.second.info.agent && alive(kvp.second.info.state))
+            self->send(kvp.second.info.agent, group_sync_atom::value,
+                       st.me.name, group,
+                       caf::actor_cast<caf::actor>(dm.source), false);
+    }
     auto& subs = st.subscribers;
     subs.erase(std::remove_if(subs.begin(), subs.end(),
                               [&](auto& s) { return s.address() == dm.source; }),
@@ -341,6 +361,33 @@ caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) 
       // the node whose name sorts first wins.
       if (i == reg.end() || i->second.owner == owner || owner < i->second.owner)
         reg[name] = registration{handle, owner};
+    },
+    [self](group_join_atom, const std::string& group, caf::actor& handle) {
+      auto& st = self->state;
+      st.groups[group].push_back(registration{handle, st.me.name});
+      self->monitor(handle);
+      for (auto& kvp : st.peers)
+        if (kvp.second.info.agent && alive(kvp.second.info.state))
+          self->send(kvp.second.info.agent, group_sync_atom::value, st.me.name,
+                     group, handle, true);
+      return caf::unit;
+    },
+    [self](group_sync_atom, const std::string& owner, const std::string& group,
+           caf::actor& handle, bool joined) {
+      auto& members = self->state.groups[group];
+      std::erase_if(members, [&](auto& m) {
+        return m.owner == owner && m.handle == handle;
+      });
+      if (joined && handle)
+        members.push_back(registration{handle, owner});
+    },
+    [self](group_members_atom, const std::string& group) {
+      std::vector<caf::actor> result;
+      auto i = self->state.groups.find(group);
+      if (i != self->state.groups.end())
+        for (auto& m : i->second)
+          result.push_back(m.handle);
+      return result;
     },
     [self](whereis_atom, const std::string& name) -> caf::result<caf::actor> {
       auto& reg = self->state.registry;

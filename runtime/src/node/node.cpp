@@ -212,6 +212,32 @@ caf::error node::register_name(const std::string& name,
   return result;
 }
 
+caf::error node::join_group(const std::string& group, const caf::actor& handle,
+                           caf::timespan timeout) {
+  caf::scoped_actor self{sys_->actors()};
+  caf::error result;
+  self->request(agent_, timeout, group_join_atom::value, group, handle)
+    .receive([] {}, [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
+caf::expected<std::vector<caf::actor>>
+node::group_members(const std::string& group, caf::timespan timeout) {
+  return ask_agent<std::vector<caf::actor>>(sys_->actors(), agent_, timeout,
+                                            group_members_atom::value, group);
+}
+
+caf::expected<size_t> node::broadcast(const std::string& group,
+                                      const caf::message& msg,
+                                      caf::timespan timeout) {
+  auto members = group_members(group, timeout);
+  if (!members)
+    return members.error();
+  for (auto& m : *members)
+    caf::anon_send(m, msg);
+  return members->size();
+}
+
 caf::expected<caf::actor> node::whereis(const std::string& name,
                                         caf::timespan timeout) {
   return ask_agent<caf::actor>(sys_->actors(), agent_, timeout,
