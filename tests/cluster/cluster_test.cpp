@@ -53,7 +53,7 @@ struct fixture {
   /// in other processes, so this asks them again until it holds.
   bool eventually(size_t i,
                   std::function<bool(const std::vector<member_info>&)> pred,
-                  std::chrono::milliseconds bound = 20s) {
+                  std::chrono::milliseconds bound = 40s) {
     auto deadline = std::chrono::steady_clock::now() + bound;
     while (std::chrono::steady_clock::now() < deadline) {
       if (pred(view_of(i)))
@@ -162,7 +162,7 @@ struct member_fixture : fixture {
     self_node = std::move(*n);
     // Wait (bounded) until this node is connected to every other member.
     auto expected = cluster.nodes().size() + 1;
-    auto deadline = std::chrono::steady_clock::now() + 20s;
+    auto deadline = std::chrono::steady_clock::now() + 40s;
     size_t connected = 0;
     while (connected < expected && std::chrono::steady_clock::now() < deadline) {
       auto xs = self_node->members();
