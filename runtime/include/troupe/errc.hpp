@@ -52,6 +52,8 @@ enum class errc : uint8_t {
   no_handler,
   /// The queue is full (backpressure).
   queue_full,
+  /// The receiver of a request terminated (local) before answering.
+  receiver_down,
 };
 
 /// The atom under which troupe's errors are registered with CAF.

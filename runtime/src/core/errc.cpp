@@ -84,6 +84,10 @@ errc_text text_of(errc code) {
     case errc::queue_full:
       return {"queue_full",
               "the queue is at its bound; slow down producers or add workers"};
+    case errc::receiver_down:
+      return {"receiver_down",
+              "the receiving actor terminated; look up a fresh handle (e.g. "
+              "through its stable name) and retry"};
   }
   return {"unknown", ""};
 }
