@@ -1,6 +1,7 @@
 # IPC styles: rpc, work queue, pub/sub, zero-copy sharing.
 troupe_unit_test(test_ipc
   unit/ipc_rpc_test.cpp
+  unit/ipc_shared_test.cpp
 )
 if(TARGET troupe_actors)
   target_link_libraries(test_ipc PRIVATE troupe_actors)
