@@ -1,0 +1,158 @@
+#include "work_queue/job_log.hpp"
+
+#include <array>
+#include <cstring>
+
+#include <unistd.h>
+
+namespace troupe::wq {
+
+namespace {
+
+std::array<uint32_t, 256> make_table() {
+  std::array<uint32_t, 256> t{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; ++k)
+      c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    t[i] = c;
+  }
+  return t;
+}
+
+void put_u32(std::string& out, uint32_t x) {
+  for (int i = 0; i < 4; ++i)
+    out.push_back(static_cast<char>((x >> (8 * i)) & 0xFF));
+}
+
+void put_u64(std::string& out, uint64_t x) {
+  for (int i = 0; i < 8; ++i)
+    out.push_back(static_cast<char>((x >> (8 * i)) & 0xFF));
+}
+
+uint64_t get_le(const char* p, int n) {
+  uint64_t x = 0;
+  for (int i = 0; i < n; ++i)
+    x |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+  return x;
+}
+
+// Records larger than this are treated as corruption (a torn length field).
+constexpr uint32_t max_record = 64u * 1024 * 1024;
+
+} // namespace
+
+uint32_t crc32(const char* data, size_t size) {
+  static const auto table = make_table();
+  uint32_t c = 0xFFFFFFFFu;
+  for (size_t i = 0; i < size; ++i)
+    c = table[(c ^ static_cast<unsigned char>(data[i])) & 0xFF] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+job_log::~job_log() {
+  if (file_) {
+    sync();
+    std::fclose(file_);
+  }
+}
+
+std::vector<record> job_log::open(const std::string& path,
+                                  uint32_t fsync_every, std::string& err) {
+  path_ = path;
+  fsync_every_ = fsync_every;
+  std::vector<record> result;
+  std::string data;
+  if (auto* in = std::fopen(path.c_str(), "rb")) {
+    char buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof(buf), in)) > 0)
+      data.append(buf, n);
+    std::fclose(in);
+  }
+  size_t pos = 0;
+  while (data.size() - pos >= 8) {
+    auto len = static_cast<uint32_t>(get_le(data.data() + pos, 4));
+    auto crc = static_cast<uint32_t>(get_le(data.data() + pos + 4, 4));
+    if (len < 9 || len > max_record || data.size() - pos - 8 < len)
+      break;
+    const char* body = data.data() + pos + 8;
+    if (crc32(body, len) != crc)
+      break;
+    auto kind = static_cast<uint8_t>(body[0]);
+    if (kind < 1 || kind > 4)
+      break;
+    result.push_back(record{static_cast<record_kind>(kind), get_le(body + 1, 8),
+                            std::string(body + 9, len - 9)});
+    pos += 8 + len;
+  }
+  truncated_ = data.size() - pos;
+  if (truncated_ > 0 && ::truncate(path.c_str(), static_cast<off_t>(pos)) != 0) {
+    err = "cannot truncate the corrupt tail of " + path;
+    return {};
+  }
+  file_ = std::fopen(path.c_str(), "ab");
+  if (!file_) {
+    err = "cannot open work queue log " + path + ": " + std::strerror(errno);
+    return {};
+  }
+  records_ = result.size();
+  return result;
+}
+
+bool job_log::write_record(std::FILE* f, const record& rec) {
+  std::string body;
+  body.push_back(static_cast<char>(rec.kind));
+  put_u64(body, rec.id);
+  body += rec.payload;
+  std::string out;
+  put_u32(out, static_cast<uint32_t>(body.size()));
+  put_u32(out, crc32(body.data(), body.size()));
+  out += body;
+  return std::fwrite(out.data(), 1, out.size(), f) == out.size();
+}
+
+bool job_log::sync() {
+  unsynced_ = 0;
+  return std::fflush(file_) == 0 && ::fsync(fileno(file_)) == 0;
+}
+
+bool job_log::append(const record& rec) {
+  if (!file_ || !write_record(file_, rec))
+    return false;
+  ++records_;
+  if (fsync_every_ == 0)
+    return std::fflush(file_) == 0;
+  if (++unsynced_ >= fsync_every_)
+    return sync();
+  return true;
+}
+
+bool job_log::compact(const std::vector<record>& live) {
+  auto tmp = path_ + ".compact";
+  auto* out = std::fopen(tmp.c_str(), "wb");
+  if (!out)
+    return false;
+  for (auto& rec : live)
+    if (!write_record(out, rec)) {
+      std::fclose(out);
+      return false;
+    }
+  if (std::fflush(out) != 0 || ::fsync(fileno(out)) != 0) {
+    std::fclose(out);
+    return false;
+  }
+  std::fclose(out);
+  if (file_) {
+    std::fclose(file_);
+    file_ = nullptr;
+  }
+  if (std::rename(tmp.c_str(), path_.c_str()) != 0)
+    return false;
+  file_ = std::fopen(path_.c_str(), "ab");
+  records_ = live.size();
+  unsynced_ = 0;
+  return file_ != nullptr;
+}
+
+} // namespace troupe::wq

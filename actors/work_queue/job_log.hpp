@@ -1,0 +1,72 @@
+#pragma once
+// The work queue's append-only log. No CAF here: plain file I/O.
+//
+// Record layout (little endian): u32 length, u32 crc32, then `length` bytes:
+// u8 kind, u64 job id, payload bytes (enqueue only). The checksum covers the
+// `length` bytes. On open, records are read until the first short or
+// corrupt one (a crash mid-write); the file is truncated there, so every
+// record before it survives and later appends start on a clean boundary.
+//
+// fsync policy: fsync after every `fsync_every` appended records (1 =
+// always, each record is on disk before the queue acknowledges it; 0 =
+// never, the OS decides, a power loss may lose the tail but never corrupts
+// earlier records). Compaction writes the live records to `path.compact`,
+// fsyncs it and renames it over the log (atomic on POSIX).
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace troupe::wq {
+
+enum class record_kind : uint8_t { enqueue = 1, ack = 2, fail = 3, dead = 4 };
+
+struct record {
+  record_kind kind;
+  uint64_t id;
+  std::string payload;
+};
+
+uint32_t crc32(const char* data, size_t size);
+
+class job_log {
+public:
+  job_log() = default;
+  ~job_log();
+  job_log(const job_log&) = delete;
+  job_log& operator=(const job_log&) = delete;
+
+  /// Opens (creates) `path`, returns the valid records in order and truncates
+  /// a corrupt or partial tail. Empty string in `err` on success.
+  std::vector<record> open(const std::string& path, uint32_t fsync_every,
+                           std::string& err);
+
+  /// Appends one record; false on an I/O error.
+  bool append(const record& rec);
+
+  /// Replaces the log with `live` records (atomic rename).
+  bool compact(const std::vector<record>& live);
+
+  /// Records in the file since open or the last compaction.
+  size_t records() const noexcept {
+    return records_;
+  }
+  /// Bytes dropped from a corrupt tail at open.
+  size_t truncated_bytes() const noexcept {
+    return truncated_;
+  }
+
+private:
+  bool write_record(std::FILE* f, const record& rec);
+  bool sync();
+
+  std::string path_;
+  std::FILE* file_ = nullptr;
+  uint32_t fsync_every_ = 1;
+  uint32_t unsynced_ = 0;
+  size_t records_ = 0;
+  size_t truncated_ = 0;
+};
+
+} // namespace troupe::wq

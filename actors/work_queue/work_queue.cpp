@@ -1,0 +1,266 @@
+#include "work_queue/work_queue.hpp"
+
+#include <deque>
+#include <map>
+#include <set>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "troupe/errc.hpp"
+#include "work_queue/job_log.hpp"
+
+namespace troupe::wq {
+
+namespace {
+
+using lease_atom = caf::atom_constant<caf::atom("wq_lease")>;
+
+struct job {
+  std::string payload;
+  uint32_t failures = 0;
+  bool leased = false;
+  caf::actor_addr worker;
+  uint64_t lease_seq = 0;
+};
+
+struct waiting_producer {
+  caf::response_promise rp;
+  uint64_t id;
+  std::string payload;
+};
+
+struct queue_state {
+  queue_config cfg;
+  job_log log;
+  std::map<uint64_t, job> jobs; // ready + leased
+  std::deque<uint64_t> ready;   // ids, oldest first
+  std::vector<uint64_t> dead;
+  std::map<uint64_t, std::string> dead_payloads;
+  std::deque<caf::response_promise> waiting_workers;
+  std::deque<waiting_producer> waiting_producers;
+  std::set<caf::actor_addr> monitored;
+  uint64_t next_seq = 0;
+  size_t leased = 0;
+  static inline const char* name = "troupe.work_queue";
+};
+
+using queue_actor = caf::stateful_actor<queue_state>;
+
+void must_log(queue_actor* self, const record& rec) {
+  if (!self->state.log.append(rec))
+    self->quit(make_error(errc::invalid_config,
+                          "cannot write the work queue log "
+                            + self->state.cfg.log_path));
+}
+
+void maybe_compact(queue_actor* self) {
+  auto& st = self->state;
+  auto live = st.jobs.size() + st.dead.size();
+  if (st.log.records() < 1024 || st.log.records() < 4 * live)
+    return;
+  std::vector<record> recs;
+  for (auto& [id, j] : st.jobs) {
+    recs.push_back({record_kind::enqueue, id, j.payload});
+    for (uint32_t i = 0; i < j.failures; ++i)
+      recs.push_back({record_kind::fail, id, {}});
+  }
+  for (auto id : st.dead) {
+    recs.push_back({record_kind::enqueue, id, st.dead_payloads[id]});
+    recs.push_back({record_kind::dead, id, {}});
+  }
+  if (!st.log.compact(recs))
+    self->quit(make_error(errc::invalid_config, "work queue compaction failed"));
+}
+
+void lease_to(queue_actor* self, caf::response_promise& rp, uint64_t id) {
+  auto& st = self->state;
+  auto& j = st.jobs[id];
+  j.leased = true;
+  j.lease_seq = ++st.next_seq;
+  auto src = rp.source();
+  j.worker = caf::actor_cast<caf::actor_addr>(src);
+  if (src && st.monitored.insert(j.worker).second)
+    self->monitor(src);
+  ++st.leased;
+  self->delayed_send(self, st.cfg.lease, lease_atom::value, id, j.lease_seq);
+  rp.deliver(id, j.payload, j.failures);
+}
+
+// Hands ready jobs to waiting workers.
+void dispatch(queue_actor* self) {
+  auto& st = self->state;
+  while (!st.ready.empty() && !st.waiting_workers.empty()) {
+    auto rp = std::move(st.waiting_workers.front());
+    st.waiting_workers.pop_front();
+    auto id = st.ready.front();
+    st.ready.pop_front();
+    lease_to(self, rp, id);
+  }
+}
+
+void admit(queue_actor* self, uint64_t id, std::string payload) {
+  auto& st = self->state;
+  must_log(self, {record_kind::enqueue, id, payload});
+  st.jobs[id].payload = std::move(payload);
+  st.ready.push_back(id);
+}
+
+// Lets waiting producers in while there is room.
+void admit_waiting(queue_actor* self) {
+  auto& st = self->state;
+  while (!st.waiting_producers.empty() && st.jobs.size() < st.cfg.capacity) {
+    auto wp = std::move(st.waiting_producers.front());
+    st.waiting_producers.pop_front();
+    if (!st.jobs.count(wp.id))
+      admit(self, wp.id, std::move(wp.payload));
+    wp.rp.deliver(wp.id);
+  }
+  dispatch(self);
+}
+
+void remove_job(queue_actor* self, uint64_t id) {
+  auto& st = self->state;
+  auto i = st.jobs.find(id);
+  if (i == st.jobs.end())
+    return;
+  if (i->second.leased)
+    --st.leased;
+  else
+    std::erase(st.ready, id);
+  st.jobs.erase(i);
+}
+
+// One failure of job `id`: redeliver or move to the dead-letter queue.
+void fail_job(queue_actor* self, uint64_t id) {
+  auto& st = self->state;
+  auto i = st.jobs.find(id);
+  if (i == st.jobs.end())
+    return;
+  auto& j = i->second;
+  must_log(self, {record_kind::fail, id, {}});
+  ++j.failures;
+  if (j.leased) {
+    j.leased = false;
+    --st.leased;
+  } else {
+    std::erase(st.ready, id);
+  }
+  if (j.failures >= st.cfg.max_failures) {
+    must_log(self, {record_kind::dead, id, {}});
+    st.dead.push_back(id);
+    st.dead_payloads[id] = std::move(j.payload);
+    st.jobs.erase(i);
+    admit_waiting(self);
+  } else {
+    st.ready.push_back(id);
+    dispatch(self);
+  }
+}
+
+void replay(queue_actor* self, std::vector<record>& recs) {
+  auto& st = self->state;
+  for (auto& r : recs) {
+    switch (r.kind) {
+      case record_kind::enqueue:
+        if (!st.jobs.count(r.id)) {
+          st.jobs[r.id].payload = std::move(r.payload);
+          st.ready.push_back(r.id);
+        }
+        break;
+      case record_kind::ack:
+        remove_job(self, r.id);
+        break;
+      case record_kind::fail:
+        if (auto i = st.jobs.find(r.id); i != st.jobs.end())
+          ++i->second.failures;
+        break;
+      case record_kind::dead:
+        if (auto i = st.jobs.find(r.id); i != st.jobs.end()) {
+          st.dead.push_back(r.id);
+          st.dead_payloads[r.id] = std::move(i->second.payload);
+          remove_job(self, r.id);
+        }
+        break;
+    }
+  }
+}
+
+caf::behavior queue(queue_actor* self, queue_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  std::string err;
+  auto recs = st.log.open(st.cfg.log_path, st.cfg.fsync_every, err);
+  if (!err.empty()) {
+    self->quit(make_error(errc::invalid_config, err));
+    return {};
+  }
+  replay(self, recs);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    st.monitored.erase(dm.source);
+    std::vector<uint64_t> lost;
+    for (auto& [id, j] : st.jobs)
+      if (j.leased && j.worker == dm.source)
+        lost.push_back(id);
+    for (auto id : lost)
+      fail_job(self, id);
+  });
+  return {
+    [=](enqueue_atom, uint64_t id, std::string& payload) -> caf::result<uint64_t> {
+      auto& st = self->state;
+      if (st.jobs.count(id))
+        return id;
+      if (st.jobs.size() < st.cfg.capacity) {
+        admit(self, id, std::move(payload));
+        dispatch(self);
+        return id;
+      }
+      if (!st.cfg.block_when_full
+          || st.waiting_producers.size() >= st.cfg.max_waiting_producers)
+        return make_error(errc::queue_full,
+                          "work queue holds " + std::to_string(st.jobs.size())
+                            + " jobs");
+      auto rp = self->make_response_promise<uint64_t>();
+      st.waiting_producers.push_back({rp, id, std::move(payload)});
+      return rp;
+    },
+    [=](pull_atom) {
+      auto& st = self->state;
+      auto rp = self->make_response_promise();
+      st.waiting_workers.push_back(rp);
+      dispatch(self);
+      return rp;
+    },
+    [=](ack_atom, uint64_t id) {
+      auto& st = self->state;
+      if (!st.jobs.count(id))
+        return; // already acked or redelivered and acked: at-least-once
+      must_log(self, {record_kind::ack, id, {}});
+      remove_job(self, id);
+      admit_waiting(self);
+      maybe_compact(self);
+    },
+    [=](nack_atom, uint64_t id) { fail_job(self, id); },
+    [=](lease_atom, uint64_t id, uint64_t seq) {
+      auto& st = self->state;
+      auto i = st.jobs.find(id);
+      if (i != st.jobs.end() && i->second.leased && i->second.lease_seq == seq)
+        fail_job(self, id);
+    },
+    [=](dead_atom) { return self->state.dead; },
+    [=](stats_atom) {
+      auto& st = self->state;
+      return caf::make_message(st.ready.size(), st.leased, st.dead.size(),
+                               st.log.records());
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_queue(caf::actor_system& sys, queue_config cfg) {
+  return sys.spawn(queue, std::move(cfg));
+}
+
+} // namespace troupe::wq

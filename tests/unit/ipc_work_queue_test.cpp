@@ -1,0 +1,260 @@
+// Specification of the durable work queue (actors/work_queue).
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <tuple>
+
+#include <catch2/catch.hpp>
+
+#include <troupe/rpc.hpp>
+#include <work_queue/work_queue.hpp>
+
+#include "test_support.hpp"
+
+using namespace troupe;
+using namespace troupe::test;
+using namespace troupe::wq;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A fresh temp dir, removed at the end of the test.
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    std::random_device rd;
+    path = fs::temp_directory_path()
+           / ("troupe-wq-" + std::to_string(rd()) + std::to_string(rd()));
+    fs::create_directories(path);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string file(const char* name) const {
+    return (path / name).string();
+  }
+};
+
+using pulled = std::tuple<uint64_t, std::string, uint32_t>;
+
+caf::expected<pulled> pull(caf::scoped_actor& self, const caf::actor& q,
+                           caf::timespan deadline = bound) {
+  caf::expected<pulled> result{caf::error{}};
+  self->request(q, deadline, pull_atom::value)
+    .receive([&](uint64_t id, std::string& p,
+                 uint32_t f) { result = pulled{id, std::move(p), f}; },
+             [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
+caf::expected<uint64_t> enqueue(caf::actor_system& sys, const caf::actor& q,
+                                uint64_t id, std::string payload,
+                                caf::timespan deadline = bound) {
+  return rpc::call<uint64_t>(sys, q, deadline, enqueue_atom::value, id,
+                             std::move(payload));
+}
+
+std::tuple<size_t, size_t, size_t, size_t> stats(caf::actor_system& sys,
+                                                 const caf::actor& q) {
+  caf::scoped_actor self{sys};
+  std::tuple<size_t, size_t, size_t, size_t> result{};
+  self->request(q, bound, stats_atom::value)
+    .receive([&](size_t r, size_t l, size_t d,
+                 size_t n) { result = {r, l, d, n}; },
+             [&](caf::error&) { FAIL("stats failed"); });
+  return result;
+}
+
+void stop(caf::actor_system& sys, const caf::actor& q) {
+  caf::anon_send_exit(q, caf::exit_reason::user_shutdown);
+  REQUIRE(await_down(sys, q));
+}
+
+} // namespace
+
+TEST_CASE("work queue: a job is enqueued, pulled by a worker and acked") {
+  temp_dir dir;
+  test_config cfg;
+  troupe::system sys{cfg};
+  auto q = spawn_queue(sys.actors(), {.log_path = dir.file("q.log")});
+  REQUIRE(enqueue(sys.actors(), q, 1, "hello") == 1u);
+  REQUIRE(enqueue(sys.actors(), q, 2, "world") == 2u);
+  caf::scoped_actor self{sys.actors()};
+  auto j = pull(self, q);
+  REQUIRE(j);
+  CHECK(*j == pulled{1, "hello", 0});
+  CHECK(rpc::call<void>(sys, q, bound, ack_atom::value, uint64_t{1}));
+  CHECK(stats(sys.actors(), q) == std::tuple<size_t, size_t, size_t, size_t>{1, 0, 0, 3});
+  stop(sys.actors(), q);
+}
+
+TEST_CASE("work queue: a job whose lease expires is redelivered") {
+  temp_dir dir;
+  test_config cfg;
+  troupe::system sys{cfg};
+  auto q = spawn_queue(sys.actors(),
+                       {.log_path = dir.file("q.log"), .lease = 50ms});
+  REQUIRE(enqueue(sys.actors(), q, 7, "slow"));
+  caf::scoped_actor self{sys.actors()};
+  REQUIRE(pull(self, q) == pulled{7, "slow", 0});
+  // No ack: the next pull waits (bounded) until the lease expires.
+  auto again = pull(self, q);
+  REQUIRE(again);
+  CHECK(*again == pulled{7, "slow", 1});
+  stop(sys.actors(), q);
+}
+
+TEST_CASE("work queue: the jobs of a worker that crashes are redelivered") {
+  temp_dir dir;
+  test_config cfg;
+  troupe::system sys{cfg};
+  auto q = spawn_queue(sys.actors(), {.log_path = dir.file("q.log")});
+  REQUIRE(enqueue(sys.actors(), q, 3, "poison"));
+  auto worker = sys.spawn([q](caf::event_based_actor* w) {
+    w->request(q, bound, pull_atom::value)
+      .then([w](uint64_t, std::string&, uint32_t) {
+        w->quit(caf::sec::runtime_error); // crash while holding the lease
+      });
+  });
+  REQUIRE(await_down(sys.actors(), worker));
+  caf::scoped_actor self{sys.actors()};
+  auto j = pull(self, q); // lease is 30 s: only the crash can free the job
+  REQUIRE(j);
+  CHECK(*j == pulled{3, "poison", 1});
+  stop(sys.actors(), q);
+}
+
+TEST_CASE("work queue: a job that fails max_failures times goes to the dead-letter queue") {
+  temp_dir dir;
+  test_config cfg;
+  troupe::system sys{cfg};
+  auto q = spawn_queue(sys.actors(),
+                       {.log_path = dir.file("q.log"), .max_failures = 2});
+  REQUIRE(enqueue(sys.actors(), q, 9, "bad"));
+  REQUIRE(enqueue(sys.actors(), q, 10, "good"));
+  caf::scoped_actor self{sys.actors()};
+  REQUIRE(pull(self, q) == pulled{9, "bad", 0});
+  REQUIRE(rpc::call<void>(sys, q, bound, nack_atom::value, uint64_t{9}));
+  REQUIRE(pull(self, q) == pulled{10, "good", 0});
+  REQUIRE(pull(self, q) == pulled{9, "bad", 1});
+  REQUIRE(rpc::call<void>(sys, q, bound, nack_atom::value, uint64_t{9}));
+  auto dead = rpc::call<std::vector<uint64_t>>(sys, q, bound, dead_atom::value);
+  REQUIRE(dead);
+  CHECK(*dead == std::vector<uint64_t>{9});
+  CHECK(std::get<2>(stats(sys.actors(), q)) == 1u);
+  stop(sys.actors(), q);
+}
+
+TEST_CASE("work queue: a new queue on the same log replays unacked jobs, failures and dead letters") {
+  temp_dir dir;
+  auto path = dir.file("q.log");
+  {
+    test_config cfg;
+    troupe::system sys{cfg};
+    auto q = spawn_queue(sys.actors(), {.log_path = path, .max_failures = 1});
+    for (uint64_t id = 1; id <= 4; ++id)
+      REQUIRE(enqueue(sys.actors(), q, id, "job" + std::to_string(id)));
+    caf::scoped_actor self{sys.actors()};
+    REQUIRE(pull(self, q));
+    REQUIRE(rpc::call<void>(sys, q, bound, ack_atom::value, uint64_t{1}));
+    REQUIRE(pull(self, q));
+    REQUIRE(rpc::call<void>(sys, q, bound, nack_atom::value, uint64_t{2}));
+    REQUIRE(pull(self, q)); // job 3 leased, never acked: must come back
+    stop(sys.actors(), q);
+  }
+  test_config cfg;
+  troupe::system sys{cfg};
+  auto q = spawn_queue(sys.actors(), {.log_path = path, .max_failures = 1});
+  CHECK(stats(sys.actors(), q) == std::tuple<size_t, size_t, size_t, size_t>{2, 0, 1, 7});
+  caf::scoped_actor self{sys.actors()};
+  CHECK(pull(self, q) == pulled{3, "job3", 0});
+  CHECK(pull(self, q) == pulled{4, "job4", 0});
+  CHECK(rpc::call<std::vector<uint64_t>>(sys, q, bound, dead_atom::value)
+        == std::vector<uint64_t>{2});
+  stop(sys.actors(), q);
+}
+
+TEST_CASE("work queue: a truncated or corrupt log tail is dropped, earlier records survive") {
+  temp_dir dir;
+  auto path = dir.file("q.log");
+  {
+    test_config cfg;
+    troupe::system sys{cfg};
+    auto q = spawn_queue(sys.actors(), {.log_path = path});
+    for (uint64_t id = 1; id <= 3; ++id)
+      REQUIRE(enqueue(sys.actors(), q, id, std::string(100, 'a')));
+    stop(sys.actors(), q);
+  }
+  // A crash in the middle of writing record 3: cut its last 10 bytes.
+  fs::resize_file(path, fs::file_size(path) - 10);
+  {
+    test_config cfg;
+    troupe::system sys{cfg};
+    auto q = spawn_queue(sys.actors(), {.log_path = path});
+    CHECK(std::get<0>(stats(sys.actors(), q)) == 2u);
+    REQUIRE(enqueue(sys.actors(), q, 4, "after")); // appends on a clean boundary
+    stop(sys.actors(), q);
+  }
+  // Garbage after valid records (a torn write of random bytes).
+  {
+    std::ofstream out{path, std::ios::binary | std::ios::app};
+    out << "\x05\x00\x00\x00garbage-bytes";
+  }
+  test_config cfg;
+  troupe::system sys{cfg};
+  auto q = spawn_queue(sys.actors(), {.log_path = path});
+  CHECK(stats(sys.actors(), q) == std::tuple<size_t, size_t, size_t, size_t>{3, 0, 0, 3});
+  caf::scoped_actor self{sys.actors()};
+  CHECK(std::get<0>(*pull(self, q)) == 1u);
+  CHECK(std::get<0>(*pull(self, q)) == 2u);
+  CHECK(pull(self, q) == pulled{4, "after", 0});
+  stop(sys.actors(), q);
+}
+
+TEST_CASE("work queue: a full queue fails producers with queue_full when not blocking") {
+  temp_dir dir;
+  test_config cfg;
+  troupe::system sys{cfg};
+  auto q = spawn_queue(sys.actors(), {.log_path = dir.file("q.log"),
+                                      .capacity = 2,
+                                      .block_when_full = false});
+  REQUIRE(enqueue(sys.actors(), q, 1, "a"));
+  REQUIRE(enqueue(sys.actors(), q, 2, "b"));
+  auto r = enqueue(sys.actors(), q, 3, "c");
+  REQUIRE(!r);
+  CHECK(r.error().category() == errc_category);
+  CHECK(static_cast<errc>(r.error().code()) == errc::queue_full);
+  stop(sys.actors(), q);
+}
+
+TEST_CASE("work queue: a full queue makes producers wait for room, bounded by their deadline") {
+  temp_dir dir;
+  test_config cfg;
+  troupe::system sys{cfg};
+  auto q = spawn_queue(sys.actors(),
+                       {.log_path = dir.file("q.log"), .capacity = 1});
+  REQUIRE(enqueue(sys.actors(), q, 1, "a"));
+  // A producer with a short deadline gives up with a timeout.
+  auto r = enqueue(sys.actors(), q, 2, "b", 50ms);
+  REQUIRE(!r);
+  CHECK(static_cast<errc>(r.error().code()) == errc::timeout);
+  // A patient producer is answered once a worker makes room.
+  caf::scoped_actor producer{sys.actors()};
+  auto pending = producer->request(q, bound, enqueue_atom::value, uint64_t{3},
+                                   std::string{"c"});
+  caf::scoped_actor worker{sys.actors()};
+  REQUIRE(pull(worker, q) == pulled{1, "a", 0});
+  REQUIRE(rpc::call<void>(sys, q, bound, ack_atom::value, uint64_t{1}));
+  // The producer that timed out waited first, so its job took the free slot
+  // (at-least-once: a producer that gave up may still see its job run).
+  REQUIRE(pull(worker, q) == pulled{2, "b", 0});
+  REQUIRE(rpc::call<void>(sys, q, bound, ack_atom::value, uint64_t{2}));
+  uint64_t accepted = 0;
+  pending.receive([&](uint64_t id) { accepted = id; },
+                  [&](caf::error& err) { FAIL(render(err)); });
+  CHECK(accepted == 3);
+  CHECK(std::get<0>(stats(sys.actors(), q)) == 1u);
+  stop(sys.actors(), q);
+}
