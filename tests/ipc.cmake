@@ -3,6 +3,7 @@ troupe_unit_test(test_ipc
   unit/ipc_rpc_test.cpp
   unit/ipc_shared_test.cpp
   unit/ipc_work_queue_test.cpp
+  unit/ipc_pubsub_test.cpp
 )
 if(TARGET troupe_actors)
   target_link_libraries(test_ipc PRIVATE troupe_actors)
