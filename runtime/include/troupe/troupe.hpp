@@ -12,6 +12,8 @@
 #include "troupe/member.hpp"
 #include "troupe/node.hpp"
 #include "troupe/placement.hpp"
+#include "troupe/rpc.hpp"
+#include "troupe/shared_payload.hpp"
 #include "troupe/supervisor.hpp"
 #include "troupe/supervisor_spec.hpp"
 #include "troupe/system.hpp"
