@@ -60,11 +60,18 @@ void maybe_compact(queue_actor* self) {
   if (st.log.records() < 1024 || st.log.records() < 4 * live)
     return;
   std::vector<record> recs;
-  for (auto& [id, j] : st.jobs) {
+  auto keep = [&](uint64_t id, const job& j) {
     recs.push_back({record_kind::enqueue, id, j.payload});
     for (uint32_t i = 0; i < j.failures; ++i)
       recs.push_back({record_kind::fail, id, {}});
-  }
+  };
+  // Leased jobs first (they were delivered earliest), then the ready ones
+  // in queue order, so a replay hands jobs out in the same order.
+  for (auto& [id, j] : st.jobs)
+    if (j.leased)
+      keep(id, j);
+  for (auto id : st.ready)
+    keep(id, st.jobs[id]);
   for (auto id : st.dead) {
     recs.push_back({record_kind::enqueue, id, st.dead_payloads[id]});
     recs.push_back({record_kind::dead, id, {}});
