@@ -57,6 +57,7 @@ struct agent_state {
   std::map<std::string, peer> peers; // everyone but this node
   std::vector<caf::actor> subscribers;
   steady::time_point started = steady::now();
+  uint64_t ticks = 0;
   static inline const char* name = "troupe.agent";
 };
 
@@ -128,12 +129,18 @@ void gossip(agent_actor* self, std::vector<member_info> changes) {
   }
 }
 
+bool merge(agent_actor* self, const member_info& m);
+
 /// Connects to the member's own address: a handle learned through gossip is
 /// relayed through the node that sent it, and dies with that node (CAF 0.17).
-void connect(agent_actor* self, const std::string& name) {
+/// With `probe`, also connects to a member marked down: if it answers, both
+/// sides exchange views, it refutes its `down` with a higher incarnation,
+/// and a healed partition or a false down (an overloaded machine) recovers.
+void connect(agent_actor* self, const std::string& name, bool probe = false) {
   auto& st = self->state;
   auto i = st.peers.find(name);
-  if (i == st.peers.end() || i->second.connecting || !alive(i->second.info.state))
+  if (i == st.peers.end() || i->second.connecting
+      || (!probe && !alive(i->second.info.state)))
     return;
   i->second.connecting = true;
   auto host = i->second.info.host;
@@ -151,6 +158,23 @@ void connect(agent_actor* self, const std::string& name) {
         i->second.connecting = false;
         if (!ptr || i->second.info.incarnation != incarnation)
           return;
+        if (!alive(i->second.info.state)) {
+          // A probe reached a member we consider down: tell it, then read
+          // its (possibly refuted) view back on the same connection.
+          auto peer_agent = caf::actor_cast<caf::actor>(ptr);
+          self->send(peer_agent, gossip_atom::value, view(self));
+          self->request(peer_agent, std::chrono::seconds(5), members_atom::value)
+            .then(
+              [self](std::vector<member_info>& xs) {
+                std::vector<member_info> changed;
+                for (auto& m : xs)
+                  if (merge(self, m))
+                    changed.push_back(m);
+                gossip(self, std::move(changed));
+              },
+              [](caf::error&) {});
+          return;
+        }
         i->second.info.agent = caf::actor_cast<caf::actor>(ptr);
         i->second.last_seen = steady::now();
         self->monitor(i->second.info.agent);
@@ -166,11 +190,12 @@ void connect(agent_actor* self, const std::string& name) {
               self->send(i->second.info.agent, group_sync_atom::value,
                          self->state.me.name, group, m.handle, true);
       },
-      [self, name](caf::error& err) {
+      [self, name, probe](caf::error& err) {
         auto i = self->state.peers.find(name);
         if (i != self->state.peers.end())
           i->second.connecting = false;
-        log::warning("membership", "cannot connect to member " + name + ": "
+        if (!probe)
+          log::warning("membership", "cannot connect to member " + name + ": "
                                      + render(err));
       });
 }
@@ -474,6 +499,11 @@ caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) 
                  && p.info.state == member_state::suspect)
           p.info.state = member_state::up;
       }
+      // Every few ticks, probe members marked down (see connect()).
+      if (++st.ticks % 5 == 0)
+        for (auto& kvp : st.peers)
+          if (kvp.second.info.state == member_state::down)
+            connect(self, kvp.first, true);
       self->delayed_send(self, st.settings.heartbeat_interval, tick_atom::value);
     },
   };

@@ -72,7 +72,9 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   // open socket is never noticed. Every node sets both (a node with a
   // timeout but peers without heartbeats would drop idle, live peers).
   cfg.set("middleman.heartbeat-interval", settings.heartbeat_interval);
-  cfg.set("middleman.connection-timeout", settings.down_after);
+  // CAF drops a connection that is silent for this long, which reads as an
+  // immediate `down`; leave our own suspicion/down timers to decide first.
+  cfg.set("middleman.connection-timeout", 2 * settings.down_after);
   std::unique_ptr<node> result{new node};
   result->sys_ = std::make_unique<troupe::system>(cfg);
   auto& sys = result->sys_->actors();
