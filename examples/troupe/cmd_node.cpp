@@ -10,6 +10,7 @@
 #include <troupe/troupe.hpp>
 
 #include "troupe/cli.hpp"
+#include "troupe/node_setup.hpp"
 
 namespace troupe::cli {
 namespace {
@@ -112,6 +113,7 @@ int run_node(int argc, char** argv) {
     return {[node_name](const std::string& text) { return node_name + ":" + text; }};
   });
   cfg.export_type("counter", counter);
+  apply_node_setups(cfg); // the demos' types
   // Block the stop signals in every thread (CAF's threads inherit the mask)
   // and wait for them here.
   sigset_t stop_signals;

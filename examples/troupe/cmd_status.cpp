@@ -40,11 +40,12 @@ int run_status(int argc, char** argv) {
     std::cerr << "error: " << troupe::render(members.error()) << "\n";
     return 1;
   }
-  std::printf("%-12s %-22s %-8s %8s %8s %10s\n", "NAME", "ADDRESS", "STATE",
-              "ACTORS", "BACKLOG", "UPTIME");
+  std::printf("%-12s %-22s %-8s %-7s %8s %8s %10s\n", "NAME", "ADDRESS",
+              "STATE", "ROLE", "ACTORS", "BACKLOG", "UPTIME");
   for (auto& m : *members)
-    std::printf("%-12s %-22s %-8s %8llu %8llu %9.1fs\n", m.name.c_str(),
+    std::printf("%-12s %-22s %-8s %-7s %8llu %8llu %9.1fs\n", m.name.c_str(),
                 m.address().c_str(), troupe::to_string(m.state).c_str(),
+                m.role.c_str(),
                 static_cast<unsigned long long>(m.actors),
                 static_cast<unsigned long long>(m.backlog),
                 static_cast<double>(m.uptime_ms) / 1000.0);

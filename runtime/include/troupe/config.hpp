@@ -55,6 +55,8 @@ public:
   // -- troupe.* options, read from the parsed content ------------------------
 
   std::string node_name() const;
+  /// "worker" (default) or "client"; see member_info::role.
+  std::string role() const;
   std::string log_level() const;
 
 private:

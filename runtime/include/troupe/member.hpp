@@ -26,11 +26,18 @@ struct member_info {
   uint64_t incarnation = 0;
   member_state state = member_state::joining;
   caf::actor agent;
+  /// "worker" members host actors placed by spawn_on; "client" members
+  /// (demo drivers, tools) join only to use the cluster (like Akka's roles).
+  std::string role = "worker";
   /// Load reported in heartbeats (used for least_loaded placement).
   uint64_t actors = 0;
   uint64_t backlog = 0;
   /// Milliseconds since the member's process started.
   int64_t uptime_ms = 0;
+
+  bool hosts_placed_actors() const {
+    return role != "client";
+  }
 
   std::string address() const {
     return host + ":" + std::to_string(port);
@@ -40,7 +47,7 @@ struct member_info {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_info& x) {
   return f(caf::meta::type_name("troupe.member_info"), x.name, x.host, x.port,
-           x.incarnation, x.state, x.agent, x.actors, x.backlog, x.uptime_ms);
+           x.incarnation, x.state, x.agent, x.role, x.actors, x.backlog, x.uptime_ms);
 }
 
 /// Sent to subscribers (see troupe::node::subscribe).

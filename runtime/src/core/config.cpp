@@ -14,6 +14,9 @@ config::config() {
   opt_group{custom_options_, "troupe"}
     .add<std::string>("node-name", "name of this node in logs and membership "
                                    "(default: the host name and PID)")
+    .add<std::string>("role", "worker (hosts actors placed by spawn_on) or "
+                              "client (joins to use the cluster, hosts no "
+                              "placed actors; default worker)")
     .add<std::string>("log-level",
                       "debug, info, warning, error or quiet (default: info)")
     .add<std::string>("listen", "HOST:PORT this node listens on; port 0 picks "
@@ -71,6 +74,10 @@ uint64_t config::type_set_id() const {
 
 std::string config::node_name() const {
   return caf::get_or(content, "troupe.node-name", std::string{});
+}
+
+std::string config::role() const {
+  return caf::get_or(content, "troupe.role", std::string{"worker"});
 }
 
 std::string config::log_level() const {

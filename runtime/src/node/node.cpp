@@ -84,6 +84,7 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   member_info me;
   me.name = result->name_;
   me.host = addr->first;
+  me.role = cfg.role();
   me.incarnation = static_cast<uint64_t>(
     std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::system_clock::now().time_since_epoch())
@@ -274,10 +275,11 @@ caf::expected<caf::actor> node::spawn_on(const placement& where,
     return view.error();
   std::vector<member_info> up;
   for (auto& m : *view)
-    if (m.state == member_state::up && m.agent)
+    if (m.state == member_state::up && m.agent && m.hosts_placed_actors())
       up.push_back(m);
   if (up.empty())
-    return make_error(errc::no_members, "no member is up");
+    return make_error(errc::no_members,
+                      "no worker member is up (clients host no placed actors)");
   std::sort(up.begin(), up.end(),
             [](auto& a, auto& b) { return a.name < b.name; });
   auto& target = up[where.pick(up, turn_++)];

@@ -1,0 +1,104 @@
+#pragma once
+// The cluster a demo runs on: an embedded local cluster of worker node
+// processes (the default), or a running cluster reached through `--seed`;
+// and this process joined to it as a `client` member, which uses the
+// cluster but hosts none of its placed actors.
+//
+//   demo_cluster_options opt{.demo = "wordcount", .nodes = 3};
+//   auto dc = demo_cluster::start(opt);
+//   if (!dc) return 1;                       // the error is printed
+//   dc->client().spawn_on(troupe::placement::round_robin, "wc-mapper");
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <troupe/errc.hpp>
+#include <troupe/node.hpp>
+
+#include "troupe/local_cluster.hpp"
+
+namespace troupe::cli {
+
+struct demo_cluster_options {
+  std::string demo;               ///< names the log directory
+  int nodes = 3;                  ///< worker processes to start locally
+  std::string seed;               ///< non-empty: use this running cluster
+  std::vector<std::string> node_args; ///< extra flags for every local node
+  std::string listen = "127.0.0.1:0"; ///< the client node's address
+  std::string log_level = "error";    ///< of the client node
+};
+
+class demo_cluster {
+public:
+  /// Starts (or reaches) the cluster and joins it; prints progress and, on
+  /// failure, what went wrong to stderr and returns null.
+  static std::unique_ptr<demo_cluster> start(const demo_cluster_options& opt);
+
+  /// The client leaves; a local cluster's nodes stop.
+  ~demo_cluster();
+
+  troupe::node& client() {
+    return *client_;
+  }
+  troupe::system& sys() {
+    return client_->sys();
+  }
+
+  /// The embedded local cluster, or null when running against `--seed`.
+  local_cluster* local() {
+    return local_.get();
+  }
+
+  /// Worker members that are up, sorted by name (errors print and return
+  /// an empty list).
+  std::vector<member_info> workers();
+
+  /// Waits until `n` workers are up; false after `timeout`.
+  bool await_workers(size_t n, std::chrono::milliseconds timeout
+                                 = std::chrono::seconds(30));
+
+private:
+  demo_cluster() = default;
+
+  std::unique_ptr<local_cluster> local_;
+  std::unique_ptr<troupe::node> client_;
+};
+
+/// A live status line: rewritten in place on a terminal, one line per
+/// `every` otherwise (so logs and CTest output stay readable).
+class progress_line {
+public:
+  explicit progress_line(std::chrono::milliseconds every
+                         = std::chrono::seconds(1));
+
+  /// Shows `text` if the last update is older than the refresh interval
+  /// (250 ms on a terminal).
+  void update(const std::string& text);
+  /// Prints a permanent line above the status line.
+  void note(const std::string& text);
+  /// Ends the status line (prints `text` as its last state).
+  void finish(const std::string& text);
+
+  bool tty() const noexcept {
+    return tty_;
+  }
+
+private:
+  bool tty_;
+  std::chrono::milliseconds every_;
+  std::chrono::steady_clock::time_point last_{};
+  bool dirty_ = false;
+};
+
+/// Reads `--nodes N` and `--seed HOST:PORT` at argv[i] into `opt`; returns
+/// true if it consumed the flag (and its value). Prints and exits(2) on a
+/// missing value.
+bool parse_cluster_flag(int argc, char** argv, int& i,
+                        demo_cluster_options& opt);
+
+/// Help text for the flags above.
+extern const char* cluster_flags_help;
+
+} // namespace troupe::cli
