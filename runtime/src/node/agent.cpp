@@ -56,6 +56,11 @@ struct agent_state {
   agent_settings settings;
   std::map<std::string, peer> peers; // everyone but this node
   std::vector<caf::actor> subscribers;
+  // Actors spawned here for other nodes. Nothing stops them otherwise: CAF
+  // keeps every actor it has sent over the network alive (no distributed
+  // GC), and the system waits for all actors when it shuts down.
+  std::vector<caf::actor> spawned;
+  std::vector<caf::response_promise> awaiting_spawned_stop;
   steady::time_point started = steady::now();
   uint64_t ticks = 0;
   static inline const char* name = "troupe.agent";
@@ -315,6 +320,13 @@ caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) 
     subs.erase(std::remove_if(subs.begin(), subs.end(),
                               [&](auto& s) { return s.address() == dm.source; }),
                subs.end());
+    std::erase_if(st.spawned,
+                  [&](auto& a) { return a.address() == dm.source; });
+    if (st.spawned.empty()) {
+      for (auto& rp : st.awaiting_spawned_stop)
+        rp.deliver(caf::unit);
+      st.awaiting_spawned_stop.clear();
+    }
   });
   self->send(self, tick_atom::value);
   return {
@@ -438,7 +450,34 @@ caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) 
         return make_error(errc::bad_arguments,
                           "node " + st.me.name + " cannot spawn \"" + type
                             + "\" from these arguments: " + render(res.error()));
+      self->monitor(*res);
+      st.spawned.push_back(*res);
       return *res;
+    },
+    [self](stop_spawned_atom, caf::timespan grace) -> caf::result<void> {
+      // Part of a node's orderly stop: the actors it hosts for others get
+      // user_shutdown, then a kill after `grace`.
+      auto& st = self->state;
+      if (st.spawned.empty())
+        return caf::unit;
+      log::info("node", "stopping " + std::to_string(st.spawned.size())
+                          + " actors spawned here by other nodes");
+      for (auto& a : st.spawned)
+        self->send_exit(a, caf::exit_reason::user_shutdown);
+      auto rp = self->make_response_promise();
+      st.awaiting_spawned_stop.push_back(rp);
+      self->delayed_send(self, grace, stop_spawned_atom::value);
+      return rp;
+    },
+    [self](stop_spawned_atom) {
+      auto& st = self->state;
+      if (self->current_sender() != self->ctrl() || st.spawned.empty())
+        return;
+      log::warning("node", std::to_string(st.spawned.size())
+                             + " spawned actors did not stop in time; "
+                               "killing them");
+      for (auto& a : st.spawned)
+        self->send_exit(a, caf::exit_reason::kill);
     },
     [self](subscribe_atom, caf::actor& sub) {
       self->monitor(sub);
@@ -455,13 +494,15 @@ caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) 
       auto& st = self->state;
       st.me.state = member_state::leaving;
       std::vector<member_info> news{current_me(self)};
-      auto rp = self->make_response_promise();
       auto pending = std::make_shared<size_t>(0);
       for (auto& kvp : st.peers)
         if (kvp.second.info.agent && alive(kvp.second.info.state))
           ++*pending;
       if (*pending == 0)
         return caf::unit;
+      // Only now: a response promise takes the reply over, and a value
+      // returned after making one is dropped (the caller would hang).
+      auto rp = self->make_response_promise();
       auto done = [rp, pending]() mutable {
         if (--*pending == 0)
           rp.deliver(caf::unit);

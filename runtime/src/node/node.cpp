@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include <caf/actor_registry.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
@@ -92,6 +93,9 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   settings.type_set_id = cfg.type_set_id();
   settings.exported = cfg.exported_types();
   result->agent_ = detail::spawn_agent(sys, me, settings);
+  // Remote children of supervisors find the agent here.
+  sys.registry().put(node_agent_atom::value,
+                     caf::actor_cast<caf::strong_actor_ptr>(result->agent_));
   auto bound = sys.middleman().publish(result->agent_, addr->second,
                                        addr->first.c_str(), true);
   if (!bound) {
@@ -160,8 +164,15 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
 node::~node() {
   if (!left_)
     leave(std::chrono::seconds(2));
-  if (agent_)
+  if (agent_) {
+    sys_->actors().registry().erase(node_agent_atom::value);
+    // Stop what this node hosts for others, or the system waits forever.
+    caf::scoped_actor self{sys_->actors()};
+    self->request(agent_, std::chrono::seconds(10), stop_spawned_atom::value,
+                  caf::timespan{std::chrono::seconds(3)})
+      .receive([] {}, [](caf::error&) {});
     caf::anon_send_exit(agent_, caf::exit_reason::user_shutdown);
+  }
 }
 
 caf::expected<std::vector<member_info>> node::members(caf::timespan timeout) {
