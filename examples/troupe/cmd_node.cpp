@@ -51,6 +51,8 @@ const char* help_text =
   "                      none starts a new cluster\n"
   "  --name NAME         the node's name in the cluster (default node-PID)\n"
   "  --config FILE       a config file in CAF's format (troupe { listen=... })\n"
+  "  --no-demo-types     register only troupe's own types, not the demos'\n"
+  "                      (to join processes built without the demos)\n"
   "  --help              this text plus every CAF and troupe option\n"
   "Exported actor types (remote spawn): echo (answers \"NAME:text\"), counter.\n"
   "Failure detection: --troupe.heartbeat-interval=200ms --troupe.suspect-after=1s\n"
@@ -59,7 +61,7 @@ const char* help_text =
 
 /// Translates the short flags into CAF's --troupe.x=value form.
 std::vector<std::string> translate(int argc, char** argv, bool& extra_type,
-                                   bool& help) {
+                                   bool& demo_types, bool& help) {
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -78,6 +80,8 @@ std::vector<std::string> translate(int argc, char** argv, bool& extra_type,
       args.push_back("--config-file=" + next("--config"));
     else if (arg == "--troupe.extra-test-type")
       extra_type = true;
+    else if (arg == "--no-demo-types")
+      demo_types = false;
     else if (arg == "--help" || arg == "-h") {
       help = true;
       args.push_back("--help");
@@ -89,10 +93,11 @@ std::vector<std::string> translate(int argc, char** argv, bool& extra_type,
 
 int run_node(int argc, char** argv) {
   bool extra_type = false;
+  bool demo_types = true;
   bool help = false;
   std::vector<std::string> args;
   try {
-    args = translate(argc, argv, extra_type, help);
+    args = translate(argc, argv, extra_type, demo_types, help);
   } catch (std::exception& e) {
     std::cerr << "error: " << e.what() << "\n" << help_text;
     return 2;
@@ -113,7 +118,8 @@ int run_node(int argc, char** argv) {
     return {[node_name](const std::string& text) { return node_name + ":" + text; }};
   });
   cfg.export_type("counter", counter);
-  apply_node_setups(cfg); // the demos' types
+  if (demo_types)
+    apply_node_setups(cfg); // the demos' types
   // Block the stop signals in every thread (CAF's threads inherit the mask)
   // and wait for them here.
   sigset_t stop_signals;

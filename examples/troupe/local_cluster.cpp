@@ -170,6 +170,8 @@ local_cluster::start_node(const std::string& name,
     node.args.push_back("--seeds");
     node.args.push_back(s);
   }
+  for (auto& a : common_args_)
+    node.args.push_back(a);
   for (auto& a : extra_args)
     node.args.push_back(std::move(a));
   auto err = launch(node, timeout);

@@ -55,6 +55,11 @@ public:
   /// SIGTERM to every node, then SIGKILL to whatever is left after `grace`.
   void stop_all(std::chrono::milliseconds grace = std::chrono::seconds(10));
 
+  /// Flags every node started from now on gets (before its own extras).
+  void set_common_args(std::vector<std::string> args) {
+    common_args_ = std::move(args);
+  }
+
   const std::vector<local_node>& nodes() const {
     return nodes_;
   }
@@ -72,6 +77,7 @@ private:
   std::string binary_;
   std::string log_dir_;
   std::vector<local_node> nodes_;
+  std::vector<std::string> common_args_;
   std::vector<std::thread> drainers_;
 };
 

@@ -27,6 +27,11 @@ struct fixture {
   troupe::system sys{cfg};
   local_cluster cluster{TROUPE_BINARY, log_dir()};
 
+  fixture() {
+    // This test binary registers no demo types: nor may its nodes.
+    cluster.set_common_args({"--no-demo-types"});
+  }
+
   /// One log directory per test case, so a failure's logs stand alone.
   static std::string log_dir() {
     static int counter = 0;
@@ -150,7 +155,9 @@ struct member_fixture : fixture {
   test::test_config node_cfg;
   std::unique_ptr<node> self_node;
 
-  void join() {
+  /// Joins as a worker (it may host placed actors) or as a client.
+  void join(const std::string& role = "worker") {
+    node_cfg.set("troupe.role", role);
     // The tester exports what every `troupe node` exports (echo).
     node_cfg.export_type("echo", [](caf::event_based_actor*) -> caf::behavior {
       return {[](const std::string& text) { return "tester:" + text; }};
@@ -338,4 +345,93 @@ TEST_CASE_METHOD(member_fixture, "process groups span nodes and broadcast "
     } while (total && *total != 5 && std::chrono::steady_clock::now() < until);
     CHECK(total == int64_t{5});
   }
+}
+
+namespace {
+
+/// The node that answered an echo ("n2:hi" -> "n2"), or the error text.
+std::string echo_node(caf::actor_system& sys, const caf::actor& dest) {
+  auto reply = test::ask<std::string>(sys, dest, std::string{"hi"});
+  if (!reply)
+    return "error: " + render(reply.error());
+  return reply->substr(0, reply->find(':'));
+}
+
+} // namespace
+
+TEST_CASE_METHOD(member_fixture, "a supervised remote child is restarted on "
+                                 "another node when its node is killed, and "
+                                 "its names follow it") {
+  REQUIRE_FALSE(cluster.start(3));
+  join("client"); // the tester hosts no placed actors
+  auto& sys = self_node->sys();
+  auto root = sys.start(supervisor_spec{
+    .strategy = one_for_one,
+    .intensity = 5,
+    .period = 30s,
+    .children = {child("echo", "echo").on(placement::round_robin).named("echo")},
+  });
+  REQUIRE(root);
+  auto name = sys.whereis("echo");
+  REQUIRE(name);
+  auto first = echo_node(sys.actors(), *name);
+  REQUIRE(first.size() == 2);
+  REQUIRE(first[0] == 'n');
+  // The cluster registry has the remote actor itself under the same name.
+  auto registered = self_node->whereis("echo");
+  REQUIRE(registered);
+  CHECK(echo_node(sys.actors(), *registered) == first);
+  CHECK(registered->node() != self_node->sys().actors().node());
+
+  auto killed = static_cast<size_t>(first[1] - '1');
+  cluster.signal(killed, SIGKILL);
+  // The stable name answers from another node once the child has restarted;
+  // a request that reaches the dying incarnation fails, so ask again
+  // (bounded).
+  std::string second;
+  auto deadline = std::chrono::steady_clock::now() + 40s;
+  do {
+    second = echo_node(sys.actors(), *name);
+  } while ((second == first || second.starts_with("error"))
+           && std::chrono::steady_clock::now() < deadline);
+  CHECK(second != first);
+  CHECK(second.starts_with("n"));
+  auto kids = root->which_children();
+  REQUIRE(kids);
+  REQUIRE(kids->size() == 1);
+  // The registry entry follows too (it is re-registered by the new
+  // incarnation's stand-in).
+  std::string via_registry;
+  deadline = std::chrono::steady_clock::now() + 40s;
+  do {
+    auto hdl = self_node->whereis("echo");
+    via_registry = hdl ? echo_node(sys.actors(), *hdl) : "error";
+  } while (via_registry != second && std::chrono::steady_clock::now() < deadline);
+  CHECK(via_registry == second);
+
+  // Stopping the supervisor stops the remote actor on its node.
+  auto remote = self_node->whereis("echo");
+  REQUIRE(remote);
+  REQUIRE_FALSE(root->shutdown());
+  CHECK(test::await_down(sys.actors(), *remote));
+}
+
+TEST_CASE_METHOD(member_fixture, "a remote child of an unexported type fails "
+                                 "with a clear error and its supervisor "
+                                 "escalates") {
+  REQUIRE_FALSE(cluster.start(1));
+  join("client");
+  // The remote start is asynchronous: like an OTP child that crashes right
+  // after init, the failure counts against the restart intensity.
+  auto root = self_node->sys().start(supervisor_spec{
+    .strategy = one_for_one,
+    .intensity = 0,
+    .period = 1s,
+    .children = {child("ghost", "no-such-type").on(placement::random)},
+  });
+  REQUIRE(root);
+  auto reason = test::await_down(self_node->sys().actors(), root->handle());
+  REQUIRE(reason);
+  auto text = render(*reason);
+  CHECK(text.find("no-such-type") != std::string::npos);
 }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -12,6 +13,8 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/message.hpp>
 #include <caf/timespan.hpp>
+
+#include "troupe/placement.hpp"
 
 namespace troupe {
 
@@ -46,6 +49,15 @@ struct child_spec {
   std::shared_ptr<const supervisor_spec> nested;
   /// Arguments passed to the factory or type after the actor pointer.
   caf::message args;
+  /// Set: a remote child, `type_name` spawned on a worker member chosen by
+  /// this placement (the type must be exported there). When its node dies
+  /// the supervisor restarts it on another live member. Needs a running
+  /// troupe::node in this process.
+  std::optional<placement> where;
+
+  bool is_remote() const noexcept {
+    return where.has_value();
+  }
 
   bool is_supervisor() const noexcept {
     return nested != nullptr;
@@ -63,6 +75,11 @@ struct child_spec {
     return *this;
   }
   child_spec& brutal_kill() & { shutdown_timeout = caf::timespan{0}; return *this; }
+  /// Runs the child on a cluster member chosen by `p` (see `where`).
+  child_spec& on(placement p) & {
+    where = std::move(p);
+    return *this;
+  }
 
   // Rvalue overloads so that specs read as one expression:
   // child("c", counter).transient().named("c")
@@ -72,6 +89,7 @@ struct child_spec {
   child_spec&& named(std::string n) && { return std::move(named(std::move(n))); }
   child_spec&& shutdown(caf::timespan t) && { return std::move(shutdown(t)); }
   child_spec&& brutal_kill() && { return std::move(brutal_kill()); }
+  child_spec&& on(placement p) && { return std::move(on(std::move(p))); }
 };
 
 /// A child created by a behavior function, e.g. `child("counter", counter)`
@@ -87,7 +105,8 @@ child_spec child(std::string id, F fun, Ts&&... args) {
 }
 
 /// A child created from a registered actor type name, e.g.
-/// `child("shard", "kv_shard", caf::make_message(3))`.
+/// `child("shard", "kv_shard", caf::make_message(3))`; with
+/// `.on(placement::round_robin)` it runs on another node of the cluster.
 child_spec child(std::string id, std::string type_name, caf::message args = {});
 
 /// A nested supervisor.

@@ -21,6 +21,7 @@
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "node/remote_child.hpp"
 #include "supervision/name_table.hpp"
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
@@ -112,7 +113,13 @@ caf::expected<caf::actor> spawn_child(sup_actor* self, const child_spec& spec) {
     return sup;
   }
   caf::actor child;
-  if (spec.factory) {
+  if (spec.is_remote()) {
+    if (spec.type_name.empty())
+      return make_error(errc::child_start_failed,
+                        what + ": a remote child needs an exported type name, "
+                               "e.g. child(\"id\", \"type\", args).on(...)");
+    child = spawn_remote_child(self, spec, self->state.name);
+  } else if (spec.factory) {
     caf::actor_config cfg{self->context()};
     auto args = spec.args;
     auto res = spec.factory(cfg, args);

@@ -1,0 +1,324 @@
+// The local stand-in of a remote child. The supervisor's logic is
+// synchronous and local (spawn, link, monitor, bind the stable name), while
+// starting an actor on another node is an asynchronous request that may fail
+// or outlive a node. So the supervisor supervises a small local actor that
+//  - asks the node agent for the members, picks a worker by the child's
+//    placement and asks that member's agent to spawn the exported type,
+//    trying the next member when one does not answer (it may have just died
+//    without the membership knowing yet);
+//  - links to and monitors the remote actor, and ends with the remote
+//    actor's exit reason: a node that dies ends it with
+//    remote_link_unreachable, which the supervisor treats as a crash and
+//    restarts, and the new stand-in places the child on a live member;
+//  - forwards every message to the remote actor with sender and request id
+//    preserved (buffered, bounded, until the remote actor exists), so the
+//    supervisor's stable name keeps working and follows the child;
+//  - registers the remote actor under the child's stable name in the
+//    cluster registry, so `whereis` on every node finds the new incarnation;
+//  - on a shutdown from the supervisor, stops the remote actor with the same
+//    reason and ends when it has ended (the link kills it if the supervisor
+//    runs out of patience and kills the stand-in).
+
+#include "node/remote_child.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <deque>
+
+#include <caf/actor_registry.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "troupe/atoms.hpp"
+#include "troupe/errc.hpp"
+#include "troupe/log.hpp"
+#include "troupe/member.hpp"
+
+namespace troupe::detail {
+
+namespace {
+
+constexpr auto request_timeout = std::chrono::seconds(10);
+constexpr size_t buffer_limit = 1024;
+
+/// Never sent; it only keeps the stand-in's behavior non-empty.
+using remote_child_atom = caf::atom_constant<caf::atom("t_rchild")>;
+
+/// Round-robin turns shared by every remote child of this process, so that
+/// restarts and siblings spread over the members.
+std::atomic<uint64_t> placement_turn{0};
+
+struct remote_child_state {
+  child_spec spec;
+  std::string supervisor;
+  caf::actor agent;
+  caf::actor remote;
+  std::string remote_node;
+  std::vector<member_info> candidates; // still to try, in placement order
+  std::deque<std::pair<caf::response_promise, caf::message>> buffer;
+  caf::error stopping; // set: the supervisor asked us to stop
+  bool stop_requested = false;
+  bool request_pending = false; // members or spawn request on its way
+  // The member asked to spawn, watched so that a node that dies mid-request
+  // is skipped at once instead of at the request's timeout; answers to
+  // earlier attempts are ignored.
+  caf::actor target_agent;
+  std::string target_name;
+  uint64_t attempt = 0;
+};
+
+using remote_child_actor = caf::stateful_actor<remote_child_state>;
+
+std::string describe(remote_child_actor* self) {
+  auto& st = self->state;
+  return "remote child \"" + st.spec.id + "\" (type \"" + st.spec.type_name
+         + "\") of supervisor \"" + st.supervisor + "\"";
+}
+
+void fail_buffered(remote_child_actor* self, const caf::error& reason) {
+  auto& st = self->state;
+  for (auto& [rp, msg] : st.buffer)
+    if (!rp.async())
+      rp.deliver(make_error(errc::receiver_down,
+                            describe(self) + " ended before it started: "
+                              + render(reason)));
+  st.buffer.clear();
+}
+
+void give_up(remote_child_actor* self, caf::error reason) {
+  log::warning("supervisor", describe(self) + ": " + render(reason));
+  fail_buffered(self, reason);
+  self->quit(std::move(reason));
+}
+
+/// Ends a stand-in that was asked to stop before its remote actor existed.
+void finish_stop(remote_child_actor* self) {
+  auto& st = self->state;
+  fail_buffered(self, st.stopping);
+  self->quit(st.stopping);
+}
+
+void started(remote_child_actor* self, caf::actor remote,
+             const std::string& where) {
+  auto& st = self->state;
+  st.request_pending = false;
+  if (st.stop_requested) {
+    // Stopped while the spawn was on its way: the new actor must not outlive
+    // its supervisor's decision.
+    self->send_exit(remote, st.stopping);
+    finish_stop(self);
+    return;
+  }
+  st.remote = std::move(remote);
+  st.remote_node = where;
+  self->link_to(st.remote);
+  self->monitor(st.remote);
+  log::info("supervisor", describe(self) + " runs on node " + where);
+  while (!st.buffer.empty()) {
+    auto& [rp, msg] = st.buffer.front();
+    rp.delegate(st.remote, std::move(msg));
+    st.buffer.pop_front();
+  }
+  if (!st.spec.name.empty())
+    self->request(st.agent, request_timeout, register_atom::value, st.spec.name,
+                  st.remote)
+      .then([] {},
+            [self](caf::error& err) {
+              log::warning("supervisor",
+                           describe(self) + ": cluster registration of \""
+                             + self->state.spec.name
+                             + "\" failed: " + render(err));
+            });
+}
+
+void forget_target(remote_child_actor* self) {
+  auto& st = self->state;
+  if (st.target_agent)
+    self->demonitor(st.target_agent);
+  st.target_agent = nullptr;
+}
+
+void try_next(remote_child_actor* self, caf::error last_error);
+
+void unreachable_target(remote_child_actor* self, const std::string& where,
+                        const std::string& why) {
+  log::info("supervisor", describe(self) + ": node " + where
+                            + " is unreachable (" + why
+                            + "); trying the next member");
+  try_next(self, make_error(errc::node_down, "node " + where + ": " + why));
+}
+
+void try_next(remote_child_actor* self, caf::error last_error) {
+  auto& st = self->state;
+  if (st.stop_requested) {
+    finish_stop(self);
+    return;
+  }
+  if (st.candidates.empty()) {
+    give_up(self, last_error ? std::move(last_error)
+                             : make_error(errc::no_members,
+                                          "no worker member is up to run it"));
+    return;
+  }
+  auto target = std::move(st.candidates.front());
+  st.candidates.erase(st.candidates.begin());
+  st.request_pending = true;
+  auto attempt = ++st.attempt;
+  st.target_agent = target.agent;
+  st.target_name = target.name;
+  self->monitor(target.agent);
+  self->request(target.agent, request_timeout, spawn_atom::value,
+                st.spec.type_name, st.spec.args)
+    .then(
+      [self, attempt, where = target.name](caf::actor& remote) {
+        if (attempt != self->state.attempt) {
+          // We moved on (the member looked dead): do not keep a stray.
+          self->send_exit(remote, caf::exit_reason::user_shutdown);
+          return;
+        }
+        forget_target(self);
+        started(self, std::move(remote), where);
+      },
+      [self, attempt, where = target.name](caf::error& err) {
+        auto& st = self->state;
+        if (attempt != st.attempt)
+          return;
+        forget_target(self);
+        st.request_pending = false;
+        // A member that refuses the type refuses it everywhere (one type
+        // set per cluster); a member that does not answer may be dead.
+        bool unreachable = err == caf::sec::request_receiver_down
+                           || err == caf::sec::request_timeout;
+        if (!unreachable || st.stop_requested) {
+          give_up(self, make_error(errc::child_start_failed,
+                                   describe(self) + " on node " + where + ": "
+                                     + render(err)));
+          return;
+        }
+        unreachable_target(self, where, render(err));
+      });
+}
+
+void place(remote_child_actor* self) {
+  auto& st = self->state;
+  st.request_pending = true;
+  self->request(st.agent, request_timeout, members_atom::value)
+    .then(
+      [self](std::vector<member_info>& view) {
+        auto& st = self->state;
+        st.request_pending = false;
+        if (st.stop_requested) {
+          finish_stop(self);
+          return;
+        }
+        std::vector<member_info> up;
+        for (auto& m : view)
+          if (m.state == member_state::up && m.agent && m.hosts_placed_actors())
+            up.push_back(std::move(m));
+        if (up.empty()) {
+          give_up(self, make_error(errc::no_members,
+                                   describe(self)
+                                     + ": no worker member is up to run it"));
+          return;
+        }
+        std::sort(up.begin(), up.end(),
+                  [](auto& a, auto& b) { return a.name < b.name; });
+        // The placement's choice first, then the others in turn.
+        auto first = st.spec.where->pick(up, placement_turn++);
+        for (size_t i = 0; i < up.size(); ++i)
+          st.candidates.push_back(up[(first + i) % up.size()]);
+        try_next(self, caf::error{});
+      },
+      [self](caf::error& err) {
+        self->state.request_pending = false;
+        give_up(self, make_error(errc::child_start_failed,
+                                 describe(self)
+                                   + ": the node agent did not answer: "
+                                   + render(err)));
+      });
+}
+
+caf::behavior remote_child(remote_child_actor* self, child_spec spec,
+                           std::string supervisor) {
+  auto& st = self->state;
+  st.spec = std::move(spec);
+  st.supervisor = std::move(supervisor);
+  st.agent = caf::actor_cast<caf::actor>(
+    self->system().registry().get(node_agent_atom::value));
+  self->set_default_handler(
+    [self](caf::scheduled_actor*, caf::message_view& view)
+      -> caf::result<caf::message> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise();
+      auto msg = view.move_content_to_message();
+      if (st.remote)
+        rp.delegate(st.remote, std::move(msg));
+      else if (st.buffer.size() < buffer_limit)
+        st.buffer.emplace_back(std::move(rp), std::move(msg));
+      else if (!rp.async())
+        rp.deliver(make_error(errc::name_buffer_full,
+                              describe(self) + " is still starting"));
+      return rp;
+    });
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (st.target_agent && dm.source == st.target_agent.address()) {
+      // The member's agent died while it was asked to spawn.
+      ++st.attempt;
+      st.target_agent = nullptr;
+      st.request_pending = false;
+      unreachable_target(self, st.target_name, render(dm.reason));
+      return;
+    }
+    if (st.remote && dm.source == st.remote.address()) {
+      if (!st.stop_requested && dm.reason
+          && dm.reason != caf::exit_reason::normal)
+        log::warning("supervisor", describe(self) + " on node "
+                                     + st.remote_node + " ended: "
+                                     + render(dm.reason));
+      self->quit(st.stop_requested ? st.stopping : dm.reason);
+    }
+  });
+  self->set_exit_handler([self](caf::exit_msg& em) {
+    auto& st = self->state;
+    if (st.remote && em.source == st.remote.address())
+      return; // the down_msg carries the same news
+    // The supervisor (or whoever we are linked to) stops us.
+    st.stop_requested = true;
+    st.stopping = em.reason;
+    if (st.remote) {
+      // Ends when the remote actor has ended (down handler).
+      self->send_exit(st.remote, em.reason);
+      if (em.reason == caf::exit_reason::kill)
+        self->quit(em.reason);
+      return;
+    }
+    // No remote actor yet: if a request is on its way, its answer ends us
+    // (and stops what it created); a kill cannot wait.
+    if (!st.request_pending || em.reason == caf::exit_reason::kill)
+      finish_stop(self);
+  });
+  if (!st.agent) {
+    give_up(self, make_error(errc::child_start_failed,
+                             describe(self)
+                               + " needs a cluster node in this process; "
+                                 "start one with troupe::node::start"));
+    return {};
+  }
+  place(self);
+  // Never empty: an actor without a behavior ends once its last request is
+  // answered. Every message goes through the default handler above.
+  return {[](remote_child_atom) {}};
+}
+
+} // namespace
+
+caf::actor spawn_remote_child(caf::local_actor* parent, const child_spec& spec,
+                              const std::string& supervisor_name) {
+  return parent->spawn(remote_child, spec, supervisor_name);
+}
+
+} // namespace troupe::detail
