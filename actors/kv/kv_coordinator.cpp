@@ -396,8 +396,11 @@ caf::behavior coordinator(coordinator_actor* self, coordinator_config cfg) {
         return;
       if (slot.handle) {
         // A new replica for a node whose old one looks alive: the node
-        // restarted before we saw it die.
-        self->demonitor(slot.handle);
+        // restarted before we saw it die, or the client replaced it. The
+        // old one stops (if it still runs) and counts as down.
+        auto old = slot.handle;
+        self->demonitor(old);
+        self->send_exit(old, caf::exit_reason::user_shutdown);
         mark_down(self, node, "replaced by a new replica");
       }
       auto& fresh = st.replicas[node];

@@ -1,0 +1,18 @@
+# The `kv` demo in a short configuration: 4 worker node processes, one of
+# them SIGKILLed and restarted mid-run. The demo exits non-zero when its
+# summary check fails (an acknowledged write lost or under-replicated, the
+# store not serving while the node was down, a handoff that never ended).
+if(TARGET troupe_cli)
+  set(name "demo: kv keeps serving through a SIGKILLed node and loses no acknowledged write")
+  add_test(NAME "${name}"
+           COMMAND troupe_cli demo kv --duration 4 --keys 300 --clients 16)
+  # Serial: five processes on a shared 2-core machine; the cluster tests
+  # run serially for the same reason.
+  set_tests_properties("${name}" PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)
+
+  set(name "demo: kv refuses a kill after the end of the run with a clear error")
+  add_test(NAME "${name}"
+           COMMAND troupe_cli demo kv --duration 2 --kill-at 3)
+  set_tests_properties("${name}" PROPERTIES TIMEOUT 30
+                       PASS_REGULAR_EXPRESSION "error: need --kill-at < --restart-at and --kill-at < --duration")
+endif()
