@@ -66,7 +66,7 @@ case "$cmd" in
   demo)
     setup
     build build -DCMAKE_BUILD_TYPE=Release -DTROUPE_BUILD_BENCH=OFF
-    name="${1:-supervision}"
+    name="${1:-jobs}"
     [ $# -gt 0 ] && shift
     say "running demo '$name' (troupe demo --list shows all)"
     exec "$ROOT/build/bin/troupe" demo "$name" "$@" ;;

@@ -15,6 +15,13 @@ namespace troupe::wq {
 namespace {
 
 using lease_atom = caf::atom_constant<caf::atom("wq_lease")>;
+using pull_expired_atom = caf::atom_constant<caf::atom("wq_pullexp")>;
+
+/// A pull waiting for a job; `token` names its expiry (0: waits forever).
+struct waiting_worker {
+  caf::response_promise rp;
+  uint64_t token = 0;
+};
 
 struct job {
   std::string payload;
@@ -37,7 +44,8 @@ struct queue_state {
   std::deque<uint64_t> ready;   // ids, oldest first
   std::vector<uint64_t> dead;
   std::map<uint64_t, std::string> dead_payloads;
-  std::deque<caf::response_promise> waiting_workers;
+  std::deque<waiting_worker> waiting_workers;
+  uint64_t pull_tokens = 0;
   std::deque<waiting_producer> waiting_producers;
   std::set<caf::actor_addr> monitored;
   uint64_t next_seq = 0;
@@ -98,7 +106,7 @@ void lease_to(queue_actor* self, caf::response_promise& rp, uint64_t id) {
 void dispatch(queue_actor* self) {
   auto& st = self->state;
   while (!st.ready.empty() && !st.waiting_workers.empty()) {
-    auto rp = std::move(st.waiting_workers.front());
+    auto rp = std::move(st.waiting_workers.front().rp);
     st.waiting_workers.pop_front();
     auto id = st.ready.front();
     st.ready.pop_front();
@@ -235,9 +243,32 @@ caf::behavior queue(queue_actor* self, queue_config cfg) {
     [=](pull_atom) {
       auto& st = self->state;
       auto rp = self->make_response_promise();
-      st.waiting_workers.push_back(rp);
+      st.waiting_workers.push_back({rp, 0});
       dispatch(self);
       return rp;
+    },
+    [=](pull_atom, caf::timespan max_wait) {
+      // A long poll: without a job within max_wait the worker gets
+      // errc::timeout from us, before its own request deadline, so a job is
+      // never leased to a request its sender has already given up on (the
+      // reply would be dropped and the job held until the lease expires).
+      auto& st = self->state;
+      auto rp = self->make_response_promise();
+      auto token = ++st.pull_tokens;
+      st.waiting_workers.push_back({rp, token});
+      dispatch(self);
+      if (!st.waiting_workers.empty() && st.waiting_workers.back().token == token)
+        self->delayed_send(self, max_wait, pull_expired_atom::value, token);
+      return rp;
+    },
+    [=](pull_expired_atom, uint64_t token) {
+      auto& ws = self->state.waiting_workers;
+      for (auto i = ws.begin(); i != ws.end(); ++i)
+        if (i->token == token) {
+          i->rp.deliver(make_error(errc::timeout, "no job became ready"));
+          ws.erase(i);
+          return;
+        }
     },
     [=](ack_atom, uint64_t id) {
       auto& st = self->state;

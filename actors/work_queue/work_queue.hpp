@@ -13,6 +13,10 @@
 //       ready job the reply waits for one (bounded by the worker's deadline).
 //       The sender is monitored: if it dies (crash, node down) its jobs are
 //       redelivered.
+//   (pull_atom, caf::timespan max_wait)  [same]
+//       A long poll: errc::timeout after max_wait without a job. Use it
+//       with a request deadline above max_wait: a job is then never leased
+//       to a pull whose sender gave up waiting.
 //   (ack_atom, uint64_t id)   []   the job is done and removed.
 //   (nack_atom, uint64_t id)  []   the job failed; redelivered later.
 //   (dead_atom)  [std::vector<uint64_t>]  ids in the dead-letter queue.

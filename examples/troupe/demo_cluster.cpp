@@ -20,12 +20,15 @@ const char* cluster_flags_help =
   "                     `troupe cluster up` or `troupe node`)\n"
   "  --listen HOST:PORT this process's address when it joins (default\n"
   "                     127.0.0.1:0; use a reachable host with --seed on\n"
-  "                     other machines)\n";
+  "                     other machines)\n"
+  "  --log-level LEVEL  this process's log level: debug, info, warning,\n"
+  "                     error (default) or quiet\n";
 
 bool parse_cluster_flag(int argc, char** argv, int& i,
                         demo_cluster_options& opt) {
   std::string arg = argv[i];
-  if (arg != "--nodes" && arg != "--seed" && arg != "--listen")
+  if (arg != "--nodes" && arg != "--seed" && arg != "--listen"
+      && arg != "--log-level")
     return false;
   if (i + 1 >= argc) {
     std::cerr << "error: " << arg << " needs a value\n";
@@ -40,6 +43,8 @@ bool parse_cluster_flag(int argc, char** argv, int& i,
     }
   } else if (arg == "--seed") {
     opt.seed = value;
+  } else if (arg == "--log-level") {
+    opt.log_level = value;
   } else {
     opt.listen = value;
   }
@@ -64,7 +69,8 @@ demo_cluster::start(const demo_cluster_options& opt) {
     }
     seed = result->local_->seed();
   }
-  troupe::config cfg;
+  result->cfg_ = std::make_unique<troupe::config>();
+  auto& cfg = *result->cfg_;
   cfg.set("troupe.seeds", seed);
   cfg.set("troupe.listen", opt.listen);
   cfg.set("troupe.role", "client");

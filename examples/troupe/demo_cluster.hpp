@@ -4,7 +4,8 @@
 // and this process joined to it as a `client` member, which uses the
 // cluster but hosts none of its placed actors.
 //
-//   demo_cluster_options opt{.demo = "wordcount", .nodes = 3};
+//   demo_cluster_options opt;
+//   opt.demo = "wordcount";
 //   auto dc = demo_cluster::start(opt);
 //   if (!dc) return 1;                       // the error is printed
 //   dc->client().spawn_on(troupe::placement::round_robin, "wc-mapper");
@@ -63,6 +64,9 @@ private:
   demo_cluster() = default;
 
   std::unique_ptr<local_cluster> local_;
+  // The actor system keeps a reference to its config: it must outlive the
+  // node (members are destroyed in reverse order).
+  std::unique_ptr<troupe::config> cfg_;
   std::unique_ptr<troupe::node> client_;
 };
 

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -208,11 +209,23 @@ std::optional<std::string> local_cluster::restart(size_t i) {
   auto& node = nodes_.at(i);
   if (node.pid > 0)
     signal(i, SIGKILL);
-  // Rejoin through any live node, not necessarily the original seed.
-  auto s = seed();
-  for (size_t k = 0; k + 1 < node.args.size(); ++k)
-    if (node.args[k] == "--seeds" && !s.empty())
-      node.args[k + 1] = s;
+  // Rejoin through the live nodes, not necessarily the original seed. The
+  // first node had no seeds at all: without them it would found a second
+  // cluster beside the first (a split brain nobody would notice).
+  std::string live;
+  for (auto& other : nodes_)
+    if (other.pid > 0) {
+      if (!live.empty())
+        live += ',';
+      live += other.address();
+    }
+  auto seeds = std::find(node.args.begin(), node.args.end(), "--seeds");
+  if (seeds != node.args.end())
+    node.args.erase(seeds, seeds + 2);
+  if (!live.empty()) {
+    node.args.insert(node.args.begin() + 5, live);
+    node.args.insert(node.args.begin() + 5, "--seeds");
+  }
   return launch(node, std::chrono::seconds(30));
 }
 

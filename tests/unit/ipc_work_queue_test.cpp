@@ -307,3 +307,25 @@ TEST_CASE("work queue: enqueue rate under each fsync policy (printed)") {
     stop(sys.actors(), q);
   }
 }
+
+TEST_CASE("work queue: a long poll expires with a timeout error and never "
+          "holds a job for a worker that stopped waiting") {
+  temp_dir dir;
+  test_config cfg;
+  troupe::system sys{cfg};
+  auto q = spawn_queue(sys.actors(), {.log_path = dir.file("q.log")});
+  caf::scoped_actor self{sys.actors()};
+  // The queue answers the empty poll itself, before the caller's deadline.
+  caf::error err;
+  self->request(q, bound, pull_atom::value, caf::timespan{20ms})
+    .receive([](uint64_t, std::string&, uint32_t) { FAIL("no job was queued"); },
+             [&](caf::error& e) { err = std::move(e); });
+  CHECK(err.category() == errc_category);
+  CHECK(err.code() == static_cast<uint8_t>(errc::timeout));
+  // The expired poll is gone: a job enqueued now goes to the next pull, not
+  // to the request that already gave up (it would sit leased otherwise).
+  REQUIRE(enqueue(sys.actors(), q, 5, "late"));
+  CHECK(stats(sys.actors(), q) == std::tuple<size_t, size_t, size_t, size_t>{1, 0, 0, 1});
+  CHECK(pull(self, q) == pulled{5, "late", 0});
+  stop(sys.actors(), q);
+}

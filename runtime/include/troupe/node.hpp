@@ -31,6 +31,7 @@ public:
 
   /// Starts the system, publishes the agent on `troupe.listen` and joins
   /// through the first reachable of `troupe.seeds` (progress on stderr).
+  /// `cfg` must outlive the node (CAF's actor system refers to it).
   static caf::expected<std::unique_ptr<node>> start(config& cfg);
 
   /// Leaves the cluster (if not done yet) and stops the system.

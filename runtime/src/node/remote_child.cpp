@@ -44,8 +44,16 @@ namespace {
 constexpr auto request_timeout = std::chrono::seconds(10);
 constexpr size_t buffer_limit = 1024;
 
-/// Never sent; it only keeps the stand-in's behavior non-empty.
+/// Asks the membership again while no worker member is up.
 using remote_child_atom = caf::atom_constant<caf::atom("t_rchild")>;
+
+/// How long a stand-in waits for a worker member to come up before it
+/// fails. Without the wait, a cluster that is briefly empty (every worker
+/// restarting) would burn the supervisor's restart intensity in
+/// milliseconds; with it, restarts pace themselves like OTP's would on a
+/// crashing child.
+constexpr auto placement_wait = std::chrono::seconds(10);
+constexpr auto placement_retry = std::chrono::milliseconds(200);
 
 /// Round-robin turns shared by every remote child of this process, so that
 /// restarts and siblings spread over the members.
@@ -68,6 +76,7 @@ struct remote_child_state {
   caf::actor target_agent;
   std::string target_name;
   uint64_t attempt = 0;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 using remote_child_actor = caf::stateful_actor<remote_child_state>;
@@ -219,9 +228,15 @@ void place(remote_child_actor* self) {
           if (m.state == member_state::up && m.agent && m.hosts_placed_actors())
             up.push_back(std::move(m));
         if (up.empty()) {
+          if (std::chrono::steady_clock::now() - st.started < placement_wait) {
+            self->delayed_send(self, placement_retry,
+                               remote_child_atom::value);
+            return;
+          }
           give_up(self, make_error(errc::no_members,
                                    describe(self)
-                                     + ": no worker member is up to run it"));
+                                     + ": no worker member came up within "
+                                       "10 s to run it"));
           return;
         }
         std::sort(up.begin(), up.end(),
@@ -310,8 +325,18 @@ caf::behavior remote_child(remote_child_actor* self, child_spec spec,
   }
   place(self);
   // Never empty: an actor without a behavior ends once its last request is
-  // answered. Every message goes through the default handler above.
-  return {[](remote_child_atom) {}};
+  // answered. Every other message goes through the default handler above.
+  return {
+    [self](remote_child_atom) {
+      auto& st = self->state;
+      if (self->current_sender() != self->ctrl() || st.remote)
+        return;
+      if (st.stop_requested)
+        finish_stop(self);
+      else
+        place(self);
+    },
+  };
 }
 
 } // namespace

@@ -1,0 +1,96 @@
+#include "jobs_actors.hpp"
+
+#include <chrono>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/sec.hpp>
+
+#include <troupe/errc.hpp>
+#include <work_queue/work_queue.hpp>
+
+namespace troupe::demo::jobs {
+
+namespace {
+
+/// A pull is a long poll: the queue answers errc::timeout after
+/// `pull_wait`, well before the worker's own deadline (which only fires if
+/// the queue is gone or unreachable).
+constexpr auto pull_wait = std::chrono::milliseconds(500);
+constexpr auto pull_deadline = std::chrono::seconds(5);
+
+void pull(caf::event_based_actor* self, const caf::actor& queue,
+          const caf::actor& sink) {
+  self->request(queue, pull_deadline, wq::pull_atom::value,
+                caf::timespan{pull_wait})
+    .then(
+      [self, queue, sink](uint64_t id, std::string& payload, uint32_t failures) {
+        // Report first, acknowledge second: a worker that dies in between
+        // causes a redelivery and a duplicate result, never a lost job.
+        self->send(sink, result_atom::value, id, compute(payload), failures);
+        self->send(queue, wq::ack_atom::value, id);
+        pull(self, queue, sink);
+      },
+      [self, queue, sink](caf::error& err) {
+        if (err.category() == errc_category
+            && err.code() == static_cast<uint8_t>(errc::timeout)) {
+          pull(self, queue, sink); // no job yet
+          return;
+        }
+        // The queue is gone: nothing left to do here; the supervisor
+        // decides what happens next.
+        self->quit(err);
+      });
+}
+
+} // namespace
+
+uint64_t compute(const std::string& payload) {
+  // FNV-1a, iterated: about a microsecond of work.
+  uint64_t h = 14695981039346656037ull;
+  for (int round = 0; round < 64; ++round)
+    for (unsigned char c : payload) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+  return h;
+}
+
+std::string payload_of(uint64_t id) {
+  return "job-" + std::to_string(id);
+}
+
+caf::behavior worker(caf::event_based_actor* self, caf::actor queue,
+                     caf::actor sink) {
+  // A few pulls in flight hide the round trip to the queue's node.
+  for (int i = 0; i < 4; ++i)
+    pull(self, queue, sink);
+  return {[](tally_atom) {}}; // never empty, or the worker would end
+}
+
+caf::behavior sink(caf::stateful_actor<sink_state>* self, uint64_t jobs) {
+  self->state.done.resize(jobs, false);
+  return {
+    [self](result_atom, uint64_t id, uint64_t value, uint32_t failures) {
+      auto& st = self->state;
+      if (id >= st.done.size() || value != compute(payload_of(id))) {
+        ++st.counts.wrong;
+        return;
+      }
+      if (st.done[id]) {
+        ++st.counts.duplicates;
+        return;
+      }
+      st.done[id] = true;
+      ++st.counts.completed;
+      if (failures > 0)
+        ++st.counts.redelivered;
+    },
+    [self](tally_atom) {
+      auto& c = self->state.counts;
+      return caf::make_message(c.completed, c.duplicates, c.wrong,
+                               c.redelivered);
+    },
+  };
+}
+
+} // namespace troupe::demo::jobs
