@@ -29,7 +29,10 @@ struct member_info {
   /// "worker" members host actors placed by spawn_on; "client" members
   /// (demo drivers, tools) join only to use the cluster (like Akka's roles).
   std::string role = "worker";
-  /// Load reported in heartbeats (used for least_loaded placement).
+  /// Load reported in heartbeats (used for least_loaded placement): the
+  /// node's running actors, and the messages waiting in its agent's
+  /// mailbox (CAF counts no other mailbox; a saturated node's agent falls
+  /// behind first).
   uint64_t actors = 0;
   uint64_t backlog = 0;
   /// Milliseconds since the member's process started.

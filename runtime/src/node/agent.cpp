@@ -98,6 +98,9 @@ member_info current_me(agent_actor* self) {
                    steady::now() - st.started)
                    .count();
   me.actors = self->system().registry().running();
+  // CAF keeps no count of all mailboxes; the agent's own queue is the
+  // node's congestion signal: a saturated node's agent falls behind.
+  me.backlog = self->mailbox().size();
   return me;
 }
 
