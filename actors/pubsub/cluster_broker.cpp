@@ -11,6 +11,7 @@
 #include <caf/all.hpp>
 
 #include "troupe/atoms.hpp"
+#include "troupe/errc.hpp"
 #include "troupe/member.hpp"
 
 namespace troupe::pubsub {
@@ -306,6 +307,15 @@ caf::actor cluster_broker(caf::actor_system& sys, const caf::actor& agent) {
       reg.erase(registry_key_atom::value);
   });
   return result;
+}
+
+caf::expected<caf::actor> cluster_broker(caf::actor_system& sys) {
+  auto agent = sys.registry().get<caf::actor>(node_agent_atom::value);
+  if (!agent)
+    return make_error(errc::node_down,
+                      "no troupe node runs in this actor system (no agent in "
+                      "its registry): start one with troupe::node::start");
+  return cluster_broker(sys, agent);
 }
 
 } // namespace troupe::pubsub

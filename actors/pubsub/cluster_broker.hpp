@@ -68,4 +68,9 @@ caf::actor spawn_cluster_broker(caf::actor_system& sys, caf::actor agent);
 /// call from any actor or thread; every caller gets the same broker.
 caf::actor cluster_broker(caf::actor_system& sys, const caf::actor& agent);
 
+/// The same for code that has only the actor system, e.g. an actor that
+/// spawn_on started on this node: the agent is the one troupe::node keeps in
+/// CAF's actor registry. errc::node_down if `sys` is not a running node's.
+caf::expected<caf::actor> cluster_broker(caf::actor_system& sys);
+
 } // namespace troupe::pubsub
