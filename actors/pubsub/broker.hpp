@@ -13,10 +13,9 @@
 // FIFO order between two actors). Nothing is promised across publishers.
 // A subscriber that terminates is removed from all topics (monitored).
 //
-// Cluster shape (later, with the node layer): one broker per node; a topic
-// maps to the process group "pubsub/<topic>" whose members are the brokers
-// with local subscribers; publish sends once to every member broker, which
-// fans out locally. Per-publisher order holds because each hop is FIFO.
+// Across nodes: cluster_broker.hpp, with the same protocol (one broker per
+// node; a topic is the process group "pubsub/<topic>" of the nodes with
+// subscribers; a publish travels once to each of them and fans out there).
 
 #include <string>
 
