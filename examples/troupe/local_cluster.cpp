@@ -76,6 +76,14 @@ std::string local_cluster::seed() const {
 
 std::optional<std::string>
 local_cluster::launch(local_node& node, std::chrono::milliseconds timeout) {
+  int fd = -1;
+  if (auto err = spawn_process(node, fd))
+    return err;
+  return await_address(node, fd, timeout);
+}
+
+std::optional<std::string> local_cluster::spawn_process(local_node& node,
+                                                        int& stdout_fd) {
   int out[2];
   if (pipe(out) != 0)
     return std::string{"pipe failed: "} + std::strerror(errno);
@@ -106,6 +114,13 @@ local_cluster::launch(local_node& node, std::chrono::milliseconds timeout) {
   }
   close(out[1]);
   node.pid = pid;
+  stdout_fd = out[0];
+  return std::nullopt;
+}
+
+std::optional<std::string>
+local_cluster::await_address(local_node& node, int fd,
+                             std::chrono::milliseconds timeout) {
   // The node prints "troupe node NAME listening on HOST:PORT" once it is up.
   std::string buffer;
   auto deadline = clock_type::now() + timeout;
@@ -118,11 +133,11 @@ local_cluster::launch(local_node& node, std::chrono::milliseconds timeout) {
             + std::to_string(timeout.count()) + " ms; see " + node.log_path;
       break;
     }
-    pollfd pfd{out[0], POLLIN, 0};
+    pollfd pfd{fd, POLLIN, 0};
     if (poll(&pfd, 1, static_cast<int>(left.count())) <= 0)
       continue;
     char chunk[512];
-    auto n = read(out[0], chunk, sizeof(chunk));
+    auto n = read(fd, chunk, sizeof(chunk));
     if (n <= 0) {
       err = "node " + node.name + " exited during start-up; see "
             + node.log_path;
@@ -134,7 +149,7 @@ local_cluster::launch(local_node& node, std::chrono::milliseconds timeout) {
   }
   // Whatever the node prints later on stdout goes to its log, so that it
   // never writes into a closed pipe.
-  drainers_.emplace_back([fd = out[0], path = node.log_path, rest = buffer] {
+  drainers_.emplace_back([fd, path = node.log_path, rest = buffer] {
     int log = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (log >= 0 && !rest.empty())
       [[maybe_unused]] auto ignored = write(log, rest.data(), rest.size());
@@ -158,10 +173,8 @@ local_cluster::launch(local_node& node, std::chrono::milliseconds timeout) {
   return err;
 }
 
-std::optional<std::string>
-local_cluster::start_node(const std::string& name,
-                          std::vector<std::string> extra_args,
-                          std::chrono::milliseconds timeout) {
+local_node local_cluster::make_node(const std::string& name,
+                                   std::vector<std::string> extra_args) const {
   local_node node;
   node.name = name;
   node.log_path = log_dir_ + "/" + name + ".log";
@@ -175,6 +188,14 @@ local_cluster::start_node(const std::string& name,
     node.args.push_back(a);
   for (auto& a : extra_args)
     node.args.push_back(std::move(a));
+  return node;
+}
+
+std::optional<std::string>
+local_cluster::start_node(const std::string& name,
+                          std::vector<std::string> extra_args,
+                          std::chrono::milliseconds timeout) {
+  auto node = make_node(name, std::move(extra_args));
   auto err = launch(node, timeout);
   nodes_.push_back(std::move(node));
   return err;
@@ -182,15 +203,39 @@ local_cluster::start_node(const std::string& name,
 
 std::optional<std::string> local_cluster::start(int n, const std::string& prefix,
                                                 std::vector<std::string> extra) {
-  for (int i = 1; i <= n; ++i) {
-    auto name = prefix + std::to_string(i);
-    if (auto err = start_node(name, extra))
-      return err;
-    auto& node = nodes_.back();
-    std::cerr << "  started " << name << " (pid " << node.pid << ") on "
+  auto report = [&](const local_node& node, int i) {
+    std::cerr << "  started " << node.name << " (pid " << node.pid << ") on "
               << node.address() << " [" << i << "/" << n << "]\n";
+  };
+  int first = 1;
+  if (seed().empty()) {
+    // The first node founds the cluster; the others need its address.
+    if (auto err = start_node(prefix + "1", extra))
+      return err;
+    report(nodes_.back(), 1);
+    first = 2;
   }
-  return std::nullopt;
+  // The rest start at once and join through the seed concurrently: a node's
+  // start-up (process, CAF, join) is mostly waiting, so 16 nodes take about
+  // as long as a few.
+  std::vector<std::pair<size_t, int>> started; // node index, stdout
+  std::optional<std::string> err;
+  for (int i = first; i <= n && !err; ++i) {
+    nodes_.push_back(make_node(prefix + std::to_string(i), extra));
+    int fd = -1;
+    err = spawn_process(nodes_.back(), fd);
+    if (!err)
+      started.emplace_back(nodes_.size() - 1, fd);
+  }
+  int count = first - 1;
+  for (auto& [index, fd] : started) {
+    auto node_err = await_address(nodes_[index], fd, std::chrono::seconds(60));
+    if (node_err && !err)
+      err = node_err;
+    if (!node_err)
+      report(nodes_[index], ++count);
+  }
+  return err;
 }
 
 void local_cluster::signal(size_t i, int sig) {

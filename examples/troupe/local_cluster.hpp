@@ -71,8 +71,16 @@ public:
   std::string seed() const;
 
 private:
+  local_node make_node(const std::string& name,
+                       std::vector<std::string> extra_args) const;
   std::optional<std::string> launch(local_node& node,
                                     std::chrono::milliseconds timeout);
+  /// Forks and execs the node; `stdout_fd` reads what it prints.
+  std::optional<std::string> spawn_process(local_node& node, int& stdout_fd);
+  /// Waits for the node's "listening on" line, then drains its output to
+  /// its log; kills the node on a timeout or an early exit.
+  std::optional<std::string> await_address(local_node& node, int fd,
+                                           std::chrono::milliseconds timeout);
 
   std::string binary_;
   std::string log_dir_;

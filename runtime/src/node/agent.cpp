@@ -41,6 +41,10 @@ struct peer {
   member_info info;
   steady::time_point last_seen;
   bool connecting = false;
+  // The connection broke and one reconnect is on its way: a dead process
+  // refuses it at once (then the member is down), while a connection that
+  // CAF dropped because both sides dialled each other at once comes back.
+  bool reconnecting = false;
 };
 
 struct registration {
@@ -144,6 +148,8 @@ bool merge(agent_actor* self, const member_info& m);
 /// With `probe`, also connects to a member marked down: if it answers, both
 /// sides exchange views, it refutes its `down` with a higher incarnation,
 /// and a healed partition or a false down (an overloaded machine) recovers.
+void mark(agent_actor* self, peer& p, member_state state, const std::string& why);
+
 void connect(agent_actor* self, const std::string& name, bool probe = false) {
   auto& st = self->state;
   auto i = st.peers.find(name);
@@ -185,6 +191,10 @@ void connect(agent_actor* self, const std::string& name, bool probe = false) {
         }
         i->second.info.agent = caf::actor_cast<caf::actor>(ptr);
         i->second.last_seen = steady::now();
+        if (i->second.reconnecting) {
+          i->second.reconnecting = false;
+          log::info("membership", "reconnected to member " + name);
+        }
         self->monitor(i->second.info.agent);
         // Only the owner announces its names, over its own connection, so
         // that the receiver's handle is direct, never relayed.
@@ -200,8 +210,17 @@ void connect(agent_actor* self, const std::string& name, bool probe = false) {
       },
       [self, name, probe](caf::error& err) {
         auto i = self->state.peers.find(name);
-        if (i != self->state.peers.end())
+        if (i != self->state.peers.end()) {
           i->second.connecting = false;
+          if (i->second.reconnecting) {
+            i->second.reconnecting = false;
+            if (alive(i->second.info.state))
+              mark(self, i->second, member_state::down,
+                   "connection lost and reconnecting failed (" + render(err)
+                     + ")");
+            return;
+          }
+        }
         if (!probe)
           log::warning("membership", "cannot connect to member " + name + ": "
                                      + render(err));
@@ -291,9 +310,11 @@ caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) 
       auto& p = kvp.second;
       if (p.info.agent && p.info.agent.address() == dm.source) {
         p.info.agent = nullptr;
-        if (alive(p.info.state))
-          mark(self, p, member_state::down,
-               "connection lost (" + render(dm.reason) + ")");
+        if (alive(p.info.state)) {
+          p.reconnecting = true;
+          p.connecting = false;
+          connect(self, kvp.first);
+        }
         return;
       }
     }
