@@ -14,6 +14,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/settings.hpp>
 
+#include "core/blocking_ask.hpp"
 #include "node/agent.hpp"
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
@@ -167,21 +168,17 @@ node::~node() {
   if (agent_) {
     sys_->actors().registry().erase(node_agent_atom::value);
     // Stop what this node hosts for others, or the system waits forever.
-    caf::scoped_actor self{sys_->actors()};
-    self->request(agent_, std::chrono::seconds(10), stop_spawned_atom::value,
-                  caf::timespan{std::chrono::seconds(3)})
-      .receive([] {}, [](caf::error&) {});
+    detail::blocking_call(sys_->actors(), agent_, std::chrono::seconds(10),
+                          stop_spawned_atom::value,
+                          caf::timespan{std::chrono::seconds(3)});
     caf::anon_send_exit(agent_, caf::exit_reason::user_shutdown);
   }
 }
 
 caf::expected<std::vector<member_info>> node::members(caf::timespan timeout) {
-  caf::scoped_actor self{sys_->actors()};
-  caf::expected<std::vector<member_info>> result{std::vector<member_info>{}};
-  self->request(agent_, timeout, members_atom::value)
-    .receive([&](std::vector<member_info>& xs) { result = std::move(xs); },
-             [&](caf::error& err) { result = std::move(err); });
-  return result;
+  return detail::blocking_ask<std::vector<member_info>>(sys_->actors(), agent_,
+                                                        timeout,
+                                                        members_atom::value);
 }
 
 void node::subscribe(const caf::actor& subscriber) {
@@ -190,11 +187,8 @@ void node::subscribe(const caf::actor& subscriber) {
 
 caf::error node::leave(caf::timespan timeout) {
   left_ = true;
-  caf::scoped_actor self{sys_->actors()};
-  caf::error result;
-  self->request(agent_, timeout, leave_atom::value)
-    .receive([] {}, [&](caf::error& err) { result = std::move(err); });
-  return result;
+  return detail::blocking_call(sys_->actors(), agent_, timeout,
+                               leave_atom::value);
 }
 
 namespace {
@@ -202,16 +196,11 @@ namespace {
 template <class T, class... Ts>
 caf::expected<T> ask_agent(caf::actor_system& sys, const caf::actor& agent,
                            caf::timespan timeout, Ts&&... xs) {
-  caf::scoped_actor self{sys};
-  caf::expected<T> result{T{}};
-  self->request(agent, timeout, std::forward<Ts>(xs)...)
-    .receive([&](T& x) { result = std::move(x); },
-             [&](caf::error& err) {
-               // A request to a node that died mid-way is a node_down.
-               result = err == caf::sec::request_receiver_down
-                            ? make_error(errc::node_down, render(err))
-                            : std::move(err);
-             });
+  auto result = detail::blocking_ask<T>(sys, agent, timeout,
+                                       std::forward<Ts>(xs)...);
+  // A request to a node that died mid-way is a node_down.
+  if (!result && result.error() == caf::sec::request_receiver_down)
+    return make_error(errc::node_down, render(result.error()));
   return result;
 }
 
@@ -219,20 +208,14 @@ caf::expected<T> ask_agent(caf::actor_system& sys, const caf::actor& agent,
 
 caf::error node::register_name(const std::string& name,
                                const caf::actor& handle, caf::timespan timeout) {
-  caf::scoped_actor self{sys_->actors()};
-  caf::error result;
-  self->request(agent_, timeout, register_atom::value, name, handle)
-    .receive([] {}, [&](caf::error& err) { result = std::move(err); });
-  return result;
+  return detail::blocking_call(sys_->actors(), agent_, timeout,
+                               register_atom::value, name, handle);
 }
 
 caf::error node::join_group(const std::string& group, const caf::actor& handle,
                            caf::timespan timeout) {
-  caf::scoped_actor self{sys_->actors()};
-  caf::error result;
-  self->request(agent_, timeout, group_join_atom::value, group, handle)
-    .receive([] {}, [&](caf::error& err) { result = std::move(err); });
-  return result;
+  return detail::blocking_call(sys_->actors(), agent_, timeout,
+                               group_join_atom::value, group, handle);
 }
 
 caf::expected<std::vector<caf::actor>>
@@ -305,12 +288,8 @@ query_members(caf::actor_system& sys, const std::string& host, uint16_t port,
     return make_error(errc::node_down, "no troupe node at " + host + ":"
                                          + std::to_string(port) + ": "
                                          + render(agent.error()));
-  caf::scoped_actor self{sys};
-  caf::expected<std::vector<member_info>> result{std::vector<member_info>{}};
-  self->request(*agent, timeout, members_atom::value)
-    .receive([&](std::vector<member_info>& xs) { result = std::move(xs); },
-             [&](caf::error& err) { result = std::move(err); });
-  return result;
+  return detail::blocking_ask<std::vector<member_info>>(sys, *agent, timeout,
+                                                        members_atom::value);
 }
 
 std::string to_string(member_state x) {

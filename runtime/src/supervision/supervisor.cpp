@@ -4,6 +4,7 @@
 #include <caf/exit_reason.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "core/blocking_ask.hpp"
 #include "supervision/supervisor_actor.hpp"
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
@@ -29,12 +30,7 @@ caf::expected<T> ask(caf::actor_system* sys, const caf::actor& dest,
                      caf::timespan timeout, Ts&&... xs) {
   if (!sys || !dest)
     return make_error(errc::no_such_child, "invalid supervisor handle");
-  caf::scoped_actor self{*sys};
-  caf::expected<T> result{T{}};
-  self->request(dest, timeout, std::forward<Ts>(xs)...)
-    .receive([&](T& x) { result = std::move(x); },
-             [&](caf::error& err) { result = std::move(err); });
-  return result;
+  return detail::blocking_ask<T>(*sys, dest, timeout, std::forward<Ts>(xs)...);
 }
 
 template <class... Ts>
@@ -42,11 +38,7 @@ caf::error ask_void(caf::actor_system* sys, const caf::actor& dest,
                     caf::timespan timeout, Ts&&... xs) {
   if (!sys || !dest)
     return make_error(errc::no_such_child, "invalid supervisor handle");
-  caf::scoped_actor self{*sys};
-  caf::error result;
-  self->request(dest, timeout, std::forward<Ts>(xs)...)
-    .receive([] {}, [&](caf::error& err) { result = std::move(err); });
-  return result;
+  return detail::blocking_call(*sys, dest, timeout, std::forward<Ts>(xs)...);
 }
 
 } // namespace
