@@ -36,8 +36,16 @@
 //
 // Guarantee: a read through this coordinator returns the latest write it
 // acknowledged for the key, or a newer write, possibly one that failed.
-// With several coordinators, writes are ordered by their clocks
-// (last-writer-wins).
+// An acknowledged write is on W replicas; it survives as long as one of
+// them lives until the replicas that replace the others got it by handoff
+// (a handoff copies from every serving replica, and is retried while a
+// source fails). With several coordinators, writes are ordered by their
+// clocks (last-writer-wins).
+//
+// Not done (yet): the coordinator is one actor, and its replicas stop with
+// it; a node that leaves stays in the ring (its keys are not moved to other
+// nodes); handed-off keys are not removed from the replicas that no longer
+// own them; storage is in memory.
 
 #include <cstdint>
 #include <functional>

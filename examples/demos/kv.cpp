@@ -13,21 +13,19 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <functional>
 #include <iostream>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include <troupe/troupe.hpp>
 
+#include "demos/kv_deployment.hpp"
 #include "demos/kv_load.hpp"
-#include "kv/kv_coordinator.hpp"
 #include "kv/kv_shard.hpp"
 #include "troupe/cli.hpp"
 #include "troupe/demo_cluster.hpp"
@@ -45,6 +43,10 @@ using clock_type = std::chrono::steady_clock;
 /// Bound of every wait for the cluster to settle (replicas serving, the
 /// client's operations drained, the final read-back).
 constexpr auto settle_timeout = std::chrono::seconds(30);
+
+/// W of the store's default quorum: every acknowledged write must be on at
+/// least this many live replicas when the run ends.
+constexpr uint32_t write_quorum = 2;
 
 struct options {
   double duration = 10;
@@ -82,7 +84,9 @@ int usage(std::ostream& out, int code) {
          "  --no-kill        kill nothing\n"
          "  --no-restart     leave the killed node down\n"
       << troupe::cli::cluster_flags_help
-      << "With --seed nothing is killed: kill a node yourself to watch the\n"
+      << "This demo starts 4 worker nodes unless --nodes says otherwise (at\n"
+         "least 3: every key has 3 replicas).\n"
+         "With --seed nothing is killed: kill a node yourself to watch the\n"
          "store keep serving.\n";
   return code;
 }
@@ -111,185 +115,72 @@ double decimal(const std::string& flag, const char* text, double lo,
   return x;
 }
 
-/// What the membership watcher and the coordinator report, for the main
-/// thread (which alone prints and talks to the cluster).
-struct inbox {
-  struct item {
-    enum kind_t { up, down, note } kind = note;
-    troupe::member_info member;
-    std::string text;
-  };
-
-  std::mutex mtx;
-  std::condition_variable cv;
-  std::deque<item> items;
-
-  void push(item x) {
-    std::lock_guard<std::mutex> guard{mtx};
-    items.push_back(std::move(x));
-    cv.notify_all();
-  }
-
-  void push_note(std::string text) {
-    item x;
-    x.kind = item::note;
-    x.text = std::move(text);
-    push(std::move(x));
-  }
-
-  /// Everything queued, waiting at most `timeout` for the first item.
-  std::deque<item> take(std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> guard{mtx};
-    cv.wait_for(guard, timeout, [this] { return !items.empty(); });
-    return std::exchange(items, {});
-  }
-};
-
-caf::behavior watcher(caf::event_based_actor*, std::shared_ptr<inbox> box) {
-  return {
-    [box](troupe::member_event& ev) {
-      auto kind = ev.kind == troupe::member_event::member_up ? inbox::item::up
-                                                             : inbox::item::down;
-      auto text = "node " + ev.member.name + " "
-                  + troupe::to_string(ev.kind);
-      box->push({kind, std::move(ev.member), std::move(text)});
-    },
-  };
-}
-
-/// A worker node as the demo sees it: is it up, and its replica.
-struct worker {
-  bool up = false;
-  /// The replica spawned for the node's current process; cleared when the
-  /// node goes down (a restarted node gets a new, empty replica).
-  caf::actor replica;
-  /// When to try spawning the replica again (the client reaches a node
-  /// that just came up only once its connection to it is resolved).
-  clock_type::time_point next_try{};
-  int failures = 0;
-};
-
-/// The demo's run: the cluster, the store's actors, and the phases.
-struct run_state {
-  options opt;
-  std::unique_ptr<demo_cluster> dc;
-  std::shared_ptr<inbox> box = std::make_shared<inbox>();
-  caf::actor coord;
-  caf::actor load;
-  std::shared_ptr<load_stats> stats = std::make_shared<load_stats>();
-  std::map<std::string, worker> workers;
-  progress_line line;
-  clock_type::time_point start;
+/// The failure the demo injects: SIGKILL of the last worker node (the
+/// first is every restarted node's seed), then its restart.
+struct outage {
   std::string victim;
   double killed_at = -1;
-  double restarted_at = -1;
+  double restarted_at = -1; ///< when the new process was up
+  double serving_at = -1;   ///< when its replica served again
   uint64_t ops_at_kill = 0;
   uint64_t ops_while_down = 0;
+  bool restart_tried = false;
 
-  double elapsed() const {
-    return std::chrono::duration<double>(clock_type::now() - start).count();
-  }
-
-  size_t nodes_up() const {
-    return std::count_if(workers.begin(), workers.end(),
-                         [](auto& kvp) { return kvp.second.up; });
-  }
-
-  store::coordinator_status status() {
-    auto st = troupe::rpc::call<store::coordinator_status>(
-      dc->sys(), coord, std::chrono::seconds(5), store::status_atom::value);
-    return st ? *st : store::coordinator_status{};
-  }
-
-  /// Handles what arrived within `timeout` and gives every worker that is
-  /// up a replica.
-  void pump(std::chrono::milliseconds timeout) {
-    for (auto& x : box->take(timeout)) {
-      if (x.kind == inbox::item::note) {
-        line.note("  " + x.text);
-        continue;
-      }
-      if (!x.member.hosts_placed_actors())
-        continue;
-      auto& w = workers[x.member.name];
-      w.up = x.kind == inbox::item::up;
-      if (!w.up) {
-        w.replica = nullptr;
-        line.note("  " + x.text);
-      }
-    }
-    for (auto& [name, w] : workers)
-      if (w.up && !w.replica && clock_type::now() >= w.next_try)
-        spawn_replica(name, w);
-  }
-
-  void spawn_replica(const std::string& name, worker& w) {
-    auto r = dc->client().spawn_on(name, "kv-replica",
-                                   caf::make_message(coord),
-                                   std::chrono::seconds(5));
-    if (!r) {
-      // Retried: right after a node comes up the client may not be
-      // connected to it yet.
-      w.next_try = clock_type::now() + 200ms;
-      if (++w.failures == 10)
-        line.note("  still no replica on " + name + ": "
-                  + troupe::render(r.error()));
-      return;
-    }
-    w.failures = 0;
-    w.replica = *r;
-    caf::anon_send(coord, store::join_atom::value, name, *r);
-  }
-
-  /// Pumps until `pred` holds; false after `timeout`.
-  template <class Pred>
-  bool pump_until(Pred pred, clock_type::duration timeout) {
-    auto deadline = clock_type::now() + timeout;
-    while (!pred()) {
-      if (clock_type::now() >= deadline)
-        return false;
-      pump(100ms);
-    }
-    return true;
-  }
-
-  void show_progress() {
-    auto st = status();
-    char buf[256];
-    std::snprintf(buf, sizeof(buf),
-                  "[%5.1fs] ops %llu (%.0f/s) | errors %llu | stale reads "
-                  "%llu | nodes up %zu/%zu | replicas serving %u, joining "
-                  "%u, down %u",
-                  elapsed(), static_cast<unsigned long long>(stats->ops()),
-                  stats->ops() / std::max(elapsed(), 1e-3),
-                  static_cast<unsigned long long>(stats->errors()),
-                  static_cast<unsigned long long>(stats->stale_reads.load()),
-                  nodes_up(), workers.size(), st.serving, st.joining, st.down);
-    line.update(buf);
-  }
-
-  void kill_victim() {
-    auto& nodes = dc->local()->nodes();
-    // The last node: the first is every restarted node's seed.
-    auto i = nodes.size() - 1;
-    victim = nodes[i].name;
-    line.note("  SIGKILL " + victim + " (pid " + std::to_string(nodes[i].pid)
+  void kill(troupe::cli::local_cluster& local, progress_line& line,
+            uint64_t ops, double now) {
+    auto i = local.nodes().size() - 1;
+    victim = local.nodes()[i].name;
+    line.note("  SIGKILL " + victim + " (pid "
+              + std::to_string(local.nodes()[i].pid)
               + "): the store must keep serving from the other replicas");
-    ops_at_kill = stats->ops();
-    dc->local()->signal(i, SIGKILL);
-    killed_at = elapsed();
+    ops_at_kill = ops;
+    local.signal(i, SIGKILL);
+    killed_at = now;
   }
 
-  void restart_victim() {
-    line.note("  restarting " + victim);
-    ops_while_down = stats->ops() - ops_at_kill;
-    auto i = dc->local()->nodes().size() - 1;
-    if (auto err = dc->local()->restart(i)) {
+  /// Blocks this thread until the node process is up (the client's actors
+  /// keep running). Never from another thread: a node dies with the thread
+  /// that started it (PR_SET_PDEATHSIG).
+  void restart(troupe::cli::local_cluster& local, progress_line& line,
+               uint64_t ops, std::function<double()> now) {
+    restart_tried = true;
+    line.note("  restarting " + victim + " (its replica starts empty)");
+    if (auto err = local.restart(local.nodes().size() - 1)) {
       line.note("  " + victim + " did not restart: " + *err);
       return;
     }
-    restarted_at = elapsed();
+    restarted_at = now();
+    ops_while_down = ops - ops_at_kill;
   }
+
+  /// Notes when the restarted node's replica serves again.
+  void follow(const store::coordinator_status& st, size_t nodes, double now) {
+    if (restarted_at >= 0 && serving_at < 0 && st.joining == 0
+        && st.serving >= nodes)
+      serving_at = now;
+  }
+
+  /// True while the restarted node is on its way back: the run waits for
+  /// it, so that its handoff happens under load.
+  bool rejoining() const {
+    return restarted_at >= 0 && serving_at < 0;
+  }
+};
+
+/// Operations per second over the last second (the live line's rate).
+class rate_window {
+public:
+  double update(uint64_t ops) {
+    auto now = clock_type::now();
+    samples_.emplace_back(now, ops);
+    while (samples_.size() > 2 && now - samples_[1].first >= 1s)
+      samples_.pop_front();
+    auto dt = std::chrono::duration<double>(now - samples_.front().first);
+    return dt.count() > 0 ? (ops - samples_.front().second) / dt.count() : 0;
+  }
+
+private:
+  std::deque<std::pair<clock_type::time_point, uint64_t>> samples_;
 };
 
 std::string count(uint64_t x) {
@@ -304,8 +195,7 @@ std::string tenths(double x) {
 }
 
 int run(int argc, char** argv) {
-  auto rs = std::make_unique<run_state>();
-  auto& opt = rs->opt;
+  options opt;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> const char* {
@@ -360,28 +250,23 @@ int run(int argc, char** argv) {
   if (!opt.cluster.seed.empty())
     opt.kill = false;
 
-  rs->dc = demo_cluster::start(opt.cluster);
-  if (!rs->dc)
+
+  auto dc = demo_cluster::start(opt.cluster);
+  if (!dc)
     return 1;
-  auto& dc = *rs->dc;
-  auto initial = dc.workers().size();
+  auto initial = dc->workers().size();
   if (initial < 3) {
     std::cerr << "error: the cluster has " << initial << " worker nodes; the "
               << "store needs at least 3\n";
     return 1;
   }
-  store::coordinator_config ccfg;
-  ccfg.on_event = [box = rs->box](const std::string& text) {
-    box->push_note(text);
-  };
-  rs->coord = store::spawn_coordinator(dc.sys().actors(), ccfg);
-  auto watch = dc.sys().spawn(watcher, rs->box);
-  dc.client().subscribe(watch);
+  progress_line line;
+  deployment store_on{*dc, [&line](const std::string& x) { line.note(x); }};
   std::printf("starting a replica on each of the %zu worker nodes (N=3, W=2, "
               "R=2)\n", initial);
   std::fflush(stdout);
-  if (!rs->pump_until([&] { return rs->status().serving >= initial; },
-                      settle_timeout)) {
+  if (!store_on.pump_until([&] { return store_on.status().serving >= initial; },
+                           settle_timeout)) {
     std::cerr << "error: the replicas did not all serve within 30 s\n";
     return 1;
   }
@@ -392,92 +277,101 @@ int run(int argc, char** argv) {
               opt.kill ? "; a worker node is SIGKILLed on the way" : "");
   std::fflush(stdout);
 
-  rs->start = clock_type::now();
-  rs->load = spawn_load(dc.sys().actors(), rs->coord, opt.load, rs->stats);
-  while (rs->elapsed() < opt.duration) {
-    if (opt.kill && rs->killed_at < 0 && rs->elapsed() >= opt.kill_at)
-      rs->kill_victim();
-    if (opt.kill && opt.restart && rs->killed_at >= 0 && rs->restarted_at < 0
-        && rs->elapsed() >= opt.restart_at)
-      rs->restart_victim();
-    rs->show_progress();
-    rs->pump(100ms);
+  auto stats = std::make_shared<load_stats>();
+  auto start = clock_type::now();
+  auto elapsed = [start] {
+    return std::chrono::duration<double>(clock_type::now() - start).count();
+  };
+  auto load = spawn_load(dc->sys().actors(), store_on.coordinator(), opt.load,
+                         stats);
+  outage out;
+  rate_window rate;
+  bool extended = false;
+  auto limit = opt.duration
+               + std::chrono::duration<double>(settle_timeout).count();
+  for (;;) {
+    auto now = elapsed();
+    if (opt.kill && out.killed_at < 0 && now >= opt.kill_at)
+      out.kill(*dc->local(), line, stats->ops(), now);
+    if (opt.kill && opt.restart && out.killed_at >= 0 && !out.restart_tried
+        && now >= opt.restart_at)
+      out.restart(*dc->local(), line, stats->ops(), elapsed);
+    auto s = store_on.status();
+    out.follow(s, initial, elapsed());
+    char buf[256];
+    std::snprintf(buf, sizeof(buf),
+                  "[%5.1fs] ops %llu (%.0f/s) | errors %llu | stale reads "
+                  "%llu | nodes up %zu/%zu | replicas serving %u, joining "
+                  "%u, down %u",
+                  now, static_cast<unsigned long long>(stats->ops()),
+                  rate.update(stats->ops()),
+                  static_cast<unsigned long long>(stats->errors()),
+                  static_cast<unsigned long long>(stats->stale_reads.load()),
+                  store_on.nodes_up(), store_on.nodes_known(), s.serving,
+                  s.joining, s.down);
+    line.update(buf);
+    if (now >= opt.duration) {
+      if (!out.rejoining() || now >= limit)
+        break;
+      if (!extended) {
+        extended = true;
+        line.note("  the client goes on until " + out.victim
+                  + " serves again");
+      }
+    }
+    store_on.pump(100ms);
   }
-  auto seconds = rs->elapsed();
-  auto& st = *rs->stats;
-  if (rs->killed_at >= 0 && rs->restarted_at < 0)
-    rs->ops_while_down = st.ops() - rs->ops_at_kill;
+  auto seconds = elapsed();
+  auto& st = *stats;
+  if (out.killed_at >= 0 && out.restarted_at < 0)
+    out.ops_while_down = st.ops() - out.ops_at_kill;
   bool drained = static_cast<bool>(troupe::rpc::call<void>(
-    dc.sys(), rs->load, settle_timeout, drain_atom::value));
+    dc->sys(), load, settle_timeout, drain_atom::value));
   auto ops = st.ops();
-  rs->line.finish("client stopped: " + count(ops) + " operations in "
-                  + tenths(seconds) + " s"
-                  + (drained ? "" : " (some never answered)"));
+  line.finish("client stopped: " + count(ops) + " operations in "
+              + tenths(seconds) + " s"
+              + (drained ? "" : " (some never answered)"));
 
-  // The restarted node serves again once its handoff is done.
-  bool settled = rs->pump_until(
+  // No handoff still running: a node that came back serves again.
+  bool settled = store_on.pump_until(
     [&] {
-      auto s = rs->status();
+      auto s = store_on.status();
+      out.follow(s, initial, elapsed());
       return s.joining == 0
-             && (rs->restarted_at < 0 || s.serving >= initial);
+             && (out.restarted_at < 0 || s.serving >= initial);
     },
     settle_timeout);
-  rs->pump(0ms);
+  store_on.pump(0ms);
 
   // Read every acknowledged key back, then count its copies.
-  caf::scoped_actor self{dc.sys().actors()};
-  uint64_t checked = 0, lost = 0, unverified = 0;
-  std::vector<std::string> examples;
-  self->request(rs->load, settle_timeout * 4, verify_atom::value)
-    .receive(
-      [&](uint64_t c, uint64_t l, uint64_t u, std::vector<std::string>& xs) {
-        checked = c;
-        lost = l;
-        unverified = u;
-        examples = std::move(xs);
-      },
-      [&](caf::error& err) {
-        unverified = ~uint64_t{0};
-        examples.push_back("read-back failed: " + troupe::render(err));
-      });
-  std::vector<caf::actor> live;
-  for (auto& [name, w] : rs->workers)
-    if (w.up && w.replica)
-      live.push_back(w.replica);
-  uint64_t audited = 0, min_copies = 0;
-  bool audit_ok = false;
-  self->request(rs->load, settle_timeout * 4, audit_atom::value, live,
-                uint32_t{2})
-    .receive(
-      [&](uint64_t keys, uint64_t copies, std::vector<std::string>& xs) {
-        audited = keys;
-        min_copies = copies;
-        audit_ok = true;
-        examples.insert(examples.end(), xs.begin(), xs.end());
-      },
-      [&](caf::error& err) {
-        examples.push_back("replica audit failed: " + troupe::render(err));
-      });
-  for (auto& x : examples)
+  auto fc = check_store(dc->sys().actors(), load, store_on.live_replicas(),
+                        write_quorum, settle_timeout * 4);
+  for (auto& x : fc.examples)
     std::printf("  %s\n", x.c_str());
 
   auto stale = st.stale_reads.load();
-  bool kill_ok = rs->killed_at < 0 || rs->ops_while_down > 0;
-  bool ok = drained && settled && st.writes_acked > 0 && lost == 0
-            && stale == 0 && unverified == 0 && audit_ok && min_copies >= 2
-            && kill_ok;
-  std::string outage = "no node killed";
-  if (rs->killed_at >= 0) {
-    outage = rs->victim + " SIGKILLed at " + tenths(rs->killed_at) + " s";
-    if (rs->restarted_at >= 0)
-      outage += " and restarted at " + tenths(rs->restarted_at)
-                + " s (handoff: " + count(rs->status().handoff_entries)
-                + " entries)";
-    else
-      outage += " (not restarted)";
-    outage += ", " + count(rs->ops_while_down)
-              + " operations served while it was down";
+  bool kill_ok = out.killed_at < 0 || out.ops_while_down > 0;
+  std::string outage_text = "no node killed";
+  bool restart_ok = true;
+  if (out.killed_at >= 0) {
+    outage_text = out.victim + " SIGKILLed at " + tenths(out.killed_at) + " s";
+    if (out.serving_at >= 0)
+      outage_text += ", restarted at " + tenths(out.restarted_at)
+                     + " s, serving again at " + tenths(out.serving_at)
+                     + " s after a handoff of "
+                     + count(store_on.status().handoff_entries) + " entries";
+    else if (opt.restart) {
+      outage_text += ", never served again after its restart";
+      restart_ok = false;
+    } else
+      outage_text += " (not restarted)";
+    outage_text += "; " + count(out.ops_while_down)
+                   + " operations served while it was down";
   }
+  bool ok = drained && settled && st.writes_acked > 0 && fc.lost == 0
+            && stale == 0 && fc.verify_ok && fc.unverified == 0
+            && fc.audit_ok && fc.min_copies >= write_quorum && kill_ok
+            && restart_ok;
   std::printf(
     "summary: %llu operations in %.1f s (%.0f ops/s): %llu writes "
     "acknowledged, %llu reads checked; errors %llu (timeout %llu, node_down "
@@ -491,14 +385,14 @@ int run(int argc, char** argv) {
     static_cast<unsigned long long>(st.err_timeout.load()),
     static_cast<unsigned long long>(st.err_node_down.load()),
     static_cast<unsigned long long>(st.err_no_quorum.load()),
-    static_cast<unsigned long long>(st.err_other.load()), outage.c_str(),
+    static_cast<unsigned long long>(st.err_other.load()), outage_text.c_str(),
     static_cast<unsigned long long>(stale),
-    static_cast<unsigned long long>(checked - lost),
-    static_cast<unsigned long long>(checked),
-    static_cast<unsigned long long>(unverified),
-    static_cast<unsigned long long>(min_copies),
+    static_cast<unsigned long long>(fc.checked - fc.lost),
+    static_cast<unsigned long long>(fc.checked),
+    static_cast<unsigned long long>(fc.unverified),
+    static_cast<unsigned long long>(fc.min_copies),
     ok ? "OK, 0 acknowledged writes lost"
-       : (lost + stale > 0 ? "FAILED, acknowledged writes were lost"
+       : (fc.lost + stale > 0 ? "FAILED, acknowledged writes were lost"
                            : "FAILED (see above)"));
   std::fflush(stdout);
   if (!settled)
@@ -506,10 +400,8 @@ int run(int argc, char** argv) {
                 "finished)\n");
   if (!kill_ok)
     std::printf("  nothing was served while %s was down\n",
-                rs->victim.c_str());
-  self->send_exit(rs->load, caf::exit_reason::user_shutdown);
-  self->send_exit(watch, caf::exit_reason::user_shutdown);
-  self->send_exit(rs->coord, caf::exit_reason::user_shutdown);
+                out.victim.c_str());
+  caf::anon_send_exit(load, caf::exit_reason::user_shutdown);
   return ok ? 0 : 1;
 }
 

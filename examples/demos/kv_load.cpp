@@ -317,4 +317,35 @@ caf::actor spawn_load(caf::actor_system& sys, caf::actor coordinator,
   return sys.spawn(load, std::move(coordinator), opt, std::move(stats));
 }
 
+final_check check_store(caf::actor_system& sys, const caf::actor& load,
+                        std::vector<caf::actor> replicas, uint32_t want,
+                        caf::timespan timeout) {
+  final_check fc;
+  caf::scoped_actor self{sys};
+  self->request(load, timeout, verify_atom::value)
+    .receive(
+      [&](uint64_t c, uint64_t l, uint64_t u, std::vector<std::string>& xs) {
+        fc.checked = c;
+        fc.lost = l;
+        fc.unverified = u;
+        fc.verify_ok = true;
+        fc.examples = std::move(xs);
+      },
+      [&](caf::error& err) {
+        fc.examples.push_back("read-back failed: " + troupe::render(err));
+      });
+  self->request(load, timeout, audit_atom::value, replicas, want)
+    .receive(
+      [&](uint64_t keys, uint64_t copies, std::vector<std::string>& xs) {
+        fc.audited = keys;
+        fc.min_copies = copies;
+        fc.audit_ok = true;
+        fc.examples.insert(fc.examples.end(), xs.begin(), xs.end());
+      },
+      [&](caf::error& err) {
+        fc.examples.push_back("replica audit failed: " + troupe::render(err));
+      });
+  return fc;
+}
+
 } // namespace troupe::demos::kv

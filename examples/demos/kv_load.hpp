@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -74,6 +75,25 @@ struct load_stats {
 /// Spawns the client; it starts its sessions at once.
 caf::actor spawn_load(caf::actor_system& sys, caf::actor coordinator,
                       load_options opt, std::shared_ptr<load_stats> stats);
+
+/// What the client read back and found on the replicas after a run.
+struct final_check {
+  uint64_t checked = 0;    ///< keys with an acknowledged write, read back
+  uint64_t lost = 0;       ///< of those, read with another value
+  uint64_t unverified = 0; ///< could not be read (after retries)
+  bool verify_ok = false;  ///< the read-back ran to its end
+  uint64_t audited = 0;    ///< keys counted on the replicas
+  uint64_t min_copies = 0; ///< fewest replicas holding a key's latest write
+  bool audit_ok = false;   ///< every replica could be dumped
+  std::vector<std::string> examples; ///< what went wrong, a few lines
+};
+
+/// Asks `load` (drained) to read every key back and to audit `replicas`
+/// (examples name keys on fewer than `want`); each step waits at most
+/// `timeout`.
+final_check check_store(caf::actor_system& sys, const caf::actor& load,
+                        std::vector<caf::actor> replicas, uint32_t want,
+                        caf::timespan timeout);
 
 /// The name of key number `i`.
 std::string key_name(uint32_t i);
