@@ -103,8 +103,11 @@ member_info current_me(agent_actor* self) {
                    .count();
   me.actors = self->system().registry().running();
   // CAF keeps no count of all mailboxes; the agent's own queue is the
-  // node's congestion signal: a saturated node's agent falls behind.
-  me.backlog = self->mailbox().size();
+  // node's congestion signal: a saturated node's agent falls behind. Only
+  // the messages already moved into its queue are counted: mailbox().size()
+  // would reorganise the queue while the actor is iterating it (UBSan
+  // caught that).
+  me.backlog = self->mailbox().queue().total_task_size();
   return me;
 }
 
