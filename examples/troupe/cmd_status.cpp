@@ -40,10 +40,10 @@ int run_status(int argc, char** argv) {
     std::cerr << "error: " << troupe::render(members.error()) << "\n";
     return 1;
   }
-  std::printf("%-12s %-22s %-8s %-7s %8s %8s %10s\n", "NAME", "ADDRESS",
+  std::printf("%-20s %-22s %-8s %-7s %8s %8s %10s\n", "NAME", "ADDRESS",
               "STATE", "ROLE", "ACTORS", "BACKLOG", "UPTIME");
   for (auto& m : *members)
-    std::printf("%-12s %-22s %-8s %-7s %8llu %8llu %9.1fs\n", m.name.c_str(),
+    std::printf("%-20s %-22s %-8s %-7s %8llu %8llu %9.1fs\n", m.name.c_str(),
                 m.address().c_str(), troupe::to_string(m.state).c_str(),
                 m.role.c_str(),
                 static_cast<unsigned long long>(m.actors),
