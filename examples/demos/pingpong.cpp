@@ -1,0 +1,372 @@
+// `troupe demo pingpong`: round trips between actors in one process and
+// across nodes. For each pair (pinger, ponger) it runs a latency series (one
+// ping in flight: every round trip timed) and a throughput series (a window
+// of pings in flight), then prints the latency percentiles and the rate.
+// The summary checks that every ping got its pong, in order.
+
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <troupe/troupe.hpp>
+
+#include "demos/pingpong_actors.hpp"
+#include "troupe/cli.hpp"
+#include "troupe/demo_cluster.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using namespace troupe::demos::pingpong;
+using troupe::cli::demo_cluster;
+using troupe::cli::progress_line;
+
+/// A series that reports nothing for this long has stalled (a node died or
+/// froze): the demo fails instead of waiting forever.
+constexpr auto stall_timeout = std::chrono::seconds(20);
+constexpr auto call_timeout = std::chrono::seconds(10);
+
+struct options {
+  uint32_t rounds = 10000;
+  uint32_t throughput_rounds = 30000;
+  uint32_t window = 32;
+  uint32_t warmup = 200;
+  troupe::cli::demo_cluster_options cluster = defaults();
+
+  static troupe::cli::demo_cluster_options defaults() {
+    troupe::cli::demo_cluster_options x;
+    x.demo = "pingpong";
+    x.nodes = 2; // one pair within a node, one between two nodes
+    return x;
+  }
+};
+
+int usage(std::ostream& out, int code) {
+  out << "usage: troupe demo pingpong [--rounds N] [--throughput-rounds N]\n"
+         "                            [--window W] [--warmup N] [cluster flags]\n"
+         "Round trips between a pinger and a ponger in one node and across\n"
+         "nodes: latency percentiles (one ping in flight) and throughput (W\n"
+         "pings in flight).\n"
+         "  --rounds N            timed round trips per pair (default 10000)\n"
+         "  --throughput-rounds N round trips of the throughput series\n"
+         "                        (default 30000)\n"
+         "  --window W            pings in flight in the throughput series\n"
+         "                        (default 32)\n"
+         "  --warmup N            untimed round trips before each series\n"
+         "                        (default 200)\n"
+      << troupe::cli::cluster_flags_help
+      << "                     (pingpong's default is 2 nodes; with 1 node\n"
+         "                     there is no worker-to-worker pair)\n";
+  return code;
+}
+
+/// Parses a positive integer option value, or exits with a clear error.
+uint32_t positive(const std::string& flag, const char* text, uint32_t max) {
+  char* end = nullptr;
+  auto x = std::strtoull(text, &end, 10);
+  if (end == text || *end != '\0' || x == 0 || x > max) {
+    std::cerr << "error: " << flag << " needs an integer between 1 and " << max
+              << ", got \"" << text << "\"\n";
+    std::exit(usage(std::cerr, 2));
+  }
+  return static_cast<uint32_t>(x);
+}
+
+std::string format_duration(int64_t ns) {
+  char buf[32];
+  if (ns < 10'000)
+    std::snprintf(buf, sizeof(buf), "%.1f us", ns / 1e3);
+  else if (ns < 1'000'000)
+    std::snprintf(buf, sizeof(buf), "%.0f us", ns / 1e3);
+  else
+    std::snprintf(buf, sizeof(buf), "%.2f ms", ns / 1e6);
+  return buf;
+}
+
+std::string format_rate(double per_second) {
+  char buf[32];
+  if (per_second >= 1e6)
+    std::snprintf(buf, sizeof(buf), "%.2fM", per_second / 1e6);
+  else if (per_second >= 1e3)
+    std::snprintf(buf, sizeof(buf), "%.1fk", per_second / 1e3);
+  else
+    std::snprintf(buf, sizeof(buf), "%.0f", per_second);
+  return buf;
+}
+
+struct percentiles {
+  int64_t p50 = 0, p90 = 0, p99 = 0, max = 0;
+};
+
+percentiles percentiles_of(std::vector<int64_t> xs) {
+  percentiles p;
+  if (xs.empty())
+    return p;
+  std::sort(xs.begin(), xs.end());
+  // Nearest rank: the smallest sample with at least q of all samples at or
+  // below it.
+  auto at = [&](double q) {
+    auto rank = static_cast<size_t>(q * static_cast<double>(xs.size()) + 0.999999);
+    return xs[std::clamp<size_t>(rank, 1, xs.size()) - 1];
+  };
+  p.p50 = at(0.50);
+  p.p90 = at(0.90);
+  p.p99 = at(0.99);
+  p.max = xs.back();
+  return p;
+}
+
+struct pair_spec {
+  std::string label;
+  caf::actor pinger;
+  caf::actor ponger;
+};
+
+struct pair_result {
+  std::string label;
+  percentiles latency;
+  double throughput = 0;
+  uint64_t pongs = 0;
+  uint64_t out_of_order = 0;
+};
+
+/// The live line and the number of worker nodes up (re-read once a second:
+/// it is a membership query).
+class status {
+public:
+  status(demo_cluster& dc) : dc_(dc) {
+  }
+
+  void show(const std::string& what, uint64_t done, uint64_t total,
+            std::chrono::steady_clock::time_point series_start) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - nodes_read_ >= 1s) {
+      nodes_up_ = dc_.workers().size();
+      nodes_read_ = now;
+    }
+    auto secs = std::chrono::duration<double>(now - series_start).count();
+    char buf[256];
+    std::snprintf(buf, sizeof(buf),
+                  "[%5.1fs] %s: %" PRIu64 "/%" PRIu64
+                  " round trips (%s/s) | %zu worker nodes up",
+                  std::chrono::duration<double>(now - start_).count(),
+                  what.c_str(), done, total,
+                  format_rate(secs > 0 ? done / secs : 0).c_str(), nodes_up_);
+    line.update(buf);
+  }
+
+  progress_line line;
+
+private:
+  demo_cluster& dc_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point nodes_read_{};
+  size_t nodes_up_ = 0;
+};
+
+/// Runs one series on `p` and waits for its result, showing progress.
+caf::expected<result> run_series(caf::scoped_actor& self, status& st,
+                                 const pair_spec& p, const std::string& what,
+                                 uint32_t warmup, uint32_t rounds,
+                                 uint32_t window) {
+  caf::error err;
+  self
+    ->request(p.pinger, call_timeout, run_atom::value, p.ponger, warmup, rounds,
+              window, caf::actor_cast<caf::actor>(self))
+    .receive([] {}, [&](caf::error& e) { err = std::move(e); });
+  if (err)
+    return err;
+  auto series_start = std::chrono::steady_clock::now();
+  auto last_news = series_start;
+  std::optional<result> res;
+  uint64_t done = 0;
+  while (!res) {
+    self->receive(
+      [&](progress_atom, uint64_t n) {
+        done = n;
+        last_news = std::chrono::steady_clock::now();
+      },
+      [&](done_atom, result& r) { res = std::move(r); },
+      caf::after(std::chrono::milliseconds(250)) >> [] {});
+    if (res)
+      break;
+    if (std::chrono::steady_clock::now() - last_news > stall_timeout)
+      return troupe::make_error(troupe::errc::timeout,
+                                p.label + ": no progress for "
+                                  + std::to_string(stall_timeout.count())
+                                  + " s (did a node die? see the node logs)");
+    st.show(p.label + " " + what, done, rounds, series_start);
+  }
+  return std::move(*res);
+}
+
+/// Stops the actors this demo placed on the workers when it ends, however
+/// it ends: they would outlive it on a cluster reached with --seed, and a
+/// node does not stop while they run.
+struct stop_on_exit {
+  troupe::system& sys;
+  std::vector<caf::actor> actors;
+
+  ~stop_on_exit() {
+    caf::scoped_actor self{sys.actors()};
+    for (auto& x : actors)
+      self->request(x, call_timeout, stop_atom::value)
+        .receive([] {},
+                 [&](caf::error& err) {
+                   std::cerr << "warning: an actor did not stop: "
+                             << troupe::render(err) << "\n";
+                 });
+  }
+};
+
+int run(int argc, char** argv) {
+  options opt;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> const char* {
+      if (i + 1 >= argc) {
+        std::cerr << "error: " << arg << " needs a value\n";
+        std::exit(usage(std::cerr, 2));
+      }
+      return argv[++i];
+    };
+    if (arg == "--help" || arg == "-h")
+      return usage(std::cout, 0);
+    else if (arg == "--rounds")
+      opt.rounds = positive(arg, value(), 100'000'000);
+    else if (arg == "--throughput-rounds")
+      opt.throughput_rounds = positive(arg, value(), 1'000'000'000);
+    else if (arg == "--window")
+      opt.window = positive(arg, value(), 100'000);
+    else if (arg == "--warmup")
+      opt.warmup = positive(arg, value(), 1'000'000);
+    else if (!troupe::cli::parse_cluster_flag(argc, argv, i, opt.cluster)) {
+      std::cerr << "error: unknown option " << arg << "\n";
+      return usage(std::cerr, 2);
+    }
+  }
+
+  auto dc = demo_cluster::start(opt.cluster);
+  if (!dc)
+    return 1;
+  auto workers = dc->workers();
+  if (workers.empty()) {
+    std::cerr << "error: no worker node is up\n";
+    return 1;
+  }
+  auto& node = dc->client();
+  stop_on_exit spawned{dc->sys(), {}};
+  auto spawn = [&](const std::string& where,
+                   const std::string& type) -> caf::actor {
+    auto x = node.spawn_on(where, type);
+    if (!x) {
+      std::cerr << "error: could not spawn " << type << " on " << where << ": "
+                << troupe::render(x.error()) << "\n";
+      return nullptr;
+    }
+    spawned.actors.push_back(*x);
+    return *x;
+  };
+  // Pairs: within one worker node, between two worker nodes, and from this
+  // (client) process to a worker node.
+  auto& a = workers[0].name;
+  std::vector<pair_spec> pairs;
+  auto pinger_a = spawn(a, "pp-pinger");
+  auto ponger_a = spawn(a, "pp-ponger");
+  if (!pinger_a || !ponger_a)
+    return 1;
+  pairs.push_back({"local (" + a + " -> " + a + ")", pinger_a, ponger_a});
+  if (workers.size() >= 2) {
+    auto& b = workers[1].name;
+    auto ponger_b = spawn(b, "pp-ponger");
+    if (!ponger_b)
+      return 1;
+    pairs.push_back({"cross-node (" + a + " -> " + b + ")", pinger_a, ponger_b});
+  }
+  auto client_pinger = spawn_pinger(dc->sys().actors());
+  spawned.actors.push_back(client_pinger);
+  pairs.push_back({"cross-node (client -> " + a + ")", client_pinger, ponger_a});
+
+  std::printf("%zu pairs; per pair %u timed round trips (1 in flight) and %u "
+              "round trips with %u in flight, after %u warm-up round trips\n",
+              pairs.size(), opt.rounds, opt.throughput_rounds, opt.window,
+              opt.warmup);
+  std::printf("%-28s %9s %9s %9s %9s | %s\n", "pair", "p50", "p90", "p99",
+              "max", "throughput");
+  std::fflush(stdout);
+
+  std::vector<pair_result> results;
+  std::string failure;
+  {
+    caf::scoped_actor self{dc->sys().actors()};
+    status st{*dc};
+    for (auto& p : pairs) {
+      auto lat = run_series(self, st, p, "latency", opt.warmup, opt.rounds, 1);
+      if (!lat) {
+        failure = troupe::render(lat.error());
+        break;
+      }
+      auto thr = run_series(self, st, p, "throughput", opt.warmup,
+                            opt.throughput_rounds, opt.window);
+      if (!thr) {
+        failure = troupe::render(thr.error());
+        break;
+      }
+      pair_result r;
+      r.label = p.label;
+      r.latency = percentiles_of(std::move(lat->latencies_ns));
+      r.throughput = thr->elapsed_ns > 0
+                       ? thr->rounds * 1e9 / static_cast<double>(thr->elapsed_ns)
+                       : 0;
+      r.pongs = uint64_t{lat->rounds} + thr->rounds;
+      r.out_of_order = lat->out_of_order + thr->out_of_order;
+      char row[256];
+      std::snprintf(row, sizeof(row), "%-28s %9s %9s %9s %9s | %s round trips/s%s",
+                    r.label.c_str(), format_duration(r.latency.p50).c_str(),
+                    format_duration(r.latency.p90).c_str(),
+                    format_duration(r.latency.p99).c_str(),
+                    format_duration(r.latency.max).c_str(),
+                    format_rate(r.throughput).c_str(),
+                    r.out_of_order ? " (pongs out of order!)" : "");
+      st.line.note(row);
+      results.push_back(std::move(r));
+    }
+  }
+
+  if (!failure.empty()) {
+    std::printf("summary: FAILED after %zu of %zu pairs: %s\n", results.size(),
+                pairs.size(), failure.c_str());
+    return 1;
+  }
+  uint64_t pongs = 0;
+  uint64_t out_of_order = 0;
+  std::string parts;
+  for (auto& r : results) {
+    pongs += r.pongs;
+    out_of_order += r.out_of_order;
+    parts += r.label + " p50 " + format_duration(r.latency.p50) + ", p99 "
+             + format_duration(r.latency.p99) + ", "
+             + format_rate(r.throughput) + " round trips/s; ";
+  }
+  uint64_t expected = pairs.size() * (uint64_t{opt.rounds} + opt.throughput_rounds);
+  bool ok = pongs == expected && out_of_order == 0;
+  std::printf("summary: %s%" PRIu64 " of %" PRIu64 " timed pongs received, %" PRIu64
+              " out of order: %s\n",
+              parts.c_str(), pongs, expected, out_of_order,
+              ok ? "OK, every ping got its pong, in order"
+                 : "MISMATCH (pongs lost, duplicated or reordered)");
+  return ok ? 0 : 1;
+}
+
+troupe::cli::register_demo reg{
+  "pingpong",
+  "round-trip latency percentiles and throughput, local and across nodes",
+  run};
+
+} // namespace

@@ -1,0 +1,512 @@
+// `troupe demo wordcount`: a distributed map-reduce over a generated text
+// corpus. Mappers are placed on the worker nodes (node::spawn_on with a
+// placement policy); the reducer runs in this process under a supervisor,
+// and the demo crashes it a few times while the job runs. The job re-sends
+// what a dead incarnation had taken (wordcount_job.hpp), and the summary
+// checks that the cluster's count equals a single-process count of the same
+// text, word for word.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <troupe/troupe.hpp>
+
+#include "demos/wordcount_actors.hpp"
+#include "demos/wordcount_corpus.hpp"
+#include "demos/wordcount_job.hpp"
+#include "troupe/cli.hpp"
+#include "troupe/demo_cluster.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using namespace troupe::demos::wordcount;
+using troupe::cli::demo_cluster;
+using troupe::cli::progress_line;
+using clock_type = std::chrono::steady_clock;
+
+/// A job whose figures do not move for this long has stalled (a node died
+/// or froze): the demo fails instead of waiting forever.
+constexpr auto stall_timeout = std::chrono::seconds(30);
+constexpr auto call_timeout = std::chrono::seconds(10);
+
+struct options {
+  double size_mb = 8;
+  uint32_t chunk_kb = 64;
+  uint32_t vocabulary = 20000;
+  uint64_t corpus_seed = 42;
+  uint32_t mappers = 0; ///< 0: two per worker node
+  std::string placement = "round_robin";
+  uint32_t crashes = 2;
+  bool resend = true;
+  troupe::cli::demo_cluster_options cluster = defaults();
+
+  static troupe::cli::demo_cluster_options defaults() {
+    troupe::cli::demo_cluster_options x;
+    x.demo = "wordcount";
+    x.nodes = 3;
+    return x;
+  }
+};
+
+int usage(std::ostream& out, int code) {
+  out << "usage: troupe demo wordcount [--size-mb MB] [--chunk-kb KB]\n"
+         "         [--vocabulary N] [--corpus-seed N] [--mappers N]\n"
+         "         [--placement round_robin|least_loaded|random]\n"
+         "         [--crashes N] [cluster flags]\n"
+         "Counts the words of a generated corpus with mappers on the worker\n"
+         "nodes and a supervised reducer that is crashed N times on the way,\n"
+         "then checks the result against a single-process count.\n"
+         "  --size-mb MB       corpus size (default 8; decimals allowed)\n"
+         "  --chunk-kb KB      chunk size, one map task each (default 64)\n"
+         "  --vocabulary N     distinct words, Zipf-distributed (default "
+         "20000)\n"
+         "  --corpus-seed N    the corpus is a function of this seed "
+         "(default 42)\n"
+         "  --mappers N        mapper actors (default: 2 per worker node)\n"
+         "  --placement P      how mappers are spread over the workers\n"
+         "                     (default round_robin)\n"
+         "  --crashes N        reducer crashes to inject (default 2; 0 for "
+         "none)\n"
+         "  --no-resend        do not re-send what a crashed reducer had taken:\n"
+         "                     shows that the check catches the lost counts\n"
+         "                     (the summary says MISMATCH, exit code 1)\n"
+      << troupe::cli::cluster_flags_help;
+  return code;
+}
+
+/// Parses an integer option value in [lo, hi], or exits with a clear error.
+uint64_t integer(const std::string& flag, const char* text, uint64_t lo,
+                 uint64_t hi) {
+  char* end = nullptr;
+  auto x = std::strtoull(text, &end, 10);
+  if (end == text || *end != '\0' || *text == '-' || x < lo || x > hi) {
+    std::cerr << "error: " << flag << " needs an integer between " << lo
+              << " and " << hi << ", got \"" << text << "\"\n";
+    std::exit(usage(std::cerr, 2));
+  }
+  return x;
+}
+
+double decimal(const std::string& flag, const char* text, double lo,
+               double hi) {
+  char* end = nullptr;
+  auto x = std::strtod(text, &end);
+  if (end == text || *end != '\0' || !(x >= lo && x <= hi)) {
+    std::cerr << "error: " << flag << " needs a number between " << lo
+              << " and " << hi << ", got \"" << text << "\"\n";
+    std::exit(usage(std::cerr, 2));
+  }
+  return x;
+}
+
+std::optional<troupe::placement> parse_placement(const std::string& name) {
+  if (name == "round_robin")
+    return troupe::placement::round_robin;
+  if (name == "least_loaded")
+    return troupe::placement::least_loaded;
+  if (name == "random")
+    return troupe::placement::random;
+  return std::nullopt;
+}
+
+double seconds_since(clock_type::time_point t) {
+  return std::chrono::duration<double>(clock_type::now() - t).count();
+}
+
+double megabytes(uint64_t bytes) {
+  return static_cast<double>(bytes) / (1 << 20);
+}
+
+/// The text of an exit reason made from an exception (see the reducer's
+/// exception handler), or the rendered error.
+std::string reason_text(const caf::error& reason) {
+  auto& ctx = reason.context();
+  if (ctx.match_elements<std::string>())
+    return ctx.get_as<std::string>(0);
+  return troupe::render(reason);
+}
+
+/// Lines the supervisor's event hook wants printed. The hook runs in the
+/// supervisor's thread; the main thread prints them between progress
+/// updates so that they never tear the live line.
+struct notes {
+  std::mutex mtx;
+  std::vector<std::string> lines;
+
+  void add(std::string line) {
+    std::lock_guard<std::mutex> guard{mtx};
+    lines.push_back(std::move(line));
+  }
+
+  std::vector<std::string> take() {
+    std::lock_guard<std::mutex> guard{mtx};
+    return std::exchange(lines, {});
+  }
+};
+
+struct comparison {
+  uint64_t words = 0;    ///< in the reference count
+  uint64_t distinct = 0; ///< same
+  uint64_t cluster_words = 0;
+  uint64_t cluster_distinct = 0;
+  uint64_t differing = 0; ///< words whose counts differ or that one lacks
+  std::vector<std::string> examples;
+
+  bool ok() const {
+    return differing == 0 && words == cluster_words
+           && distinct == cluster_distinct;
+  }
+};
+
+comparison compare(const word_counts& reference, const table& t) {
+  comparison cmp;
+  cmp.distinct = reference.size();
+  for (auto& kvp : reference)
+    cmp.words += kvp.second;
+  cmp.cluster_distinct = t.words.size();
+  auto note = [&](std::string text) {
+    ++cmp.differing;
+    if (cmp.examples.size() < 3)
+      cmp.examples.push_back(std::move(text));
+  };
+  size_t found = 0;
+  for (size_t i = 0; i < t.words.size() && i < t.counts.size(); ++i) {
+    cmp.cluster_words += t.counts[i];
+    auto j = reference.find(t.words[i]);
+    if (j == reference.end()) {
+      note("\"" + t.words[i] + "\" is not in the text");
+      continue;
+    }
+    ++found;
+    if (j->second != t.counts[i])
+      note("\"" + t.words[i] + "\" " + std::to_string(t.counts[i])
+           + " instead of " + std::to_string(j->second));
+  }
+  if (found < reference.size())
+    cmp.differing += reference.size() - found; // words the cluster lacks
+  return cmp;
+}
+
+std::string top_words(const table& t, size_t n) {
+  std::vector<size_t> idx(std::min(t.words.size(), t.counts.size()));
+  for (size_t i = 0; i < idx.size(); ++i)
+    idx[i] = i;
+  n = std::min(n, idx.size());
+  std::partial_sort(idx.begin(), idx.begin() + static_cast<ptrdiff_t>(n),
+                    idx.end(), [&](size_t a, size_t b) {
+                      return t.counts[a] != t.counts[b]
+                               ? t.counts[a] > t.counts[b]
+                               : t.words[a] < t.words[b];
+                    });
+  std::string result;
+  for (size_t i = 0; i < n; ++i)
+    result += (i ? ", " : "") + t.words[idx[i]] + " "
+              + std::to_string(t.counts[idx[i]]);
+  return result;
+}
+
+/// Stops the mappers when the demo ends, however it ends: they would
+/// outlive it on a cluster reached with --seed, and a node does not stop
+/// while they run.
+struct stop_on_exit {
+  troupe::system& sys;
+  std::vector<caf::actor> actors;
+
+  ~stop_on_exit() {
+    caf::scoped_actor self{sys.actors()};
+    for (auto& x : actors)
+      self->request(x, call_timeout, stop_atom::value)
+        .receive([] {},
+                 [&](caf::error& err) {
+                   std::cerr << "warning: a mapper did not stop: "
+                             << troupe::render(err) << "\n";
+                 });
+  }
+};
+
+int run(int argc, char** argv) {
+  options opt;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> const char* {
+      if (i + 1 >= argc) {
+        std::cerr << "error: " << arg << " needs a value\n";
+        std::exit(usage(std::cerr, 2));
+      }
+      return argv[++i];
+    };
+    if (arg == "--help" || arg == "-h")
+      return usage(std::cout, 0);
+    else if (arg == "--size-mb")
+      opt.size_mb = decimal(arg, value(), 0.01, 1024);
+    else if (arg == "--chunk-kb")
+      opt.chunk_kb = static_cast<uint32_t>(integer(arg, value(), 1, 65536));
+    else if (arg == "--vocabulary")
+      opt.vocabulary
+        = static_cast<uint32_t>(integer(arg, value(), 1, 10'000'000));
+    else if (arg == "--corpus-seed")
+      opt.corpus_seed = integer(arg, value(), 0, UINT64_MAX);
+    else if (arg == "--mappers")
+      opt.mappers = static_cast<uint32_t>(integer(arg, value(), 1, 1024));
+    else if (arg == "--placement")
+      opt.placement = value();
+    else if (arg == "--crashes")
+      opt.crashes = static_cast<uint32_t>(integer(arg, value(), 0, 100));
+    else if (arg == "--no-resend")
+      opt.resend = false;
+    else if (!troupe::cli::parse_cluster_flag(argc, argv, i, opt.cluster)) {
+      std::cerr << "error: unknown option " << arg << "\n";
+      return usage(std::cerr, 2);
+    }
+  }
+  auto where = parse_placement(opt.placement);
+  if (!where) {
+    std::cerr << "error: --placement must be round_robin, least_loaded or "
+                 "random, got \""
+              << opt.placement << "\"\n";
+    return usage(std::cerr, 2);
+  }
+
+  // The corpus, generated before the cluster starts so that its time is
+  // not mistaken for the cluster's.
+  auto t0 = clock_type::now();
+  corpus_spec cspec;
+  cspec.seed = opt.corpus_seed;
+  cspec.bytes = static_cast<size_t>(opt.size_mb * (1 << 20));
+  cspec.chunk_bytes = size_t{opt.chunk_kb} << 10;
+  cspec.vocabulary = opt.vocabulary;
+  auto generated = generate_corpus(cspec);
+  auto chunks = std::make_shared<const std::vector<std::string>>(
+    std::move(generated.chunks));
+  std::printf("corpus: %.1f MB in %zu chunks of ~%u KB, %u-word vocabulary "
+              "with Zipf weights, seed %" PRIu64 " (generated in %.2f s)\n",
+              megabytes(generated.bytes), chunks->size(), opt.chunk_kb,
+              opt.vocabulary, opt.corpus_seed, seconds_since(t0));
+  std::fflush(stdout);
+
+  // What the supervisor's hook touches is declared before the cluster (and
+  // its actor system): supervisors report until the system has stopped them.
+  auto pending_notes = std::make_shared<notes>();
+  auto incarnations = std::make_shared<std::atomic<uint64_t>>(0);
+
+  auto dc = demo_cluster::start(opt.cluster);
+  if (!dc)
+    return 1;
+  auto workers = dc->workers();
+  if (workers.empty()) {
+    std::cerr << "error: no worker node is up\n";
+    return 1;
+  }
+  auto& sys = dc->sys();
+
+  // The reducer, supervised: a crash is followed by a restart with an empty
+  // table; its stable name stays valid (and buffers) across restarts.
+  auto sup = sys.start(
+    troupe::supervisor_spec{
+      .strategy = troupe::one_for_one,
+      .intensity = static_cast<int>(opt.crashes) + 3,
+      .period = 10s,
+      .children = {reducer_child("reducer", incarnations).named("wc-reducer")},
+      .on_event =
+        [pending_notes](const troupe::supervisor_event& ev) {
+          if (ev.kind == troupe::supervisor_event::child_exited)
+            pending_notes->add("  reducer died: " + reason_text(ev.reason));
+          else if (ev.kind == troupe::supervisor_event::child_started)
+            pending_notes->add("  reducer started by its supervisor");
+          else if (ev.kind == troupe::supervisor_event::escalating)
+            pending_notes->add("  " + troupe::to_string(ev));
+        },
+    },
+    "wordcount");
+  if (!sup) {
+    std::cerr << "error: the reducer's supervisor did not start: "
+              << troupe::render(sup.error()) << "\n";
+    return 1;
+  }
+  auto reducer = sys.whereis("wc-reducer");
+  if (!reducer) {
+    std::cerr << "error: " << troupe::render(reducer.error()) << "\n";
+    return 1;
+  }
+
+  // The mappers, placed on the worker nodes by the chosen policy.
+  auto n_mappers = opt.mappers ? opt.mappers
+                               : static_cast<uint32_t>(2 * workers.size());
+  stop_on_exit placed_mappers{sys, {}};
+  auto& mappers = placed_mappers.actors;
+  std::map<std::string, int> per_node;
+  // A member's agent handle appears in the view once this node has its own
+  // connection to it, so an unknown node means: read the view again.
+  auto node_of = [&](const caf::actor& a) -> std::string {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      for (auto& w : workers)
+        if (w.agent && w.agent.node() == a.node())
+          return w.name;
+      workers = dc->workers();
+    }
+    return "an unknown node";
+  };
+  for (uint32_t i = 0; i < n_mappers; ++i) {
+    auto m = dc->client().spawn_on(*where, "wc-mapper",
+                                   caf::make_message(*reducer));
+    if (!m) {
+      std::cerr << "error: could not place mapper " << i + 1 << ": "
+                << troupe::render(m.error()) << "\n";
+      return 1;
+    }
+    ++per_node[node_of(*m)];
+    mappers.push_back(std::move(*m));
+  }
+  std::string placed;
+  for (auto& [name, n] : per_node)
+    placed += (placed.empty() ? "" : ", ") + name + ": "
+              + std::to_string(n);
+  std::printf("%u mappers placed %s on %zu worker nodes (%s); the reducer runs "
+              "here under a supervisor; %u reducer crashes will be injected\n",
+              n_mappers, opt.placement.c_str(), workers.size(), placed.c_str(),
+              opt.crashes);
+  if (!opt.resend)
+    std::printf("re-sending is OFF (--no-resend): what a crashed reducer had "
+                "taken will be missing, and the check below must say so\n");
+  std::fflush(stdout);
+
+  // The job, and the live line while it runs.
+  auto progress = std::make_shared<job_progress>();
+  job_spec js;
+  js.chunks = chunks;
+  js.mappers = mappers;
+  js.reducer = *reducer;
+  js.crashes = opt.crashes;
+  js.resend = opt.resend;
+  js.progress = progress;
+  auto job = spawn_job(sys.actors(), std::move(js));
+  std::optional<table> result;
+  caf::error failure;
+  double cluster_secs = 0;
+  std::map<std::string, uint64_t> chunks_per_node;
+  {
+    caf::scoped_actor self{sys.actors()};
+    progress_line line;
+    auto start = clock_type::now();
+    self->send(job, run_atom::value, caf::actor_cast<caf::actor>(self));
+    auto last_change = start;
+    uint64_t last_figures = 0;
+    auto nodes_read = clock_type::time_point{};
+    size_t nodes_up = workers.size();
+    while (!result && !failure) {
+      self->receive([&](done_atom, table& t) { result = std::move(t); },
+                    [&](done_atom, caf::error& err) { failure = err; },
+                    caf::after(std::chrono::milliseconds(250)) >> [] {});
+      for (auto& text : pending_notes->take())
+        line.note(text);
+      if (result || failure)
+        break;
+      auto now = clock_type::now();
+      auto& p = *progress;
+      uint64_t figures = p.maps + p.reduced + p.resent + p.retries;
+      if (figures != last_figures) {
+        last_figures = figures;
+        last_change = now;
+      } else if (now - last_change > stall_timeout) {
+        failure = troupe::make_error(
+          troupe::errc::timeout, "the job made no progress for "
+                                   + std::to_string(stall_timeout.count())
+                                   + " s (did a node die? see the node logs)");
+        break;
+      }
+      if (now - nodes_read >= 1s) {
+        nodes_up = dc->workers().size();
+        nodes_read = now;
+      }
+      auto secs = seconds_since(start);
+      char buf[256];
+      std::snprintf(buf, sizeof(buf),
+                    "[%5.1fs] reduced %u/%zu chunks | mapped %.1f MB "
+                    "(%.1f MB/s), %u maps, re-sent %u, retried %u | reducer "
+                    "incarnation %" PRIu64 ", crashes %u/%u | %zu worker "
+                    "nodes up",
+                    secs, p.reduced.load(), chunks->size(),
+                    megabytes(p.bytes_mapped),
+                    secs > 0 ? megabytes(p.bytes_mapped) / secs : 0.0,
+                    p.maps.load(), p.resent.load(), p.retries.load(),
+                    p.incarnation.load(), p.crashes.load(), opt.crashes,
+                    nodes_up);
+      line.update(buf);
+    }
+    cluster_secs = seconds_since(start);
+    for (auto& text : pending_notes->take())
+      line.note(text);
+    // Where the work went: chunks mapped per node (remaps included).
+    for (auto& m : mappers)
+      self->request(m, call_timeout, stats_atom::value)
+        .receive(
+          [&](uint64_t n, uint64_t) { chunks_per_node[node_of(m)] += n; },
+          [&](caf::error& err) {
+            line.note("  a mapper on " + node_of(m) + " did not answer: "
+                      + troupe::render(err));
+          });
+  }
+  caf::anon_send_exit(job, caf::exit_reason::user_shutdown);
+  if (failure) {
+    std::printf("summary: FAILED: %s\n", troupe::render(failure).c_str());
+    return 1;
+  }
+
+  // The check: a single-process count of the same chunks.
+  auto r0 = clock_type::now();
+  word_counts reference;
+  for (auto& c : *chunks)
+    count_words(c, reference);
+  auto reference_secs = seconds_since(r0);
+  auto cmp = compare(reference, *result);
+  auto crashes = progress->crashes.load();
+  auto restarts = incarnations->load() - 1;
+  std::string spread;
+  for (auto& [name, n] : chunks_per_node)
+    spread += (spread.empty() ? "" : ", ") + name + " "
+              + std::to_string(n);
+  std::printf("chunks mapped per node: %s; %u partial counts re-sent, %" PRIu64
+              " duplicates ignored by the reducer\n",
+              spread.c_str(), progress->resent.load(), result->duplicates);
+  for (auto& e : cmp.examples)
+    std::printf("  differs: %s\n", e.c_str());
+  bool ok = cmp.ok() && restarts == crashes;
+  std::string verdict;
+  if (!cmp.ok())
+    verdict = "MISMATCH, " + std::to_string(cmp.differing) + " words differ";
+  else if (restarts != crashes)
+    verdict = "MISMATCH, counts equal but " + std::to_string(crashes)
+              + " crashes and " + std::to_string(restarts) + " restarts";
+  else
+    verdict = "OK, every count is equal";
+  std::printf(
+    "summary: %" PRIu64 " words (%" PRIu64 " distinct) in %.1f MB, %zu chunks "
+    "counted by %u mappers on %zu nodes in %.2f s; the reducer crashed %u "
+    "times and its supervisor restarted it %" PRIu64 " times; top words: %s; "
+    "single-process count (%.2f s): %" PRIu64 " words (%" PRIu64
+    " distinct): %s\n",
+    cmp.cluster_words, cmp.cluster_distinct, megabytes(generated.bytes),
+    chunks->size(), n_mappers, per_node.size(), cluster_secs, crashes,
+    restarts, top_words(*result, 5).c_str(), reference_secs, cmp.words,
+    cmp.distinct, verdict.c_str());
+  return ok ? 0 : 1;
+}
+
+troupe::cli::register_demo reg{
+  "wordcount",
+  "map-reduce word count over the cluster with a crashing, supervised reducer",
+  run};
+
+} // namespace
