@@ -272,6 +272,58 @@ void abort_handoff(coordinator_actor* self, const std::string& why) {
   start_next_handoff(self);
 }
 
+/// True if handoff `id` is still the one running.
+bool current_handoff(coordinator_actor* self, uint64_t id) {
+  return self->state.handoff && self->state.handoff->id == id;
+}
+
+/// Copies the next page of `src`'s entries that the joining replica will
+/// own (keys from `from` on) into it; then the page after, until the last.
+void copy_page(coordinator_actor* self, uint64_t id, const std::string& src,
+               std::string from) {
+  auto& st = self->state;
+  auto& h = *st.handoff;
+  auto source = st.replicas[src].handle;
+  auto target = st.replicas[h.node].handle;
+  auto deadline = st.cfg.handoff_deadline;
+  auto limit = st.cfg.handoff_page;
+  auto fail = [self, id, src](const caf::actor& who, const caf::error& err) {
+    if (current_handoff(self, id))
+      abort_handoff(self, "from " + src + ": "
+                            + render(troupe::rpc::classify(err, who)));
+  };
+  self
+    ->request(source, deadline, dump_atom::value, std::move(from), limit,
+              h.ring_after.nodes(), h.node, st.cfg.n)
+    .then(
+      [self, id, src, target, deadline, limit,
+       fail](std::vector<entry>& page) {
+        if (!current_handoff(self, id))
+          return;
+        bool last = page.size() < limit;
+        auto next = page.empty() ? std::string{} : page.back().key + '\0';
+        auto size = page.size();
+        if (size == 0) {
+          if (--self->state.handoff->pending == 0)
+            complete_handoff(self);
+          return;
+        }
+        self->request(target, deadline, merge_atom::value, std::move(page))
+          .then(
+            [self, id, src, last, next, size](uint64_t) {
+              if (!current_handoff(self, id))
+                return;
+              self->state.handoff->entries += size;
+              if (!last)
+                copy_page(self, id, src, next);
+              else if (--self->state.handoff->pending == 0)
+                complete_handoff(self);
+            },
+            [fail, target](caf::error& err) { fail(target, err); });
+      },
+      [fail, source](caf::error& err) { fail(source, err); });
+}
+
 void start_next_handoff(coordinator_actor* self) {
   auto& st = self->state;
   while (!st.handoff && !st.join_queue.empty()) {
@@ -296,32 +348,11 @@ void start_next_handoff(coordinator_actor* self) {
       complete_handoff(self); // nothing to copy from (the first replica)
       return;
     }
-    // Sent after every write issued so far: each source applies those
-    // before it pushes (messages between two actors keep their order).
-    auto id = st.handoff->id;
-    auto ring_nodes = st.handoff->ring_after.nodes();
-    for (auto& src : st.handoff->sources) {
-      auto& src_slot = st.replicas[src];
-      self
-        ->request(src_slot.handle, st.cfg.handoff_deadline,
-                  handoff_atom::value, slot.handle, ring_nodes, node, st.cfg.n)
-        .then(
-          [self, id](uint64_t sent) {
-            auto& st = self->state;
-            if (!st.handoff || st.handoff->id != id)
-              return;
-            st.handoff->entries += sent;
-            if (--st.handoff->pending == 0)
-              complete_handoff(self);
-          },
-          [self, id, src, h = src_slot.handle](caf::error& err) {
-            auto& st = self->state;
-            if (!st.handoff || st.handoff->id != id)
-              return;
-            abort_handoff(self, "from " + src + ": "
-                                  + render(troupe::rpc::classify(err, h)));
-          });
-    }
+    // The first page requests go after every write issued so far: each
+    // source applies those before it answers (messages between two actors
+    // keep their order). Later writes go to the new replica itself.
+    for (auto& src : st.handoff->sources)
+      copy_page(self, st.handoff->id, src, std::string{});
   }
 }
 

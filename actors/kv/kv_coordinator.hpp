@@ -17,10 +17,11 @@
 //       that answered with an older one (read repair).
 //   (join_atom, std::string node, caf::actor replica)  []
 //       Adds the replica of `node` (new, or back after a crash with an empty
-//       store). It first receives a handoff: every serving replica pushes it
-//       the entries it should hold; meanwhile it gets every write but counts
-//       for no quorum. Then it serves (and `node` joins the ring). One
-//       handoff runs at a time; a failed one is retried.
+//       store). It first receives a handoff: the coordinator pages through
+//       every serving replica's entries that the new one should hold and
+//       merges them into it; meanwhile it gets every write but counts for
+//       no quorum. Then it serves (and `node` joins the ring). One handoff
+//       runs at a time; a failed one is retried.
 //   (status_atom)  [coordinator_status]
 // Errors: kv::errc::no_quorum (fewer than W or R live replicas: nothing was
 // sent), troupe::errc::timeout or node_down (replicas failed so that the
@@ -69,8 +70,11 @@ struct coordinator_config {
   uint32_t r = 2;
   /// Deadline of each request to a replica.
   caf::timespan replica_deadline = std::chrono::seconds(1);
-  /// Deadline of a whole handoff (every batch of every source).
-  caf::timespan handoff_deadline = std::chrono::seconds(60);
+  /// Deadline of each step of a handoff (one page from a source, one
+  /// merge into the new replica).
+  caf::timespan handoff_deadline = std::chrono::seconds(5);
+  /// Entries per page of a handoff.
+  uint32_t handoff_page = 256;
   /// Wait before a failed handoff is tried again.
   caf::timespan handoff_retry = std::chrono::milliseconds(500);
   /// Called from the coordinator with a sentence for each replica that
@@ -84,7 +88,7 @@ struct coordinator_status {
   uint32_t joining = 0;  ///< replicas waiting for or receiving a handoff
   uint32_t down = 0;     ///< ring members whose replica is gone
   uint64_t handoffs = 0; ///< handoffs completed
-  uint64_t handoff_entries = 0; ///< entries pushed by completed handoffs
+  uint64_t handoff_entries = 0; ///< entries copied by completed handoffs
   uint64_t read_repairs = 0;    ///< stale replicas updated by reads
 };
 

@@ -35,7 +35,6 @@ using replica_put_atom = caf::atom_constant<caf::atom("kv_rput")>;
 using replica_get_atom = caf::atom_constant<caf::atom("kv_rget")>;
 using merge_atom = caf::atom_constant<caf::atom("kv_merge")>;
 using dump_atom = caf::atom_constant<caf::atom("kv_dump")>;
-using handoff_atom = caf::atom_constant<caf::atom("kv_handoff")>;
 using count_atom = caf::atom_constant<caf::atom("kv_count")>;
 
 /// One key's value at one version (what replicas store and exchange).

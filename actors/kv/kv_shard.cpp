@@ -1,24 +1,18 @@
 #include "kv/kv_shard.hpp"
 
-#include <chrono>
 #include <map>
-#include <memory>
 #include <utility>
 #include <vector>
 
 #include <caf/all.hpp>
 
 #include <troupe/config.hpp>
-#include <troupe/rpc.hpp>
 
 #include "kv/hash_ring.hpp"
 
 namespace troupe::kv {
 
 namespace {
-
-/// How long a handoff waits for the target to take one batch.
-constexpr auto merge_deadline = std::chrono::seconds(5);
 
 struct versioned {
   uint64_t version = 0;
@@ -45,51 +39,6 @@ struct shard_state {
 };
 
 using shard_actor = caf::stateful_actor<shard_state>;
-
-/// One handoff in progress: a cursor into the key space and the filter.
-struct handoff_job {
-  caf::actor target;
-  hash_ring ring;
-  std::string target_name;
-  uint32_t n = 0;
-  bool everything = false;
-  std::string cursor;
-  uint64_t sent = 0;
-  caf::response_promise rp;
-};
-
-/// Sends the next batch of `job` (or finishes it). The cursor is a key, not
-/// an iterator: puts may change the map between two batches. Keys written
-/// after the handoff started may or may not be in it; the coordinator sends
-/// those writes to the target itself.
-void push_next(shard_actor* self, std::shared_ptr<handoff_job> job) {
-  auto& data = self->state.data;
-  std::vector<entry> batch;
-  auto i = data.lower_bound(job->cursor);
-  for (; i != data.end() && batch.size() < handoff_batch; ++i)
-    if (job->everything || job->ring.owns(job->target_name, i->first, job->n))
-      batch.push_back(entry{i->first, i->second.version, i->second.value});
-  bool last = i == data.end();
-  if (!last)
-    job->cursor = i->first;
-  if (batch.empty()) {
-    job->rp.deliver(job->sent);
-    return;
-  }
-  auto size = batch.size();
-  self->request(job->target, merge_deadline, merge_atom::value, std::move(batch))
-    .then(
-      [self, job, size, last](uint64_t) {
-        job->sent += size;
-        if (last)
-          job->rp.deliver(job->sent);
-        else
-          push_next(self, job);
-      },
-      [job](caf::error& err) {
-        job->rp.deliver(troupe::rpc::classify(err, job->target));
-      });
-}
 
 caf::behavior shard(shard_actor* self, caf::actor owner) {
   if (owner) {
@@ -134,19 +83,20 @@ caf::behavior shard(shard_actor* self, caf::actor owner) {
         result.push_back(entry{i->first, i->second.version, i->second.value});
       return result;
     },
-    [self](handoff_atom, caf::actor& target,
-           std::vector<std::string>& ring_nodes, std::string& target_name,
-           uint32_t n) -> caf::result<uint64_t> {
-      auto job = std::make_shared<handoff_job>();
-      job->target = std::move(target);
-      job->everything = ring_nodes.empty();
-      job->ring = hash_ring::of(ring_nodes);
-      job->target_name = std::move(target_name);
-      job->n = n;
-      job->rp = self->make_response_promise();
-      auto rp = job->rp;
-      push_next(self, std::move(job));
-      return rp;
+    [self](dump_atom, const std::string& from, uint32_t limit,
+           const std::vector<std::string>& ring_nodes,
+           const std::string& owner, uint32_t n) {
+      // Scans until the page is full: a page costs O(keys scanned), which
+      // is all keys at worst (a ring of a few nodes owns most of them).
+      auto ring = hash_ring::of(ring_nodes);
+      std::vector<entry> result;
+      auto& data = self->state.data;
+      for (auto i = data.lower_bound(from);
+           i != data.end() && result.size() < limit; ++i)
+        if (ring.owns(owner, i->first, n))
+          result.push_back(
+            entry{i->first, i->second.version, i->second.value});
+      return result;
     },
     [self](count_atom) { return static_cast<uint64_t>(self->state.data.size()); },
   };

@@ -14,14 +14,13 @@
 //       newer than the one held (a handoff's batch); replies how many were.
 //   (dump_atom, std::string from, uint32_t limit)  [std::vector<entry>]
 //       up to `limit` entries with keys >= `from`, in key order (to page
-//       through a replica: the next page starts after the last key).
-//   (handoff_atom, caf::actor target, std::vector<std::string> ring_nodes,
-//    std::string target_name, uint32_t n)  [uint64_t]
-//       pushes to `target`, in merge batches, every entry whose preference
-//       list of `n` over `ring_nodes` holds `target_name` (every entry if
-//       `ring_nodes` is empty); replies with the number of entries sent once
-//       the target acknowledged them all, or with the error of the first
-//       batch that failed. The replica keeps serving during a handoff.
+//       through a replica: the next page starts after the last key; a page
+//       shorter than `limit` is the last).
+//   (dump_atom, std::string from, uint32_t limit,
+//    std::vector<std::string> ring_nodes, std::string owner, uint32_t n)
+//       [std::vector<entry>]  the same, restricted to the keys whose
+//       preference list of `n` over `ring_nodes` holds `owner`: what a
+//       replica joining as `owner` needs (a handoff, see kv_coordinator.hpp).
 //   (count_atom)  [uint64_t]  number of keys held.
 //
 // Lifetime: a replica spawned with an `owner` (its coordinator) monitors it
@@ -30,6 +29,10 @@
 //
 // Storage is in memory: a replica that dies loses its entries, and gets
 // them back from the other replicas through a handoff when it rejoins.
+// Replicas never talk to each other: a handoff's pages go through the
+// coordinator, which every replica is connected to (CAF relays a handle
+// passed between two nodes through a third one unless they are already
+// connected, and such relayed paths were seen to drop messages).
 
 #include <string>
 
@@ -43,9 +46,6 @@ class config;
 } // namespace troupe
 
 namespace troupe::kv {
-
-/// Entries per merge batch of a handoff.
-inline constexpr uint32_t handoff_batch = 256;
 
 /// Spawns a replica on this node (owner: see the file comment; may be
 /// invalid for a replica that lives until it is told to stop).

@@ -115,8 +115,8 @@ double decimal(const std::string& flag, const char* text, double lo,
   return x;
 }
 
-/// The failure the demo injects: SIGKILL of the last worker node (the
-/// first is every restarted node's seed), then its restart.
+/// The failure the demo injects: SIGKILL of the last worker node of the
+/// local cluster, then its restart (same name, new process, empty replica).
 struct outage {
   std::string victim;
   double killed_at = -1;
@@ -142,7 +142,7 @@ struct outage {
   /// keep running). Never from another thread: a node dies with the thread
   /// that started it (PR_SET_PDEATHSIG).
   void restart(troupe::cli::local_cluster& local, progress_line& line,
-               uint64_t ops, std::function<double()> now) {
+               const load_stats& stats, std::function<double()> now) {
     restart_tried = true;
     line.note("  restarting " + victim + " (its replica starts empty)");
     if (auto err = local.restart(local.nodes().size() - 1)) {
@@ -150,7 +150,7 @@ struct outage {
       return;
     }
     restarted_at = now();
-    ops_while_down = ops - ops_at_kill;
+    ops_while_down = stats.ops() - ops_at_kill;
   }
 
   /// Notes when the restarted node's replica serves again.
@@ -216,7 +216,7 @@ int run(int argc, char** argv) {
     else if (arg == "--clients")
       opt.load.sessions = integer(arg, value(), 1, 10'000);
     else if (arg == "--writes")
-      opt.load.write_percent = integer(arg, value(), 0, 100);
+      opt.load.write_percent = integer(arg, value(), 1, 100);
     else if (arg == "--kill-at")
       opt.kill_at = decimal(arg, value(), 0, 86400);
     else if (arg == "--restart-at")
@@ -295,7 +295,7 @@ int run(int argc, char** argv) {
       out.kill(*dc->local(), line, stats->ops(), now);
     if (opt.kill && opt.restart && out.killed_at >= 0 && !out.restart_tried
         && now >= opt.restart_at)
-      out.restart(*dc->local(), line, stats->ops(), elapsed);
+      out.restart(*dc->local(), line, *stats, elapsed);
     auto s = store_on.status();
     out.follow(s, initial, elapsed());
     char buf[256];

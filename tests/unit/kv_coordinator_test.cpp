@@ -95,7 +95,8 @@ caf::behavior keeper(caf::stateful_actor<keeper_state>* self,
   };
 }
 
-/// Answers handoffs and merges but never a read or a write (a hung node).
+/// Answers handoffs (empty pages, merges) but never a read or a write (a
+/// hung node).
 caf::behavior hung_replica(caf::event_based_actor* self, caf::actor keeper) {
   return {
     [self, keeper](replica_put_atom a, std::string& k, uint64_t v,
@@ -105,8 +106,8 @@ caf::behavior hung_replica(caf::event_based_actor* self, caf::actor keeper) {
     [self, keeper](replica_get_atom a, std::string& k) {
       return self->delegate(keeper, a, std::move(k));
     },
-    [](handoff_atom, caf::actor&, std::vector<std::string>&, std::string&,
-       uint32_t) { return uint64_t{0}; },
+    [](dump_atom, std::string&, uint32_t, std::vector<std::string>&,
+       std::string&, uint32_t) { return std::vector<entry>{}; },
     [](merge_atom, std::vector<entry>& xs) { return uint64_t{xs.size()}; },
   };
 }
@@ -334,7 +335,9 @@ TEST_CASE("an operation waiting for replicas fails when they go down, not at "
 
 TEST_CASE("a replica that comes back empty gets its keys by handoff before "
           "it serves") {
-  store s{{"a", "b", "c"}};
+  coordinator_config c;
+  c.handoff_page = 16; // many pages per source
+  store s{{"a", "b", "c"}, c};
   write_all(s, 300, "v1-");
   s.kill("c");
   // Written while c is down: only a and b have these.
