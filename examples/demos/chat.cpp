@@ -144,6 +144,38 @@ struct chat_run {
     return "?";
   }
 
+  /// Waits until every worker sees every member up and connected: a node
+  /// confirms a subscription with the members it knows, so one that has
+  /// not heard of another yet would miss its first messages.
+  bool await_converged() {
+    auto deadline = clock_type::now() + std::chrono::seconds(30);
+    for (;;) {
+      auto expected = dc->client().members();
+      bool converged = static_cast<bool>(expected);
+      caf::scoped_actor self{dc->sys().actors()};
+      for (auto& w : dc->workers()) {
+        if (!converged)
+          break;
+        self->request(w.agent, std::chrono::seconds(2), troupe::members_atom::value)
+          .receive(
+            [&](std::vector<troupe::member_info>& xs) {
+              converged = xs.size() == expected->size()
+                          && std::all_of(xs.begin(), xs.end(), [](auto& m) {
+                               return m.state == troupe::member_state::up
+                                      && m.agent;
+                             });
+            },
+            [&](caf::error&) { converged = false; });
+      }
+      if (converged)
+        return true;
+      if (clock_type::now() >= deadline)
+        return false;
+      // Membership spreads by gossip in the worker processes: look again.
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+
   /// Places a user on a worker and joins its rooms; false on error.
   bool add_user(user_info& u) {
     auto h = dc->client().spawn_on(troupe::placement::round_robin, "chat-user",
@@ -373,6 +405,11 @@ int run(int argc, char** argv) {
     return 1;
   auto& dc = *r->dc;
   r->workers = dc.workers().size();
+  if (!r->await_converged()) {
+    std::cerr << "error: the worker nodes did not all see each other within "
+                 "30 s; see the node logs\n";
+    return 1;
+  }
   for (size_t i = 0; i < opt.users; ++i) {
     user_info u;
     u.name = user_name(i);
