@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The benchmark suite in one run: troupe, raw CAF and Erlang/OTP on the same
+# machine, one after the other, then a table with ratios.
+#   bench/run.sh [--quick] [--only=a,b] [--no-build] [--out FILE]
+#     --quick     small sizes, one run each (a smoke test, about a minute)
+#     --only=a,b  only the benchmarks whose id starts with a or b
+#     --no-build  use the binaries in build-bench as they are
+#     --out FILE  also write the table (markdown) to FILE
+# Absolute figures on a shared machine are noisy; the ratios from one run
+# are what to compare. Ratios below 1.00 mean troupe is better (faster,
+# smaller, or more per second), whatever the unit.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="$ROOT/build-bench"
+JOBS="$(nproc 2>/dev/null || echo 2)"
+quick=""
+only=""
+build=1
+out=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick="--quick" ;;
+    --only=*) only="$1" ;;
+    --no-build) build=0 ;;
+    --out) out="$2"; shift ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "error: unknown option '$1' (see bench/run.sh --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# The peers come from Debian like everything else.
+install_peers() {
+  command -v erl >/dev/null && command -v erlc >/dev/null && return
+  say "installing Erlang/OTP (erlang-base) for the Erlang peer"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends erlang-base erlang-dev >/dev/null
+}
+
+"$ROOT/troupe.sh" setup
+install_peers
+
+if [ "$build" -eq 1 ]; then
+  say "building the benchmarks in build-bench (Release)"
+  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DTROUPE_BUILD_BENCH=ON \
+    -DTROUPE_BUILD_TESTS=OFF -DTROUPE_BUILD_EXAMPLES=ON >/dev/null
+  cmake --build "$BUILD" -j "$JOBS" 2>&1 | grep --line-buffered -E "error|warning|Linking" >&2 || true
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "error: the benchmark build failed (run cmake --build $BUILD for the log)" >&2; exit 1; }
+fi
+
+RESULTS="$(mktemp -d)"
+trap 'rm -rf "$RESULTS"' EXIT
+
+# run PEER COMMAND...: the command's RESULT lines go to $RESULTS/PEER;
+# its progress (stderr) is shown as it runs.
+failed=()
+run() {
+  local peer="$1"; shift
+  say "$peer: $(basename "$1") $quick $only"
+  local start=$SECONDS
+  if ! "$@" $quick $only | grep --line-buffered '^RESULT ' >>"$RESULTS/$peer"; then
+    echo "warning: $(basename "$1") for $peer failed; its rows are incomplete" >&2
+    failed+=("$peer:$(basename "$1")")
+  fi
+  say "$peer: done in $((SECONDS - start)) s"
+}
+
+touch "$RESULTS/troupe" "$RESULTS/caf" "$RESULTS/erlang"
+run troupe "$BUILD/bench/bench_local_troupe"
+run caf "$BUILD/bench/bench_local_caf"
+run erlang "$ROOT/bench/erlang/run.sh"
+run troupe "$BUILD/bench/bench_dist_troupe" --troupe="$BUILD/bin/troupe"
+run caf "$BUILD/bench/bench_dist_caf"
+
+cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+erl_release="$(erl -noshell -eval 'io:format("~s",[erlang:system_info(otp_release)]),halt().' 2>/dev/null || echo '?')"
+caf_version="$(dpkg-query -W -f='${Version}' libcaf-dev 2>/dev/null || echo '?')"
+
+table() {
+  echo "Run of $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($cpu), load average $(cut -d' ' -f1-3 /proc/loadavg);"
+  echo "troupe $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), CAF $caf_version, Erlang/OTP $erl_release${quick:+, quick sizes}."
+  echo "Ratios below 1.00: troupe is better (for per_s rows the ratio is inverted so this holds)."
+  echo
+  awk -v dir="$RESULTS" '
+    function load(peer,   line, f) {
+      f = dir "/" peer
+      while ((getline line < f) > 0) {
+        split(line, x, " ")
+        if (!(x[2] in unit)) { order[++n] = x[2]; unit[x[2]] = x[4] }
+        val[peer, x[2]] = x[3]
+      }
+      close(f)
+    }
+    function cell(peer, id) { return ((peer, id) in val) ? sprintf("%.4g", val[peer, id]) : "-" }
+    function ratio(id, peer,   a, b) {
+      if (!((("troupe", id) in val) && ((peer, id) in val))) return "-"
+      a = val["troupe", id]; b = val[peer, id]
+      if (a == 0 || b == 0) return "-"
+      return sprintf("%.2f", unit[id] == "per_s" ? b / a : a / b)
+    }
+    BEGIN {
+      load("troupe"); load("caf"); load("erlang")
+      print "| benchmark | unit | troupe | raw CAF | Erlang | troupe/CAF | troupe/Erlang |"
+      print "|---|---|---:|---:|---:|---:|---:|"
+      for (i = 1; i <= n; ++i) {
+        id = order[i]
+        printf "| %s | %s | %s | %s | %s | %s | %s |\n", id, unit[id],
+          cell("troupe", id), cell("caf", id), cell("erlang", id),
+          ratio(id, "caf"), ratio(id, "erlang")
+      }
+    }'
+}
+
+table | tee ${out:+"$out"}
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "error: these programs failed: ${failed[*]}" >&2
+  exit 1
+fi
