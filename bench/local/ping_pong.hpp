@@ -1,8 +1,10 @@
 #pragma once
 // Ping-pong (Savina): two actors bounce one message back and forth; the
-// figure is the time of one round trip. "named" sends every ping to the
-// pong's stable name instead of its handle (in raw CAF: the handle looked up
-// by name, see caf_env.hpp), which shows what a troupe name costs per message.
+// figure is the time of one round trip. "named" pings a supervised pong
+// through the handle its stable name resolves to. In troupe that handle is
+// the name's forwarder, which stays valid across restarts (one extra hop per
+// ping); in raw CAF it is the current incarnation itself, which a restart
+// invalidates. The row shows what that guarantee costs per message.
 
 #include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>

@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <sstream>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -70,4 +72,23 @@ TEST_CASE("config rejects a malformed option with a message naming it") {
   CHECK_FALSE(cfg.load(2, const_cast<char**>(argv), err));
   CHECK(cfg.exit_code() == 2);
   CHECK(err.str().find("--help") != std::string::npos);
+}
+
+TEST_CASE("a system runs one scheduler thread per core unless told otherwise") {
+  auto cores = std::max(size_t{2}, size_t{std::thread::hardware_concurrency()});
+  SECTION("default") {
+    config cfg;
+    cfg.set("troupe.log-level", "quiet");
+    troupe::system sys{cfg};
+    CHECK(sys.actors().scheduler().num_workers() == cores);
+  }
+  SECTION("the command line wins") {
+    config cfg;
+    std::ostringstream err;
+    const char* argv[] = {"prog", "--scheduler.max-threads=3",
+                          "--troupe.log-level=quiet"};
+    REQUIRE(cfg.load(3, const_cast<char**>(argv), err));
+    troupe::system sys{cfg};
+    CHECK(sys.actors().scheduler().num_workers() == 3);
+  }
 }

@@ -2,9 +2,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <thread>
+
 #include <caf/exit_reason.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/settings.hpp>
 
 #include "supervision/name_table.hpp"
 #include "supervision/supervisor_actor.hpp"
@@ -15,6 +19,26 @@
 
 namespace troupe {
 
+namespace {
+
+/// troupe's scheduler defaults, where the user set nothing (the command
+/// line and config file still win). Measured with bench/run.sh: see
+/// bench/RESULTS.md.
+void tune_scheduler(config& cfg) {
+  auto unset = [&](const char* key) {
+    return caf::get_if(&cfg.content, key) == nullptr;
+  };
+  // CAF starts max(cores, 4) workers: on a 2-core machine that is twice as
+  // many threads as cores, and they preempt each other (and the network
+  // thread) in the middle of message bursts. One worker per core, like
+  // Erlang's schedulers.
+  if (unset("scheduler.max-threads"))
+    cfg.set("scheduler.max-threads",
+            std::max(size_t{2}, size_t{std::thread::hardware_concurrency()}));
+}
+
+} // namespace
+
 config& system::prepare(config& cfg) {
   cfg.add_error_category(errc_category,
                          [](uint8_t code, caf::atom_value,
@@ -22,6 +46,7 @@ config& system::prepare(config& cfg) {
                            return troupe::render(caf::error{code, errc_category, ctx});
                          });
   cfg.caf::actor_system_config::load<caf::io::middleman>();
+  tune_scheduler(cfg);
   cfg.add_message_type<child_info>("troupe.child_info");
   cfg.add_message_type<child_counts>("troupe.child_counts");
   cfg.add_message_type<member_info>("troupe.member_info");
