@@ -35,6 +35,15 @@ void tune_scheduler(config& cfg) {
   if (unset("scheduler.max-threads"))
     cfg.set("scheduler.max-threads",
             std::max(size_t{2}, size_t{std::thread::hardware_concurrency()}));
+  // An idle CAF worker polls its queue 100 times, then 500 times with a
+  // 50 us sleep between polls, then waits on a condition variable (woken
+  // by the next enqueue). A message that arrives during the second phase
+  // (from the network thread, say) waits out the sleep, 50 us plus timer
+  // slack, on every hop: that phase alone made up a third of a cross-node
+  // round trip here. Without the sleep the phase is a short spin, and the
+  // wait after it still wakes at once.
+  if (unset("work-stealing.moderate-sleep-duration"))
+    cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{0});
 }
 
 } // namespace

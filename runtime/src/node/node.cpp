@@ -245,19 +245,32 @@ caf::expected<caf::actor> node::spawn_on(const std::string& node_name,
                                          const std::string& type,
                                          caf::message args,
                                          caf::timespan timeout) {
-  auto view = members(timeout);
-  if (!view)
-    return view.error();
-  for (auto& m : *view) {
-    if (m.name != node_name)
-      continue;
-    if (m.state != member_state::up || !m.agent)
+  using clock = std::chrono::steady_clock;
+  auto deadline = clock::now() + timeout;
+  for (;;) {
+    auto view = members(timeout);
+    if (!view)
+      return view.error();
+    auto m = std::find_if(view->begin(), view->end(),
+                          [&](auto& x) { return x.name == node_name; });
+    if (m == view->end())
+      return make_error(errc::node_down, "no member named " + node_name);
+    if (m->state == member_state::up && m->agent)
+      return ask_agent<caf::actor>(sys_->actors(), m->agent,
+                                   std::max<caf::timespan>(deadline - clock::now(),
+                                                           std::chrono::milliseconds(1)),
+                                   spawn_atom::value, type, std::move(args));
+    if (m->state != member_state::up)
       return make_error(errc::node_down, "member " + node_name + " is "
-                                           + to_string(m.state));
-    return ask_agent<caf::actor>(sys_->actors(), m.agent, timeout,
-                                 spawn_atom::value, type, std::move(args));
+                                           + to_string(m->state));
+    // Gossip said the member is up before this node's own connection to it
+    // was made (right after a join, under load): that takes a moment.
+    if (clock::now() >= deadline)
+      return make_error(errc::node_down,
+                        "member " + node_name + " is up, but this node could "
+                          "not connect to it within the timeout");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  return make_error(errc::node_down, "no member named " + node_name);
 }
 
 caf::expected<caf::actor> node::spawn_on(const placement& where,
