@@ -246,6 +246,10 @@ struct outbox {
 };
 
 struct cluster_broker_state {
+  // Not an aggregate: CAF 0.17 constructs a state from the actor's own
+  // pointer when it can, and C++20 lets an aggregate take that pointer as its
+  // first member (here a caf::actor that would start as the actor itself).
+  cluster_broker_state() = default;
   caf::actor agent;
   std::map<std::string, local_topic> topics;
   std::map<std::string, outbox> outboxes;

@@ -17,6 +17,10 @@
 namespace bench {
 
 struct ring_state {
+  // Not an aggregate: CAF 0.17 constructs a state from the actor's own
+  // pointer when it can, and C++20 lets an aggregate take that pointer as its
+  // first member (here a caf::actor that would start as the actor itself).
+  ring_state() = default;
   caf::actor next;
   caf::actor reply_to;
 };

@@ -67,6 +67,10 @@ struct key_history {
 };
 
 struct load_state {
+  // Not an aggregate: CAF 0.17 constructs a state from the actor's own
+  // pointer when it can, and C++20 lets an aggregate take that pointer as its
+  // first member (here a caf::actor that would start as the actor itself).
+  load_state() = default;
   caf::actor coord;
   load_options opt;
   std::shared_ptr<load_stats> stats;

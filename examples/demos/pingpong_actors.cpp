@@ -19,6 +19,10 @@ using clock = std::chrono::steady_clock;
 constexpr auto report_every = std::chrono::milliseconds(100);
 
 struct pinger_state {
+  // Not an aggregate: CAF 0.17 constructs a state from the actor's own
+  // pointer when it can, and C++20 lets an aggregate take that pointer as its
+  // first member (here a caf::actor that would start as the actor itself).
+  pinger_state() = default;
   caf::actor target;
   caf::actor reporter;
   uint64_t warmup = 0;

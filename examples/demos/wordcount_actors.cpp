@@ -21,6 +21,10 @@ namespace {
 constexpr auto reduce_timeout = std::chrono::seconds(30);
 
 struct mapper_state {
+  // Not an aggregate: CAF 0.17 constructs a state from the actor's own
+  // pointer when it can, and C++20 lets an aggregate take that pointer as its
+  // first member (here a caf::actor that would start as the actor itself).
+  mapper_state() = default;
   caf::actor reducer;
   /// The map outputs, kept until the mapper stops: a reducer that lost its
   /// state gets them again without counting the text again.
