@@ -23,6 +23,10 @@
 #include "troupe/placement.hpp"
 #include "troupe/system.hpp"
 
+namespace troupe::detail {
+class registry_mirror;
+} // namespace troupe::detail
+
 namespace troupe {
 
 class node {
@@ -68,6 +72,10 @@ public:
                            caf::timespan timeout = default_timeout);
 
   /// Looks a name up in the cluster registry (errc::unknown_name if absent).
+  /// Answered from this node's copy of the registry, without a request:
+  /// names registered on this node are visible once register_name returned,
+  /// names of other nodes once their registration reached this node. The
+  /// timeout is kept for compatibility and not used.
   caf::expected<caf::actor> whereis(const std::string& name,
                                     caf::timespan timeout = default_timeout);
 
@@ -109,6 +117,7 @@ private:
 
   std::unique_ptr<troupe::system> sys_;
   caf::actor agent_;
+  std::shared_ptr<detail::registry_mirror> registry_;
   std::string name_;
   std::string host_;
   uint16_t port_ = 0;

@@ -118,6 +118,18 @@ std::vector<member_info> view(agent_actor* self) {
   return result;
 }
 
+/// Publishes the registry to node::whereis (see registry_mirror.hpp).
+void mirror_registry(agent_actor* self) {
+  auto& st = self->state;
+  if (!st.settings.registry)
+    return;
+  registry_mirror::entries xs;
+  xs.reserve(st.registry.size());
+  for (auto& [name, entry] : st.registry)
+    xs.emplace(name, entry.handle);
+  st.settings.registry->assign(std::move(xs));
+}
+
 void notify(agent_actor* self, member_event::kind_t kind,
             const member_info& who) {
   if (kind != member_event::member_up) {
@@ -125,6 +137,7 @@ void notify(agent_actor* self, member_event::kind_t kind,
     auto& reg = self->state.registry;
     for (auto i = reg.begin(); i != reg.end();)
       i = i->second.owner == who.name ? reg.erase(i) : std::next(i);
+    mirror_registry(self);
     for (auto& [group, members] : self->state.groups)
       std::erase_if(members, [&](auto& m) { return m.owner == who.name; });
   }
@@ -332,6 +345,7 @@ caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) 
         ++i;
       }
     }
+    mirror_registry(self);
     for (auto& [group, members] : st.groups) {
       auto n = std::erase_if(members, [&](auto& m) {
         return m.owner == st.me.name && m.handle.address() == dm.source;
@@ -406,6 +420,7 @@ caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) 
                             + i->second.owner);
       st.registry[name] = registration{handle, st.me.name};
       self->monitor(handle);
+      mirror_registry(self);
       for (auto& kvp : st.peers)
         if (kvp.second.info.agent && alive(kvp.second.info.state))
           self->send(kvp.second.info.agent, registry_atom::value, st.me.name,
@@ -417,14 +432,18 @@ caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) 
       auto& reg = self->state.registry;
       auto i = reg.find(name);
       if (!handle) {
-        if (i != reg.end() && i->second.owner == owner)
+        if (i != reg.end() && i->second.owner == owner) {
           reg.erase(i);
+          mirror_registry(self);
+        }
         return;
       }
       // Conflicts resolve the same way on every node: the registration of
       // the node whose name sorts first wins.
-      if (i == reg.end() || i->second.owner == owner || owner < i->second.owner)
+      if (i == reg.end() || i->second.owner == owner || owner < i->second.owner) {
         reg[name] = registration{handle, owner};
+        mirror_registry(self);
+      }
     },
     [self](group_join_atom, const std::string& group, caf::actor& handle) {
       auto& st = self->state;

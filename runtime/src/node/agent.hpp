@@ -1,6 +1,7 @@
 #pragma once
 // The node agent: membership by gossip, failure detection, member events.
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,7 @@
 #include <caf/fwd.hpp>
 #include <caf/timespan.hpp>
 
+#include "node/registry_mirror.hpp"
 #include "troupe/member.hpp"
 
 namespace troupe::detail {
@@ -18,6 +20,8 @@ struct agent_settings {
   caf::timespan heartbeat_interval;
   caf::timespan suspect_after;
   caf::timespan down_after;
+  /// Refreshed on every change of the registry (see registry_mirror.hpp).
+  std::shared_ptr<registry_mirror> registry;
 };
 
 caf::actor spawn_agent(caf::actor_system& sys, member_info self,

@@ -93,6 +93,8 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
       .count());
   settings.type_set_id = cfg.type_set_id();
   settings.exported = cfg.exported_types();
+  result->registry_ = std::make_shared<detail::registry_mirror>();
+  settings.registry = result->registry_;
   result->agent_ = detail::spawn_agent(sys, me, settings);
   // Remote children of supervisors find the agent here.
   sys.registry().put(node_agent_atom::value,
@@ -236,9 +238,13 @@ caf::expected<size_t> node::broadcast(const std::string& group,
 }
 
 caf::expected<caf::actor> node::whereis(const std::string& name,
-                                        caf::timespan timeout) {
-  return ask_agent<caf::actor>(sys_->actors(), agent_, timeout,
-                               whereis_atom::value, name);
+                                        caf::timespan) {
+  // The agent's registry as of its last change (see registry_mirror.hpp):
+  // no request, so no timeout to wait for either.
+  if (auto hdl = registry_->find(name))
+    return std::move(*hdl);
+  return make_error(errc::unknown_name,
+                    "\"" + name + "\" is not registered in the cluster");
 }
 
 caf::expected<caf::actor> node::spawn_on(const std::string& node_name,
