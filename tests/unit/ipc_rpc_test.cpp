@@ -1,7 +1,14 @@
 // Specification of troupe::rpc: request/response with deadlines, distinct
 // errors and retries only for idempotent calls.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <atomic>
+#include <filesystem>
+#include <future>
+#include <string>
 
 #include <catch2/catch.hpp>
 
@@ -49,6 +56,105 @@ errc code_of(const caf::error& err) {
   REQUIRE(err.category() == errc_category);
   return static_cast<errc>(err.code());
 }
+
+/// The sentence a troupe error carries as its context ("" if none).
+std::string context_of(const caf::error& err) {
+  if (err.context().match_elements<std::string>())
+    return err.context().get_as<std::string>(0);
+  return {};
+}
+
+// Keeps every `silent` request pending (never answers) and opens `arrived`
+// for each one, so a test knows the request is in the receiver's hands;
+// `stop` makes it quit while it handles that very request; `echo` and `noop`
+// answer as the server does.
+caf::behavior holder(caf::event_based_actor* self,
+                     std::shared_ptr<gate> arrived) {
+  return {
+    [=](echo_atom, int64_t x) { return x; },
+    [=](noop_atom) {},
+    [=](silent_atom) -> caf::result<int64_t> {
+      arrived->open();
+      return self->make_response_promise<int64_t>();
+    },
+    [=](stop_atom) -> caf::result<int64_t> {
+      auto rp = self->make_response_promise<int64_t>();
+      self->quit();
+      return rp;
+    },
+  };
+}
+
+using ms = std::chrono::milliseconds;
+
+ms since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration_cast<ms>(std::chrono::steady_clock::now() - t0);
+}
+
+/// Long enough that a call ending "at once" cannot be mistaken for one that
+/// ran into its deadline.
+constexpr auto long_deadline = std::chrono::seconds(30);
+
+/// Shuts down every connected TCP socket of this process whose local port is
+/// `port`, i.e. the accepted side of a published port: what the kernel does
+/// to the sockets of a process that is SIGKILLed. The peer reads the end of
+/// the stream; CAF on both sides then closes the connection itself.
+size_t cut_connections_at(uint16_t port) {
+  size_t n = 0;
+  std::error_code ec;
+  for (auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    int fd = std::stoi(entry.path().filename().string());
+    sockaddr_in local{};
+    sockaddr_in peer{};
+    socklen_t len = sizeof(local);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0
+        || local.sin_family != AF_INET || ntohs(local.sin_port) != port)
+      continue;
+    len = sizeof(peer);
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0)
+      continue; // the listening socket
+    if (shutdown(fd, SHUT_RDWR) == 0)
+      ++n;
+  }
+  return n;
+}
+
+/// Two nodes in this process: `b` publishes a holder on a loopback port and
+/// `a` reaches it through a proxy, over a real TCP connection.
+struct two_nodes {
+  test_config cfg_a;
+  test_config cfg_b;
+  troupe::system a{cfg_a};
+  troupe::system b{cfg_b};
+  std::shared_ptr<gate> arrived = std::make_shared<gate>();
+  caf::actor held = b.spawn(holder, arrived);
+  uint16_t port = 0;
+  caf::actor remote; // `held` as seen from a
+
+  two_nodes() {
+    auto p = b.actors().middleman().publish(held, 0, "127.0.0.1");
+    REQUIRE(p);
+    port = *p;
+    auto r = a.actors().middleman().remote_actor("127.0.0.1", port);
+    REQUIRE(r);
+    remote = std::move(*r);
+    REQUIRE(remote->node() != a.actors().node());
+  }
+
+  ~two_nodes() {
+    caf::anon_send_exit(held, caf::exit_reason::kill);
+  }
+
+  /// Calls `silent` on the remote holder from another thread; returns once
+  /// the holder has the request.
+  std::future<caf::expected<int64_t>> call_pending() {
+    auto fut = std::async(std::launch::async, [this] {
+      return rpc::call<int64_t>(a, remote, long_deadline, silent_atom::value);
+    });
+    REQUIRE(arrived->wait_open());
+    return fut;
+  }
+};
 
 } // namespace
 
@@ -200,4 +306,103 @@ TEST_CASE("rpc::classify gives actors the same error codes as rpc::call") {
   CHECK(static_cast<errc>(*code) == errc::timeout);
   caf::anon_send_exit(client, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(srv, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("rpc::call fails at once with receiver_down when a local receiver "
+          "quits while handling the request") {
+  test_config cfg;
+  troupe::system sys{cfg};
+  auto srv = sys.spawn(holder, std::make_shared<gate>());
+  // The receiver takes the request and quits without answering: CAF 0.17
+  // sends no error for it, only the caller's watch on the receiver does.
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = rpc::call<int64_t>(sys, srv, long_deadline, stop_atom::value);
+  auto took = since(t0);
+  REQUIRE(!r);
+  CHECK(code_of(r.error()) == errc::receiver_down);
+  CHECK(took < long_deadline / 2);
+}
+
+TEST_CASE("rpc::call fails at once with receiver_down when a local receiver "
+          "is killed while the request is pending") {
+  test_config cfg;
+  troupe::system sys{cfg};
+  auto arrived = std::make_shared<gate>();
+  auto srv = sys.spawn(holder, arrived);
+  auto fut = std::async(std::launch::async, [&] {
+    return rpc::call<int64_t>(sys, srv, long_deadline, silent_atom::value);
+  });
+  REQUIRE(arrived->wait_open());
+  auto t0 = std::chrono::steady_clock::now();
+  caf::anon_send_exit(srv, caf::exit_reason::kill);
+  REQUIRE(fut.wait_for(bound) == std::future_status::ready);
+  auto took = since(t0);
+  auto r = fut.get();
+  REQUIRE(!r);
+  CHECK(code_of(r.error()) == errc::receiver_down);
+  CHECK(took < long_deadline / 2);
+}
+
+TEST_CASE("rpc::call returns the reply of a remote actor") {
+  two_nodes nodes;
+  auto r = rpc::call<int64_t>(nodes.a, nodes.remote, bound, echo_atom::value,
+                              int64_t{7});
+  REQUIRE(r);
+  CHECK(*r == 7);
+  CHECK(rpc::call<void>(nodes.a, nodes.remote, bound, noop_atom::value));
+  // A reply of another type than asked for is CAF's unexpected_response.
+  auto wrong = rpc::call<std::string>(nodes.a, nodes.remote, bound,
+                                      echo_atom::value, int64_t{7});
+  REQUIRE(!wrong);
+  CHECK(wrong.error() == caf::sec::unexpected_response);
+}
+
+TEST_CASE("rpc::call fails at once with node_down when the receiver's node is "
+          "lost while the request is pending") {
+  two_nodes nodes;
+  auto fut = nodes.call_pending();
+  auto t0 = std::chrono::steady_clock::now();
+  REQUIRE(cut_connections_at(nodes.port) > 0);
+  REQUIRE(fut.wait_for(bound) == std::future_status::ready);
+  auto took = since(t0);
+  auto r = fut.get();
+  REQUIRE(!r);
+  CHECK(code_of(r.error()) == errc::node_down);
+  CHECK_THAT(context_of(r.error()), Catch::Contains("node was lost"));
+  CHECK(took < long_deadline / 2);
+  WARN("connection lost to node_down: " << took.count() << " ms");
+}
+
+TEST_CASE("rpc::call fails at once with node_down when a remote receiver "
+          "terminates while the request is pending") {
+  two_nodes nodes;
+  auto fut = nodes.call_pending();
+  auto t0 = std::chrono::steady_clock::now();
+  caf::anon_send_exit(nodes.held, caf::exit_reason::kill);
+  REQUIRE(fut.wait_for(bound) == std::future_status::ready);
+  auto took = since(t0);
+  auto r = fut.get();
+  REQUIRE(!r);
+  CHECK(code_of(r.error()) == errc::node_down);
+  CHECK_THAT(context_of(r.error()),
+             Catch::Contains("remote receiver terminated"));
+  CHECK(took < long_deadline / 2);
+  WARN("remote receiver killed to node_down: " << took.count() << " ms");
+}
+
+TEST_CASE("rpc::call to a receiver on a lost node fails at once, also on "
+          "retries") {
+  two_nodes nodes;
+  REQUIRE(cut_connections_at(nodes.port) > 0);
+  REQUIRE(await_down(nodes.a.actors(), nodes.remote));
+  rpc::options opts;
+  opts.deadline = long_deadline;
+  opts.retries = 2;
+  opts.backoff = 1ms;
+  opts.idempotent = true;
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = rpc::call<int64_t>(nodes.a, nodes.remote, opts, silent_atom::value);
+  REQUIRE(!r);
+  CHECK(code_of(r.error()) == errc::node_down);
+  CHECK(since(t0) < long_deadline / 2);
 }

@@ -16,11 +16,19 @@
 //     [=](caf::error& err) { err = troupe::rpc::classify(err, dest); ... });
 //
 // Errors (troupe::errc): timeout (the deadline of an attempt passed),
-// node_down (the receiver is remote and its node is unreachable),
-// receiver_down (a local receiver terminated or the handle is invalid),
-// no_handler (the receiver has no handler for the message, CAF's
-// sec::unexpected_message). Any other error (e.g. one the receiver returned
-// itself) passes through unchanged.
+// node_down (the receiver is remote and its node was lost or is unreachable,
+// or the remote receiver terminated before it answered; the error's context
+// says which), receiver_down (a local receiver terminated before it answered,
+// or the handle is invalid), no_handler (the receiver has no handler for the
+// message, CAF's sec::unexpected_message). Any other error (e.g. one the
+// receiver returned itself) passes through unchanged.
+//
+// rpc::call watches the receiver while an attempt is pending: when the
+// receiver terminates, or the connection to its node is lost, the call ends
+// at once with receiver_down or node_down instead of waiting for its
+// deadline (CAF 0.17 itself reports neither for a request the receiver has
+// already taken). An actor's own request(...).then only gets the errors CAF
+// delivers; to end early it must monitor the receiver itself.
 //
 // Retries: only when options::idempotent is true, only after timeout or
 // node_down, at most options::retries extra attempts, waiting backoff,
@@ -28,16 +36,15 @@
 // non-idempotent call is attempted exactly once whatever `retries` says:
 // after a timeout the first attempt may still have taken effect.
 
-#include <algorithm>
 #include <chrono>
-#include <thread>
 #include <type_traits>
 #include <utility>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
-#include <caf/scoped_actor.hpp>
+#include <caf/make_message.hpp>
+#include <caf/message.hpp>
 
 #include "troupe/errc.hpp"
 #include "troupe/system.hpp"
@@ -70,22 +77,28 @@ caf::timespan backoff_for(const options& opts, int attempt);
 
 namespace detail {
 
-template <class R, class... Ts>
-caf::expected<R> attempt(caf::actor_system& sys, const caf::actor& dest,
-                         caf::timespan deadline, const Ts&... xs) {
-  if (!dest)
-    return classify(caf::sec::invalid_argument, dest);
-  caf::scoped_actor self{sys};
-  caf::expected<R> result{caf::error{}};
-  auto on_error = [&](caf::error& err) { result = classify(err, dest); };
+/// The untyped call behind rpc::call: sends `msg` to `dest` under `opts`
+/// and returns whatever the receiver answered, or the classified error.
+caf::expected<caf::message> call(caf::actor_system& sys, const caf::actor& dest,
+                                 const options& opts, const caf::message& msg);
+
+/// CAF's sec::unexpected_response for a reply that is not what the caller
+/// asked for (as a typed blocking receive reports it).
+caf::error unexpected_reply(caf::message reply);
+
+/// The reply as R (void: an empty reply).
+template <class R>
+caf::expected<R> reply_as(caf::expected<caf::message> reply) {
+  if (!reply)
+    return std::move(reply.error());
   if constexpr (std::is_void_v<R>) {
-    self->request(dest, deadline, xs...)
-      .receive([&]() { result = caf::expected<void>{}; }, on_error);
+    if (reply->empty())
+      return caf::expected<void>{};
   } else {
-    self->request(dest, deadline, xs...)
-      .receive([&](R& x) { result = std::move(x); }, on_error);
+    if (reply->template match_elements<R>())
+      return reply->template move_if_unshared<R>(0);
   }
-  return result;
+  return unexpected_reply(std::move(*reply));
 }
 
 } // namespace detail
@@ -95,23 +108,17 @@ caf::expected<R> attempt(caf::actor_system& sys, const caf::actor& dest,
 template <class R, class... Ts>
 caf::expected<R> call(caf::actor_system& sys, const caf::actor& dest,
                       const options& opts, const Ts&... xs) {
-  auto result = detail::attempt<R>(sys, dest, opts.deadline, xs...);
-  if (!opts.idempotent)
-    return result;
-  for (int i = 1; i <= opts.retries && !result && retryable(result.error());
-       ++i) {
-    // Backoff between attempts is pacing, not synchronisation.
-    std::this_thread::sleep_for(backoff_for(opts, i));
-    result = detail::attempt<R>(sys, dest, opts.deadline, xs...);
-  }
-  return result;
+  return detail::reply_as<R>(
+    detail::call(sys, dest, opts, caf::make_message(xs...)));
 }
 
 /// One attempt with the given deadline (no retries).
 template <class R, class... Ts>
 caf::expected<R> call(caf::actor_system& sys, const caf::actor& dest,
                       caf::timespan deadline, const Ts&... xs) {
-  return detail::attempt<R>(sys, dest, deadline, xs...);
+  options opts;
+  opts.deadline = deadline;
+  return call<R>(sys, dest, opts, xs...);
 }
 
 template <class R, class... Ts>
