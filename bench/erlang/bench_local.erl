@@ -164,7 +164,7 @@ produce(Counter, N) -> Counter ! incr, produce(Counter, N - 1).
 %%% the join's last done.
 
 fork_join(Opts) ->
-    N = size(Opts, 500000, 50000),
+    N = size(Opts, 200000, 50000),
     report("fork_join", median_of(runs(Opts), fun() -> fork_join_ns(N) end), "ns").
 
 fork_join_ns(N) ->

@@ -72,7 +72,7 @@ std::vector<benchmark> suite() {
      }},
     {"fork_join",
      [](options& o) {
-       auto n = o.size<int64_t>(500'000, 50'000);
+       auto n = o.size<int64_t>(200'000, 50'000);
        report("fork_join",
               median_of(o.runs(), [&] { return fork_join_ns<env>(o, n); }),
               "ns");
