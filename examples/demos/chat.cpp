@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -23,6 +22,7 @@
 
 #include "demos/chat_user.hpp"
 #include "troupe/cli.hpp"
+#include "troupe/demo_args.hpp"
 #include "troupe/demo_cluster.hpp"
 #include "troupe/node_setup.hpp"
 
@@ -45,49 +45,28 @@ struct options {
   uint64_t rate = 400;      ///< posts per second per user
   bool late = true;
   double timeout = 60;
-  troupe::cli::demo_cluster_options cluster = defaults();
-
-  static troupe::cli::demo_cluster_options defaults() {
-    troupe::cli::demo_cluster_options x;
-    x.demo = "chat";
-    x.nodes = 3;
-    return x;
-  }
+  troupe::cli::demo_cluster_options cluster
+    = troupe::cli::demo_cluster_options::of("chat", 3);
 };
 
-int usage(std::ostream& out, int code) {
-  out << "usage: troupe demo chat [--users N] [--rooms N] [--rooms-per-user N]\n"
-         "         [--messages N] [--rate N] [--no-late] [--timeout S]\n"
-         "         [cluster flags]\n"
-         "Chat rooms are pub/sub topics across the cluster; users on the\n"
-         "worker nodes join rooms and post numbered messages. The summary\n"
-         "checks that every user got every message of its rooms exactly once\n"
-         "and in each sender's order (exit code 1 if not).\n"
-         "  --users N           users, placed round-robin on the workers "
-         "(default 12)\n"
-         "  --rooms N           rooms (default 3)\n"
-         "  --rooms-per-user N  rooms each user joins (default 2)\n"
-         "  --messages N        messages each user posts to each of its rooms\n"
-         "                      (default 1000)\n"
-         "  --rate N            posts per second per user (default 400)\n"
-         "  --no-late           no user joins late\n"
-         "  --timeout S         give up waiting for deliveries after S seconds\n"
-         "                      (default 60)\n"
-      << troupe::cli::cluster_flags_help;
-  return code;
-}
-
-uint64_t integer(const std::string& flag, const char* text, uint64_t lo,
-                 uint64_t hi) {
-  char* end = nullptr;
-  auto x = std::strtoull(text, &end, 10);
-  if (end == text || *end != '\0' || *text == '-' || x < lo || x > hi) {
-    std::cerr << "error: " << flag << " needs an integer between " << lo
-              << " and " << hi << ", got \"" << text << "\"\n";
-    std::exit(usage(std::cerr, 2));
-  }
-  return x;
-}
+constexpr const char* usage =
+  "usage: troupe demo chat [--users N] [--rooms N] [--rooms-per-user N]\n"
+  "         [--messages N] [--rate N] [--no-late] [--timeout S]\n"
+  "         [cluster flags]\n"
+  "Chat rooms are pub/sub topics across the cluster; users on the\n"
+  "worker nodes join rooms and post numbered messages. The summary\n"
+  "checks that every user got every message of its rooms exactly once\n"
+  "and in each sender's order (exit code 1 if not).\n"
+  "  --users N           users, placed round-robin on the workers "
+  "(default 12)\n"
+  "  --rooms N           rooms (default 3)\n"
+  "  --rooms-per-user N  rooms each user joins (default 2)\n"
+  "  --messages N        messages each user posts to each of its rooms\n"
+  "                      (default 1000)\n"
+  "  --rate N            posts per second per user (default 400)\n"
+  "  --no-late           no user joins late\n"
+  "  --timeout S         give up waiting for deliveries after S seconds\n"
+  "                      (default 60)\n";
 
 std::string user_name(size_t i) {
   static const char* names[] = {"alice", "bob",   "carol",   "dave",  "erin",
@@ -363,42 +342,20 @@ verdict check(const chat_run& r) {
 int run(int argc, char** argv) {
   auto r = std::make_unique<chat_run>();
   auto& opt = r->opt;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> const char* {
-      if (i + 1 >= argc) {
-        std::cerr << "error: " << arg << " needs a value\n";
-        std::exit(usage(std::cerr, 2));
-      }
-      return argv[++i];
-    };
-    if (arg == "--help" || arg == "-h")
-      return usage(std::cout, 0);
-    if (troupe::cli::parse_cluster_flag(argc, argv, i, opt.cluster))
-      continue;
-    if (arg == "--users")
-      opt.users = integer(arg, value(), 1, 1000);
-    else if (arg == "--rooms")
-      opt.rooms = integer(arg, value(), 1, 100);
-    else if (arg == "--rooms-per-user")
-      opt.rooms_per_user = integer(arg, value(), 1, 100);
-    else if (arg == "--messages")
-      opt.messages = integer(arg, value(), 2, 10'000'000);
-    else if (arg == "--rate")
-      opt.rate = integer(arg, value(), 1, 1'000'000);
-    else if (arg == "--no-late")
-      opt.late = false;
-    else if (arg == "--timeout")
-      opt.timeout = static_cast<double>(integer(arg, value(), 1, 86400));
-    else {
-      std::cerr << "error: unknown option " << arg << "\n";
-      return usage(std::cerr, 2);
-    }
-  }
-  if (opt.rooms_per_user > opt.rooms) {
-    std::cerr << "error: --rooms-per-user cannot exceed --rooms\n";
-    return usage(std::cerr, 2);
-  }
+  troupe::cli::demo_args args{std::string{usage}
+                              + troupe::cli::cluster_flags_help};
+  args.cluster(opt.cluster)
+    .integer("--users", opt.users, 1, 1000)
+    .integer("--rooms", opt.rooms, 1, 100)
+    .integer("--rooms-per-user", opt.rooms_per_user, 1, 100)
+    .integer("--messages", opt.messages, 2, 10'000'000)
+    .integer("--rate", opt.rate, 1, 1'000'000)
+    .sets("--no-late", opt.late, false)
+    .integer("--timeout", opt.timeout, 1, 86400);
+  if (auto code = args.parse(argc, argv))
+    return *code;
+  if (opt.rooms_per_user > opt.rooms)
+    return args.fail("--rooms-per-user cannot exceed --rooms");
 
   r->dc = demo_cluster::start(opt.cluster);
   if (!r->dc)

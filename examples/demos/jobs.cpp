@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -23,6 +24,7 @@
 
 #include "jobs_actors.hpp"
 #include "troupe/cli.hpp"
+#include "troupe/demo_args.hpp"
 #include "troupe/demo_cluster.hpp"
 #include "troupe/node_setup.hpp"
 
@@ -32,15 +34,8 @@ namespace {
 using namespace std::chrono_literals;
 using clock = std::chrono::steady_clock;
 
-cli::demo_cluster_options default_cluster() {
-  cli::demo_cluster_options x;
-  x.demo = "jobs";
-  x.nodes = 3;
-  return x;
-}
-
 struct options {
-  cli::demo_cluster_options cluster = default_cluster();
+  cli::demo_cluster_options cluster = cli::demo_cluster_options::of("jobs", 3);
   uint64_t jobs = 100000;
   int workers = 12;
   int chaos_ms = 2000;   ///< a node is killed this often (0: never)
@@ -49,22 +44,19 @@ struct options {
   int require_kills = 0; ///< fail unless chaos killed this many nodes
 };
 
-int usage(std::ostream& out, int code) {
-  out << "usage: troupe demo jobs [--jobs N] [--workers N] [--chaos-ms MS]\n"
-         "                        [--down-ms MS] [--timeout S] [cluster flags]\n"
-         "  --jobs N        jobs to enqueue and process (default 100000)\n"
-         "  --workers N     worker actors spread over the worker nodes\n"
-         "                  (default 12)\n"
-         "  --chaos-ms MS   SIGKILL a random worker node every MS ms; 0 turns\n"
-         "                  chaos off (default 2000; embedded cluster only)\n"
-         "  --down-ms MS    start a killed node again after MS ms (default 800)\n"
-         "  --timeout S     fail if the jobs are not done within S seconds\n"
-         "                  (default 600)\n"
-         "  --require-kills N  fail unless at least N nodes were killed (so a\n"
-         "                  test cannot pass without chaos; default 0)\n"
-      << cli::cluster_flags_help;
-  return code;
-}
+constexpr const char* usage =
+  "usage: troupe demo jobs [--jobs N] [--workers N] [--chaos-ms MS]\n"
+  "                        [--down-ms MS] [--timeout S] [cluster flags]\n"
+  "  --jobs N        jobs to enqueue and process (default 100000)\n"
+  "  --workers N     worker actors spread over the worker nodes\n"
+  "                  (default 12)\n"
+  "  --chaos-ms MS   SIGKILL a random worker node every MS ms; 0 turns\n"
+  "                  chaos off (default 2000; embedded cluster only)\n"
+  "  --down-ms MS    start a killed node again after MS ms (default 800)\n"
+  "  --timeout S     fail if the jobs are not done within S seconds\n"
+  "                  (default 600)\n"
+  "  --require-kills N  fail unless at least N nodes were killed (so a\n"
+  "                  test cannot pass without chaos; default 0)\n";
 
 /// Enqueues jobs with a window of requests in flight (one at a time would
 /// be bound by the round trip; unbounded would flood the queue's mailbox).
@@ -121,42 +113,17 @@ std::optional<std::tuple<Ts...>> ask_tuple(caf::actor_system& sys,
 
 int run(int argc, char** argv) {
   options opt;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (cli::parse_cluster_flag(argc, argv, i, opt.cluster))
-      continue;
-    auto value = [&]() -> long long {
-      if (i + 1 >= argc) {
-        std::cerr << "error: " << arg << " needs a value\n";
-        std::exit(usage(std::cerr, 2));
-      }
-      return std::atoll(argv[++i]);
-    };
-    if (arg == "--help" || arg == "-h")
-      return usage(std::cout, 0);
-    else if (arg == "--jobs")
-      opt.jobs = static_cast<uint64_t>(value());
-    else if (arg == "--workers")
-      opt.workers = static_cast<int>(value());
-    else if (arg == "--chaos-ms")
-      opt.chaos_ms = static_cast<int>(value());
-    else if (arg == "--down-ms")
-      opt.down_ms = static_cast<int>(value());
-    else if (arg == "--timeout")
-      opt.timeout_s = static_cast<int>(value());
-    else if (arg == "--require-kills")
-      opt.require_kills = static_cast<int>(value());
-    else {
-      std::cerr << "error: unknown option " << arg << "\n";
-      return usage(std::cerr, 2);
-    }
-  }
-  if (opt.jobs < 1 || opt.workers < 1 || opt.chaos_ms < 0 || opt.down_ms < 0
-      || opt.timeout_s < 1) {
-    std::cerr << "error: --jobs, --workers and --timeout must be positive, "
-                 "--chaos-ms and --down-ms not negative\n";
-    return usage(std::cerr, 2);
-  }
+  constexpr uint64_t int_max = INT_MAX;
+  cli::demo_args args{std::string{usage} + cli::cluster_flags_help};
+  args.cluster(opt.cluster)
+    .integer("--jobs", opt.jobs, 1, UINT64_MAX)
+    .integer("--workers", opt.workers, 1, int_max)
+    .integer("--chaos-ms", opt.chaos_ms, 0, int_max)
+    .integer("--down-ms", opt.down_ms, 0, int_max)
+    .integer("--timeout", opt.timeout_s, 1, int_max)
+    .integer("--require-kills", opt.require_kills, 0, int_max);
+  if (auto code = args.parse(argc, argv))
+    return *code;
 
   // Counted by the supervisor's event hook: declared before the cluster,
   // whose system runs the hook until it stops.

@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <deque>
 #include <functional>
 #include <iostream>
@@ -28,6 +27,7 @@
 #include "demos/kv_load.hpp"
 #include "kv/kv_shard.hpp"
 #include "troupe/cli.hpp"
+#include "troupe/demo_args.hpp"
 #include "troupe/demo_cluster.hpp"
 #include "troupe/node_setup.hpp"
 
@@ -55,65 +55,33 @@ struct options {
   bool kill = true;
   bool restart = true;
   load_options load;
-  troupe::cli::demo_cluster_options cluster = defaults();
-
-  static troupe::cli::demo_cluster_options defaults() {
-    troupe::cli::demo_cluster_options x;
-    x.demo = "kv";
-    x.nodes = 4;
-    return x;
-  }
+  troupe::cli::demo_cluster_options cluster
+    = troupe::cli::demo_cluster_options::of("kv", 4);
 };
 
-int usage(std::ostream& out, int code) {
-  out << "usage: troupe demo kv [--duration S] [--keys N] [--clients N]\n"
-         "         [--writes PERCENT] [--kill-at S] [--restart-at S]\n"
-         "         [--no-kill] [--no-restart] [cluster flags]\n"
-         "A replicated key-value store (N=3, W=2, R=2) on the worker nodes;\n"
-         "a client writes and reads while the demo SIGKILLs the last worker\n"
-         "node and restarts it, then checks that no acknowledged write was\n"
-         "lost (exit code 1 if one was).\n"
-         "  --duration S     how long the client runs (default 10)\n"
-         "  --keys N         distinct keys (default 1000)\n"
-         "  --clients N      client sessions, one operation in flight each\n"
-         "                   (default 32)\n"
-         "  --writes P       percentage of writes (default 50)\n"
-         "  --kill-at S      when to SIGKILL the node (default 30% of the "
-         "run)\n"
-         "  --restart-at S   when to restart it (default 60% of the run)\n"
-         "  --no-kill        kill nothing\n"
-         "  --no-restart     leave the killed node down\n"
-      << troupe::cli::cluster_flags_help
-      << "This demo starts 4 worker nodes unless --nodes says otherwise (at\n"
-         "least 3: every key has 3 replicas).\n"
-         "With --seed nothing is killed: kill a node yourself to watch the\n"
-         "store keep serving.\n";
-  return code;
-}
+constexpr const char* usage =
+  "usage: troupe demo kv [--duration S] [--keys N] [--clients N]\n"
+  "         [--writes PERCENT] [--kill-at S] [--restart-at S]\n"
+  "         [--no-kill] [--no-restart] [cluster flags]\n"
+  "A replicated key-value store (N=3, W=2, R=2) on the worker nodes;\n"
+  "a client writes and reads while the demo SIGKILLs the last worker\n"
+  "node and restarts it, then checks that no acknowledged write was\n"
+  "lost (exit code 1 if one was).\n"
+  "  --duration S     how long the client runs (default 10)\n"
+  "  --keys N         distinct keys (default 1000)\n"
+  "  --clients N      client sessions, one operation in flight each\n"
+  "                   (default 32)\n"
+  "  --writes P       percentage of writes (default 50)\n"
+  "  --kill-at S      when to SIGKILL the node (default 30% of the run)\n"
+  "  --restart-at S   when to restart it (default 60% of the run)\n"
+  "  --no-kill        kill nothing\n"
+  "  --no-restart     leave the killed node down\n";
 
-uint64_t integer(const std::string& flag, const char* text, uint64_t lo,
-                 uint64_t hi) {
-  char* end = nullptr;
-  auto x = std::strtoull(text, &end, 10);
-  if (end == text || *end != '\0' || *text == '-' || x < lo || x > hi) {
-    std::cerr << "error: " << flag << " needs an integer between " << lo
-              << " and " << hi << ", got \"" << text << "\"\n";
-    std::exit(usage(std::cerr, 2));
-  }
-  return x;
-}
-
-double decimal(const std::string& flag, const char* text, double lo,
-               double hi) {
-  char* end = nullptr;
-  auto x = std::strtod(text, &end);
-  if (end == text || *end != '\0' || !(x >= lo && x <= hi)) {
-    std::cerr << "error: " << flag << " needs a number between " << lo
-              << " and " << hi << ", got \"" << text << "\"\n";
-    std::exit(usage(std::cerr, 2));
-  }
-  return x;
-}
+constexpr const char* usage_nodes =
+  "This demo starts 4 worker nodes unless --nodes says otherwise (at\n"
+  "least 3: every key has 3 replicas).\n"
+  "With --seed nothing is killed: kill a node yourself to watch the\n"
+  "store keep serving.\n";
 
 /// The failure the demo injects: SIGKILL of the last worker node of the
 /// local cluster, then its restart (same name, new process, empty replica).
@@ -196,60 +164,34 @@ std::string tenths(double x) {
 
 int run(int argc, char** argv) {
   options opt;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> const char* {
-      if (i + 1 >= argc) {
-        std::cerr << "error: " << arg << " needs a value\n";
-        std::exit(usage(std::cerr, 2));
-      }
-      return argv[++i];
-    };
-    if (arg == "--help" || arg == "-h")
-      return usage(std::cout, 0);
-    if (troupe::cli::parse_cluster_flag(argc, argv, i, opt.cluster))
-      continue;
-    if (arg == "--duration")
-      opt.duration = decimal(arg, value(), 0.5, 86400);
-    else if (arg == "--keys")
-      opt.load.keys = integer(arg, value(), 1, 10'000'000);
-    else if (arg == "--clients")
-      opt.load.sessions = integer(arg, value(), 1, 10'000);
-    else if (arg == "--writes")
-      opt.load.write_percent = integer(arg, value(), 1, 100);
-    else if (arg == "--kill-at")
-      opt.kill_at = decimal(arg, value(), 0, 86400);
-    else if (arg == "--restart-at")
-      opt.restart_at = decimal(arg, value(), 0, 86400);
-    else if (arg == "--no-kill")
-      opt.kill = false;
-    else if (arg == "--no-restart")
-      opt.restart = false;
-    else {
-      std::cerr << "error: unknown option " << arg << "\n";
-      return usage(std::cerr, 2);
-    }
-  }
+  troupe::cli::demo_args args{std::string{usage}
+                              + troupe::cli::cluster_flags_help + usage_nodes};
+  args.cluster(opt.cluster)
+    .decimal("--duration", opt.duration, 0.5, 86400)
+    .integer("--keys", opt.load.keys, 1, 10'000'000)
+    .integer("--clients", opt.load.sessions, 1, 10'000)
+    .integer("--writes", opt.load.write_percent, 1, 100)
+    .decimal("--kill-at", opt.kill_at, 0, 86400)
+    .decimal("--restart-at", opt.restart_at, 0, 86400)
+    .sets("--no-kill", opt.kill, false)
+    .sets("--no-restart", opt.restart, false);
+  if (auto code = args.parse(argc, argv))
+    return *code;
   if (opt.kill_at < 0)
     opt.kill_at = 0.3 * opt.duration;
   if (opt.restart_at < 0)
     opt.restart_at = 0.6 * opt.duration;
   if (opt.kill && (opt.kill_at >= opt.duration
-                   || (opt.restart && opt.restart_at <= opt.kill_at))) {
-    std::cerr << "error: need --kill-at < --restart-at and --kill-at < "
-                 "--duration\n";
-    return usage(std::cerr, 2);
-  }
-  if (opt.cluster.seed.empty() && opt.cluster.nodes < 3) {
-    std::cerr << "error: the store keeps 3 copies of each key: --nodes must "
-                 "be at least 3\n";
-    return usage(std::cerr, 2);
-  }
+                   || (opt.restart && opt.restart_at <= opt.kill_at)))
+    return args.fail("need --kill-at < --restart-at and --kill-at < "
+                     "--duration");
+  if (opt.cluster.seed.empty() && opt.cluster.nodes < 3)
+    return args.fail("the store keeps 3 copies of each key: --nodes must be "
+                     "at least 3");
   opt.load.sessions = std::min(opt.load.sessions, opt.load.keys);
   opt.load.seed = static_cast<uint64_t>(clock_type::now().time_since_epoch().count());
   if (!opt.cluster.seed.empty())
     opt.kill = false;
-
 
   auto dc = demo_cluster::start(opt.cluster);
   if (!dc)

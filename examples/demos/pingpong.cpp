@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -18,6 +17,7 @@
 
 #include "demos/pingpong_actors.hpp"
 #include "troupe/cli.hpp"
+#include "troupe/demo_args.hpp"
 #include "troupe/demo_cluster.hpp"
 
 namespace {
@@ -37,46 +37,28 @@ struct options {
   uint32_t throughput_rounds = 30000;
   uint32_t window = 32;
   uint32_t warmup = 200;
-  troupe::cli::demo_cluster_options cluster = defaults();
-
-  static troupe::cli::demo_cluster_options defaults() {
-    troupe::cli::demo_cluster_options x;
-    x.demo = "pingpong";
-    x.nodes = 2; // one pair within a node, one between two nodes
-    return x;
-  }
+  // Two nodes: one pair within a node, one between two nodes.
+  troupe::cli::demo_cluster_options cluster
+    = troupe::cli::demo_cluster_options::of("pingpong", 2);
 };
 
-int usage(std::ostream& out, int code) {
-  out << "usage: troupe demo pingpong [--rounds N] [--throughput-rounds N]\n"
-         "                            [--window W] [--warmup N] [cluster flags]\n"
-         "Round trips between a pinger and a ponger in one node and across\n"
-         "nodes: latency percentiles (one ping in flight) and throughput (W\n"
-         "pings in flight).\n"
-         "  --rounds N            timed round trips per pair (default 10000)\n"
-         "  --throughput-rounds N round trips of the throughput series\n"
-         "                        (default 30000)\n"
-         "  --window W            pings in flight in the throughput series\n"
-         "                        (default 32)\n"
-         "  --warmup N            untimed round trips before each series\n"
-         "                        (default 200)\n"
-      << troupe::cli::cluster_flags_help
-      << "                     (pingpong's default is 2 nodes; with 1 node\n"
-         "                     there is no worker-to-worker pair)\n";
-  return code;
-}
+constexpr const char* usage =
+  "usage: troupe demo pingpong [--rounds N] [--throughput-rounds N]\n"
+  "                            [--window W] [--warmup N] [cluster flags]\n"
+  "Round trips between a pinger and a ponger in one node and across\n"
+  "nodes: latency percentiles (one ping in flight) and throughput (W\n"
+  "pings in flight).\n"
+  "  --rounds N            timed round trips per pair (default 10000)\n"
+  "  --throughput-rounds N round trips of the throughput series\n"
+  "                        (default 30000)\n"
+  "  --window W            pings in flight in the throughput series\n"
+  "                        (default 32)\n"
+  "  --warmup N            untimed round trips before each series\n"
+  "                        (default 200)\n";
 
-/// Parses a positive integer option value, or exits with a clear error.
-uint32_t positive(const std::string& flag, const char* text, uint32_t max) {
-  char* end = nullptr;
-  auto x = std::strtoull(text, &end, 10);
-  if (end == text || *end != '\0' || x == 0 || x > max) {
-    std::cerr << "error: " << flag << " needs an integer between 1 and " << max
-              << ", got \"" << text << "\"\n";
-    std::exit(usage(std::cerr, 2));
-  }
-  return static_cast<uint32_t>(x);
-}
+constexpr const char* usage_nodes =
+  "                     (pingpong's default is 2 nodes; with 1 node\n"
+  "                     there is no worker-to-worker pair)\n";
 
 std::string format_duration(int64_t ns) {
   char buf[32];
@@ -206,51 +188,17 @@ caf::expected<result> run_series(caf::scoped_actor& self, status& st,
   return std::move(*res);
 }
 
-/// Stops the actors this demo placed on the workers when it ends, however
-/// it ends: they would outlive it on a cluster reached with --seed, and a
-/// node does not stop while they run.
-struct stop_on_exit {
-  troupe::system& sys;
-  std::vector<caf::actor> actors;
-
-  ~stop_on_exit() {
-    caf::scoped_actor self{sys.actors()};
-    for (auto& x : actors)
-      self->request(x, call_timeout, stop_atom::value)
-        .receive([] {},
-                 [&](caf::error& err) {
-                   std::cerr << "warning: an actor did not stop: "
-                             << troupe::render(err) << "\n";
-                 });
-  }
-};
-
 int run(int argc, char** argv) {
   options opt;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> const char* {
-      if (i + 1 >= argc) {
-        std::cerr << "error: " << arg << " needs a value\n";
-        std::exit(usage(std::cerr, 2));
-      }
-      return argv[++i];
-    };
-    if (arg == "--help" || arg == "-h")
-      return usage(std::cout, 0);
-    else if (arg == "--rounds")
-      opt.rounds = positive(arg, value(), 100'000'000);
-    else if (arg == "--throughput-rounds")
-      opt.throughput_rounds = positive(arg, value(), 1'000'000'000);
-    else if (arg == "--window")
-      opt.window = positive(arg, value(), 100'000);
-    else if (arg == "--warmup")
-      opt.warmup = positive(arg, value(), 1'000'000);
-    else if (!troupe::cli::parse_cluster_flag(argc, argv, i, opt.cluster)) {
-      std::cerr << "error: unknown option " << arg << "\n";
-      return usage(std::cerr, 2);
-    }
-  }
+  troupe::cli::demo_args args{std::string{usage}
+                              + troupe::cli::cluster_flags_help + usage_nodes};
+  args.cluster(opt.cluster)
+    .integer("--rounds", opt.rounds, 1, 100'000'000)
+    .integer("--throughput-rounds", opt.throughput_rounds, 1, 1'000'000'000)
+    .integer("--window", opt.window, 1, 100'000)
+    .integer("--warmup", opt.warmup, 1, 1'000'000);
+  if (auto code = args.parse(argc, argv))
+    return *code;
 
   auto dc = demo_cluster::start(opt.cluster);
   if (!dc)
@@ -261,7 +209,8 @@ int run(int argc, char** argv) {
     return 1;
   }
   auto& node = dc->client();
-  stop_on_exit spawned{dc->sys(), {}};
+  troupe::cli::stop_on_exit spawned{
+    dc->sys(), caf::make_message(stop_atom::value), "an actor", {}};
   auto spawn = [&](const std::string& where,
                    const std::string& type) -> caf::actor {
     auto x = node.spawn_on(where, type);

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -23,6 +24,7 @@
 #include <troupe/troupe.hpp>
 
 #include "troupe/cli.hpp"
+#include "troupe/demo_args.hpp"
 
 namespace {
 
@@ -189,44 +191,23 @@ struct options {
   int chaos_ms = 200;
 };
 
-int usage(std::ostream& out, int code) {
-  out << "usage: troupe demo supervision [--accounts N] [--duration SECONDS] "
-         "[--chaos-ms MS]\n"
-         "  --accounts N       accounts under the supervisor (default 8)\n"
-         "  --duration S       how long clients deposit (default 5)\n"
-         "  --chaos-ms MS      the chaos actor crashes one account every MS "
-         "milliseconds (default 200)\n";
-  return code;
-}
+constexpr const char* usage =
+  "usage: troupe demo supervision [--accounts N] [--duration SECONDS] "
+  "[--chaos-ms MS]\n"
+  "  --accounts N       accounts under the supervisor (default 8)\n"
+  "  --duration S       how long clients deposit (default 5)\n"
+  "  --chaos-ms MS      the chaos actor crashes one account every MS "
+  "milliseconds (default 200)\n";
 
 int run(int argc, char** argv) {
   options opt;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> const char* {
-      if (i + 1 >= argc) {
-        std::cerr << "error: " << arg << " needs a value\n";
-        std::exit(usage(std::cerr, 2));
-      }
-      return argv[++i];
-    };
-    if (arg == "--help" || arg == "-h")
-      return usage(std::cout, 0);
-    else if (arg == "--accounts")
-      opt.accounts = std::atoi(value());
-    else if (arg == "--duration")
-      opt.duration = std::atof(value());
-    else if (arg == "--chaos-ms")
-      opt.chaos_ms = std::atoi(value());
-    else {
-      std::cerr << "error: unknown option " << arg << "\n";
-      return usage(std::cerr, 2);
-    }
-  }
-  if (opt.accounts < 1 || opt.duration <= 0 || opt.chaos_ms < 1) {
-    std::cerr << "error: --accounts, --duration and --chaos-ms must be positive\n";
-    return usage(std::cerr, 2);
-  }
+  constexpr uint64_t int_max = INT_MAX;
+  troupe::cli::demo_args args{usage};
+  args.integer("--accounts", opt.accounts, 1, int_max)
+    .decimal("--duration", opt.duration, 0.001, 86400)
+    .integer("--chaos-ms", opt.chaos_ms, 1, int_max);
+  if (auto code = args.parse(argc, argv))
+    return *code;
 
   // Everything the supervisors' event hook touches is declared before the
   // system: supervisors report until the system has stopped them.

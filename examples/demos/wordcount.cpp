@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -26,6 +25,7 @@
 #include "demos/wordcount_corpus.hpp"
 #include "demos/wordcount_job.hpp"
 #include "troupe/cli.hpp"
+#include "troupe/demo_args.hpp"
 #include "troupe/demo_cluster.hpp"
 
 namespace {
@@ -50,66 +50,29 @@ struct options {
   std::string placement = "round_robin";
   uint32_t crashes = 2;
   bool resend = true;
-  troupe::cli::demo_cluster_options cluster = defaults();
-
-  static troupe::cli::demo_cluster_options defaults() {
-    troupe::cli::demo_cluster_options x;
-    x.demo = "wordcount";
-    x.nodes = 3;
-    return x;
-  }
+  troupe::cli::demo_cluster_options cluster
+    = troupe::cli::demo_cluster_options::of("wordcount", 3);
 };
 
-int usage(std::ostream& out, int code) {
-  out << "usage: troupe demo wordcount [--size-mb MB] [--chunk-kb KB]\n"
-         "         [--vocabulary N] [--corpus-seed N] [--mappers N]\n"
-         "         [--placement round_robin|least_loaded|random]\n"
-         "         [--crashes N] [cluster flags]\n"
-         "Counts the words of a generated corpus with mappers on the worker\n"
-         "nodes and a supervised reducer that is crashed N times on the way,\n"
-         "then checks the result against a single-process count.\n"
-         "  --size-mb MB       corpus size (default 8; decimals allowed)\n"
-         "  --chunk-kb KB      chunk size, one map task each (default 64)\n"
-         "  --vocabulary N     distinct words, Zipf-distributed (default "
-         "20000)\n"
-         "  --corpus-seed N    the corpus is a function of this seed "
-         "(default 42)\n"
-         "  --mappers N        mapper actors (default: 2 per worker node)\n"
-         "  --placement P      how mappers are spread over the workers\n"
-         "                     (default round_robin)\n"
-         "  --crashes N        reducer crashes to inject (default 2; 0 for "
-         "none)\n"
-         "  --no-resend        do not re-send what a crashed reducer had taken:\n"
-         "                     shows that the check catches the lost counts\n"
-         "                     (the summary says MISMATCH, exit code 1)\n"
-      << troupe::cli::cluster_flags_help;
-  return code;
-}
-
-/// Parses an integer option value in [lo, hi], or exits with a clear error.
-uint64_t integer(const std::string& flag, const char* text, uint64_t lo,
-                 uint64_t hi) {
-  char* end = nullptr;
-  auto x = std::strtoull(text, &end, 10);
-  if (end == text || *end != '\0' || *text == '-' || x < lo || x > hi) {
-    std::cerr << "error: " << flag << " needs an integer between " << lo
-              << " and " << hi << ", got \"" << text << "\"\n";
-    std::exit(usage(std::cerr, 2));
-  }
-  return x;
-}
-
-double decimal(const std::string& flag, const char* text, double lo,
-               double hi) {
-  char* end = nullptr;
-  auto x = std::strtod(text, &end);
-  if (end == text || *end != '\0' || !(x >= lo && x <= hi)) {
-    std::cerr << "error: " << flag << " needs a number between " << lo
-              << " and " << hi << ", got \"" << text << "\"\n";
-    std::exit(usage(std::cerr, 2));
-  }
-  return x;
-}
+constexpr const char* usage =
+  "usage: troupe demo wordcount [--size-mb MB] [--chunk-kb KB]\n"
+  "         [--vocabulary N] [--corpus-seed N] [--mappers N]\n"
+  "         [--placement round_robin|least_loaded|random]\n"
+  "         [--crashes N] [cluster flags]\n"
+  "Counts the words of a generated corpus with mappers on the worker\n"
+  "nodes and a supervised reducer that is crashed N times on the way,\n"
+  "then checks the result against a single-process count.\n"
+  "  --size-mb MB       corpus size (default 8; decimals allowed)\n"
+  "  --chunk-kb KB      chunk size, one map task each (default 64)\n"
+  "  --vocabulary N     distinct words, Zipf-distributed (default 20000)\n"
+  "  --corpus-seed N    the corpus is a function of this seed (default 42)\n"
+  "  --mappers N        mapper actors (default: 2 per worker node)\n"
+  "  --placement P      how mappers are spread over the workers\n"
+  "                     (default round_robin)\n"
+  "  --crashes N        reducer crashes to inject (default 2; 0 for none)\n"
+  "  --no-resend        do not re-send what a crashed reducer had taken:\n"
+  "                     shows that the check catches the lost counts\n"
+  "                     (the summary says MISMATCH, exit code 1)\n";
 
 std::optional<troupe::placement> parse_placement(const std::string& name) {
   if (name == "round_robin")
@@ -217,67 +180,25 @@ std::string top_words(const table& t, size_t n) {
   return result;
 }
 
-/// Stops the mappers when the demo ends, however it ends: they would
-/// outlive it on a cluster reached with --seed, and a node does not stop
-/// while they run.
-struct stop_on_exit {
-  troupe::system& sys;
-  std::vector<caf::actor> actors;
-
-  ~stop_on_exit() {
-    caf::scoped_actor self{sys.actors()};
-    for (auto& x : actors)
-      self->request(x, call_timeout, stop_atom::value)
-        .receive([] {},
-                 [&](caf::error& err) {
-                   std::cerr << "warning: a mapper did not stop: "
-                             << troupe::render(err) << "\n";
-                 });
-  }
-};
-
 int run(int argc, char** argv) {
   options opt;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> const char* {
-      if (i + 1 >= argc) {
-        std::cerr << "error: " << arg << " needs a value\n";
-        std::exit(usage(std::cerr, 2));
-      }
-      return argv[++i];
-    };
-    if (arg == "--help" || arg == "-h")
-      return usage(std::cout, 0);
-    else if (arg == "--size-mb")
-      opt.size_mb = decimal(arg, value(), 0.01, 1024);
-    else if (arg == "--chunk-kb")
-      opt.chunk_kb = static_cast<uint32_t>(integer(arg, value(), 1, 65536));
-    else if (arg == "--vocabulary")
-      opt.vocabulary
-        = static_cast<uint32_t>(integer(arg, value(), 1, 10'000'000));
-    else if (arg == "--corpus-seed")
-      opt.corpus_seed = integer(arg, value(), 0, UINT64_MAX);
-    else if (arg == "--mappers")
-      opt.mappers = static_cast<uint32_t>(integer(arg, value(), 1, 1024));
-    else if (arg == "--placement")
-      opt.placement = value();
-    else if (arg == "--crashes")
-      opt.crashes = static_cast<uint32_t>(integer(arg, value(), 0, 100));
-    else if (arg == "--no-resend")
-      opt.resend = false;
-    else if (!troupe::cli::parse_cluster_flag(argc, argv, i, opt.cluster)) {
-      std::cerr << "error: unknown option " << arg << "\n";
-      return usage(std::cerr, 2);
-    }
-  }
+  troupe::cli::demo_args args{std::string{usage}
+                              + troupe::cli::cluster_flags_help};
+  args.cluster(opt.cluster)
+    .decimal("--size-mb", opt.size_mb, 0.01, 1024)
+    .integer("--chunk-kb", opt.chunk_kb, 1, 65536)
+    .integer("--vocabulary", opt.vocabulary, 1, 10'000'000)
+    .integer("--corpus-seed", opt.corpus_seed, 0, UINT64_MAX)
+    .integer("--mappers", opt.mappers, 1, 1024)
+    .text("--placement", opt.placement)
+    .integer("--crashes", opt.crashes, 0, 100)
+    .sets("--no-resend", opt.resend, false);
+  if (auto code = args.parse(argc, argv))
+    return *code;
   auto where = parse_placement(opt.placement);
-  if (!where) {
-    std::cerr << "error: --placement must be round_robin, least_loaded or "
-                 "random, got \""
-              << opt.placement << "\"\n";
-    return usage(std::cerr, 2);
-  }
+  if (!where)
+    return args.fail("--placement must be round_robin, least_loaded or "
+                     "random, got \"" + opt.placement + "\"");
 
   // The corpus, generated before the cluster starts so that its time is
   // not mistaken for the cluster's.
@@ -344,7 +265,8 @@ int run(int argc, char** argv) {
   // The mappers, placed on the worker nodes by the chosen policy.
   auto n_mappers = opt.mappers ? opt.mappers
                                : static_cast<uint32_t>(2 * workers.size());
-  stop_on_exit placed_mappers{sys, {}};
+  troupe::cli::stop_on_exit placed_mappers{
+    sys, caf::make_message(stop_atom::value), "a mapper", {}};
   auto& mappers = placed_mappers.actors;
   std::map<std::string, int> per_node;
   // A member's agent handle appears in the view once this node has its own

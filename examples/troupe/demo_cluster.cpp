@@ -4,52 +4,15 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <thread>
+
+#include <caf/scoped_actor.hpp>
 
 #include "troupe/cli.hpp"
 #include "troupe/node_setup.hpp"
 
 namespace troupe::cli {
-
-const char* cluster_flags_help =
-  "  --nodes N          worker node processes of the embedded local cluster\n"
-  "                     (default 3)\n"
-  "  --seed HOST:PORT   run against a running cluster instead (started with\n"
-  "                     `troupe cluster up` or `troupe node`)\n"
-  "  --listen HOST:PORT this process's address when it joins (default\n"
-  "                     127.0.0.1:0; use a reachable host with --seed on\n"
-  "                     other machines)\n"
-  "  --log-level LEVEL  this process's log level: debug, info, warning,\n"
-  "                     error (default) or quiet\n";
-
-bool parse_cluster_flag(int argc, char** argv, int& i,
-                        demo_cluster_options& opt) {
-  std::string arg = argv[i];
-  if (arg != "--nodes" && arg != "--seed" && arg != "--listen"
-      && arg != "--log-level")
-    return false;
-  if (i + 1 >= argc) {
-    std::cerr << "error: " << arg << " needs a value\n";
-    std::exit(2);
-  }
-  std::string value = argv[++i];
-  if (arg == "--nodes") {
-    opt.nodes = std::atoi(value.c_str());
-    if (opt.nodes < 1 || opt.nodes > 64) {
-      std::cerr << "error: --nodes must be between 1 and 64\n";
-      std::exit(2);
-    }
-  } else if (arg == "--seed") {
-    opt.seed = value;
-  } else if (arg == "--log-level") {
-    opt.log_level = value;
-  } else {
-    opt.listen = value;
-  }
-  return true;
-}
 
 std::unique_ptr<demo_cluster>
 demo_cluster::start(const demo_cluster_options& opt) {
@@ -162,6 +125,17 @@ void progress_line::note(const std::string& text) {
 
 void progress_line::finish(const std::string& text) {
   note(text);
+}
+
+stop_on_exit::~stop_on_exit() {
+  caf::scoped_actor self{sys.actors()};
+  for (auto& x : actors)
+    self->request(x, std::chrono::seconds(10), stop)
+      .receive([] {},
+               [&](caf::error& err) {
+                 std::cerr << "warning: " << what << " did not stop: "
+                           << troupe::render(err) << "\n";
+               });
 }
 
 } // namespace troupe::cli

@@ -15,6 +15,9 @@
 #include <string>
 #include <vector>
 
+#include <caf/actor.hpp>
+#include <caf/message.hpp>
+
 #include <troupe/errc.hpp>
 #include <troupe/node.hpp>
 
@@ -29,6 +32,14 @@ struct demo_cluster_options {
   std::vector<std::string> node_args; ///< extra flags for every local node
   std::string listen = "127.0.0.1:0"; ///< the client node's address
   std::string log_level = "error";    ///< of the client node
+
+  /// The defaults of demo `demo`, which starts `nodes` worker nodes.
+  static demo_cluster_options of(std::string demo, int nodes) {
+    demo_cluster_options x;
+    x.demo = std::move(demo);
+    x.nodes = nodes;
+    return x;
+  }
 };
 
 class demo_cluster {
@@ -96,13 +107,16 @@ private:
   bool dirty_ = false;
 };
 
-/// Reads `--nodes N` and `--seed HOST:PORT` at argv[i] into `opt`; returns
-/// true if it consumed the flag (and its value). Prints and exits(2) on a
-/// missing value.
-bool parse_cluster_flag(int argc, char** argv, int& i,
-                        demo_cluster_options& opt);
+/// Stops actors a demo placed on the workers when it ends, however it ends:
+/// they would outlive it on a cluster reached with --seed, and a node does
+/// not stop while they run.
+struct stop_on_exit {
+  troupe::system& sys;
+  caf::message stop; ///< what the actors stop on
+  std::string what;  ///< names one of them in a warning ("a mapper")
+  std::vector<caf::actor> actors;
 
-/// Help text for the flags above.
-extern const char* cluster_flags_help;
+  ~stop_on_exit();
+};
 
 } // namespace troupe::cli
