@@ -118,14 +118,16 @@ TEST_CASE_METHOD(fixture, "a restarted node rejoins and is up again "
 }
 
 TEST_CASE_METHOD(fixture, "a node that leaves gracefully is seen leaving, "
-                          "not failing") {
+                          "then removed, not failing") {
   REQUIRE_FALSE(cluster.start(3));
   for (size_t i = 0; i < 3; ++i)
     REQUIRE(all_up(i, 3));
   cluster.signal(2, SIGTERM);
-  auto left = [](auto& xs) { return state_in(xs, "n3") == member_state::leaving; };
-  CHECK(eventually(0, left));
-  CHECK(eventually(1, left));
+  // leaving while it stops, then removed once its process is gone; never
+  // suspect or down.
+  auto removed = [](auto& xs) { return state_in(xs, "n3") == member_state::removed; };
+  CHECK(eventually(0, removed));
+  CHECK(eventually(1, removed));
 }
 
 TEST_CASE_METHOD(fixture, "a node with a different set of message types is "

@@ -330,6 +330,14 @@ caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) 
           p.reconnecting = true;
           p.connecting = false;
           connect(self, kvp.first);
+        } else if (p.info.state == member_state::leaving) {
+          // It said goodbye and its process is gone: the end of a graceful
+          // leave. Kept as a tombstone so that old gossip cannot bring it
+          // back; a new incarnation of the node replaces it.
+          p.info.state = member_state::removed;
+          log::info("membership", "member " + p.info.name
+                                    + " removed: it left and disconnected");
+          gossip(self, {p.info});
         }
         return;
       }
