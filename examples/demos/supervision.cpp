@@ -128,36 +128,39 @@ struct client_state {
   caf::response_promise drained;
 };
 
+/// Sends the next deposit, or ends the run once told to stop; each answer
+/// (or error) fires the next one. A plain function: a lambda that keeps
+/// itself alive through a captured shared_ptr would never be freed.
+void fire(caf::stateful_actor<client_state>* self) {
+  auto& cs = self->state;
+  if (cs.st->stop) {
+    if (cs.in_flight == 0 && cs.drained.pending())
+      cs.drained.deliver(caf::unit);
+    return;
+  }
+  auto& target = cs.names[cs.next++ % cs.names.size()];
+  ++cs.in_flight;
+  self->request(target, call_timeout, deposit_atom::value, int64_t{1})
+    .then(
+      [self](int64_t) {
+        --self->state.in_flight;
+        ++self->state.st->acked;
+        fire(self);
+      },
+      [self](caf::error&) {
+        --self->state.in_flight;
+        ++self->state.st->failed;
+        fire(self);
+      });
+}
+
 /// Keeps a window of deposits in flight, round-robin over the accounts.
 caf::behavior client(caf::stateful_actor<client_state>* self,
                      std::vector<caf::actor> names, std::shared_ptr<stats> st) {
   self->state.names = std::move(names);
   self->state.st = std::move(st);
-  auto fire = std::make_shared<std::function<void()>>();
-  *fire = [self, fire] {
-    auto& cs = self->state;
-    if (cs.st->stop) {
-      if (cs.in_flight == 0 && cs.drained.pending())
-        cs.drained.deliver(caf::unit);
-      return;
-    }
-    auto& target = cs.names[cs.next++ % cs.names.size()];
-    ++cs.in_flight;
-    self->request(target, call_timeout, deposit_atom::value, int64_t{1})
-      .then(
-        [self, fire](int64_t) {
-          --self->state.in_flight;
-          ++self->state.st->acked;
-          (*fire)();
-        },
-        [self, fire](caf::error&) {
-          --self->state.in_flight;
-          ++self->state.st->failed;
-          (*fire)();
-        });
-  };
   for (int i = 0; i < 32; ++i)
-    (*fire)();
+    fire(self);
   return {
     [self](drain_atom) -> caf::result<void> {
       auto& cs = self->state;
