@@ -12,7 +12,8 @@ add_executable(bench_dist_troupe
   ${TROUPE_BENCH_DIST}/troupe_types.cpp
   ${TROUPE_BENCH_DIST}/troupe_cluster.cpp
   ${TROUPE_BENCH_DIST}/troupe_membership.cpp
-  ${PROJECT_SOURCE_DIR}/examples/troupe/local_cluster.cpp)
+  ${PROJECT_SOURCE_DIR}/examples/troupe/local_cluster.cpp
+  ${PROJECT_SOURCE_DIR}/examples/troupe/serve_node.cpp)
 target_include_directories(bench_dist_troupe PRIVATE
   ${CMAKE_CURRENT_LIST_DIR} ${PROJECT_SOURCE_DIR}/examples)
 target_link_libraries(bench_dist_troupe PRIVATE troupe::troupe troupe_warnings)

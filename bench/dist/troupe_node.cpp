@@ -5,9 +5,6 @@
 
 #include "dist/troupe_node.hpp"
 
-#include <signal.h>
-
-#include <cstring>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -15,6 +12,7 @@
 #include <troupe/troupe.hpp>
 
 #include "dist/troupe_types.hpp"
+#include "troupe/serve_node.hpp"
 
 namespace bench::dist {
 
@@ -46,27 +44,7 @@ int run_node(int argc, char** argv) {
   if (!cfg.load(static_cast<int>(cargv.size()), cargv.data(), std::cerr))
     return cfg.exit_code();
   register_types(cfg);
-  // Block the stop signals in every thread (CAF's threads inherit the mask)
-  // and wait for them here, as `troupe node` does.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  auto n = troupe::node::start(cfg);
-  if (!n) {
-    std::cerr << "error: the node did not start: " << troupe::render(n.error())
-              << "\n";
-    return 1;
-  }
-  std::cout << "troupe node " << (*n)->name() << " listening on "
-            << (*n)->host() << ":" << (*n)->port() << std::endl;
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  if (auto err = (*n)->leave())
-    troupe::log::warning("node", "leave: " + troupe::render(err));
-  n->reset();
-  return 0;
+  return troupe::cli::serve_node(cfg);
 }
 
 } // namespace bench::dist
