@@ -27,6 +27,7 @@
 
 #include "dist/child_process.hpp"
 #include "dist/ping_actors.hpp"
+#include "dist/self_path.hpp"
 #include "harness/options.hpp"
 #include "harness/report.hpp"
 
@@ -70,15 +71,6 @@ int run_server(int argc, char** argv) {
   }
   caf::anon_send_exit(pong, caf::exit_reason::kill);
   return 0;
-}
-
-std::string self_path() {
-  char buf[4096];
-  auto n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0)
-    throw std::runtime_error("cannot read /proc/self/exe");
-  buf[n] = '\0';
-  return buf;
 }
 
 /// The client's view of the server: its process and its ponger.
@@ -175,12 +167,7 @@ void remote_spawn(options& o, caf::actor_system& sys, server& srv) {
                                + sys.render(err));
     return elapsed_ns(t0);
   };
-  for (int64_t i = 0; i < 20; ++i) // warm-up, untimed
-    once(i);
-  std::vector<double> us;
-  for (int64_t i = 0; i < n; ++i)
-    us.push_back(once(i) / 1e3);
-  report("remote_spawn", median(us), "us");
+  report("remote_spawn", median_us(20, n, once), "us");
 }
 
 struct benchmark {

@@ -10,17 +10,9 @@
 #include <troupe/troupe.hpp>
 
 #include "dist/troupe_types.hpp"
+#include "dist/self_path.hpp"
 
 namespace bench::dist {
-
-std::string self_path() {
-  char buf[4096];
-  auto n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0)
-    throw std::runtime_error("cannot read /proc/self/exe");
-  buf[n] = '\0';
-  return buf;
-}
 
 bench_cluster::bench_cluster(int workers, const std::string& log_dir,
                              const std::vector<std::string>& caf_args)

@@ -167,12 +167,7 @@ void remote_spawn(context& ctx) {
           fail_text("request to a remotely spawned actor", err));
     return elapsed_ns(t0);
   };
-  for (int64_t i = 0; i < 20; ++i) // warm-up, untimed
-    once(i);
-  std::vector<double> us;
-  for (int64_t i = 0; i < n; ++i)
-    us.push_back(once(i) / 1e3);
-  report("remote_spawn", median(us), "us");
+  report("remote_spawn", median_us(20, n, once), "us");
 }
 
 /// node::whereis from this (client) process of a name registered by an

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -39,6 +40,19 @@ inline double percentile(std::vector<double> xs, double p) {
 
 inline double median(std::vector<double> xs) {
   return percentile(std::move(xs), 0.5);
+}
+
+/// Calls `once(i)` (which returns nanoseconds) `warmup` times untimed, then
+/// `n` times; the median of those in microseconds.
+template <class F>
+double median_us(int64_t warmup, int64_t n, F once) {
+  for (int64_t i = 0; i < warmup; ++i)
+    once(i);
+  std::vector<double> us;
+  us.reserve(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i)
+    us.push_back(once(i) / 1e3);
+  return median(std::move(us));
 }
 
 /// Runs `once` (which returns one measurement) `runs` times and keeps the
