@@ -253,8 +253,13 @@ caf::expected<caf::actor> node::spawn_on(const std::string& node_name,
                                          caf::timespan timeout) {
   using clock = std::chrono::steady_clock;
   auto deadline = clock::now() + timeout;
+  // Whatever is left of `timeout`, at least a millisecond.
+  auto left = [&] {
+    return std::max<caf::timespan>(deadline - clock::now(),
+                                   std::chrono::milliseconds(1));
+  };
   for (;;) {
-    auto view = members(timeout);
+    auto view = members(left());
     if (!view)
       return view.error();
     auto m = std::find_if(view->begin(), view->end(),
@@ -262,9 +267,7 @@ caf::expected<caf::actor> node::spawn_on(const std::string& node_name,
     if (m == view->end())
       return make_error(errc::node_down, "no member named " + node_name);
     if (m->state == member_state::up && m->agent)
-      return ask_agent<caf::actor>(sys_->actors(), m->agent,
-                                   std::max<caf::timespan>(deadline - clock::now(),
-                                                           std::chrono::milliseconds(1)),
+      return ask_agent<caf::actor>(sys_->actors(), m->agent, left(),
                                    spawn_atom::value, type, std::move(args));
     if (m->state != member_state::up)
       return make_error(errc::node_down, "member " + node_name + " is "
