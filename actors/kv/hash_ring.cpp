@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "troupe/stable_hash.hpp"
+
 namespace troupe::kv {
 
 hash_ring::hash_ring(uint32_t vnodes) : vnodes_(std::max(vnodes, 1u)) {
@@ -16,20 +18,7 @@ hash_ring hash_ring::of(const std::vector<std::string>& nodes,
 }
 
 uint64_t hash_ring::hash(std::string_view text) {
-  // FNV-1a: simple and stable, but its low bits mix poorly for short,
-  // similar strings ("key-1", "key-2"); the splitmix64 finalizer spreads
-  // them over the whole ring.
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ull;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebull;
-  h ^= h >> 31;
-  return h;
+  return stable_hash(text);
 }
 
 void hash_ring::add(const std::string& node) {

@@ -7,8 +7,8 @@
 // if the new node enters it), and removing a node only affects the keys
 // whose list held it: replicas move as little as possible.
 //
-// The hash is FNV-1a with a 64-bit finalizer, fixed here rather than
-// std::hash, so that every process (and every build) agrees on placement.
+// The hash is troupe::stable_hash (FNV-1a with a 64-bit finalizer) rather
+// than std::hash, so that every process (and every build) agrees on placement.
 
 #include <cstdint>
 #include <set>

@@ -7,6 +7,7 @@
 #include <caf/settings.hpp>
 
 #include "troupe/errc.hpp"
+#include "troupe/stable_hash.hpp"
 
 namespace troupe {
 
@@ -58,17 +59,11 @@ std::vector<std::string> config::type_names() const {
 }
 
 uint64_t config::type_set_id() const {
-  // FNV-1a over the sorted names: stable across processes and builds, unlike
-  // std::hash, so nodes can compare it.
-  uint64_t h = 14695981039346656037ull;
-  for (auto& name : type_names()) {
-    for (unsigned char c : name) {
-      h ^= c;
-      h *= 1099511628211ull;
-    }
-    h ^= '\n';
-    h *= 1099511628211ull;
-  }
+  // Plain FNV-1a over the sorted names, one per line (the id nodes of
+  // earlier versions compute too, so mixed versions still compare equal).
+  uint64_t h = fnv1a("");
+  for (auto& name : type_names())
+    h = fnv1a("\n", fnv1a(name, h));
   return h;
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <random>
 
+#include "troupe/stable_hash.hpp"
+
 namespace troupe {
 
 size_t placement::pick(const std::vector<member_info>& up, uint64_t turn) const {
@@ -19,15 +21,10 @@ size_t placement::pick(const std::vector<member_info>& up, uint64_t turn) const 
       thread_local std::mt19937_64 rng{std::random_device{}()};
       return std::uniform_int_distribution<size_t>{0, up.size() - 1}(rng);
     }
-    case policy::key_hash: {
-      // FNV-1a: the same on every node and every build, unlike std::hash.
-      uint64_t h = 14695981039346656037ull;
-      for (unsigned char c : key_) {
-        h ^= c;
-        h *= 1099511628211ull;
-      }
-      return h % up.size();
-    }
+    case policy::key_hash:
+      // The same on every node and every build (unlike std::hash), and
+      // mixed in every bit, so similar keys spread over few members too.
+      return stable_hash(key_) % up.size();
   }
   return 0;
 }
