@@ -219,7 +219,7 @@ void join(context& ctx, int n, int runs) {
                                "--troupe=PATH");
   troupe::config cfg;
   cfg.set("troupe.log-level", "error");
-  troupe::system sys{cfg};
+  troupe::system sys{troupe::add_node_types(cfg)};
   auto id = "join_" + std::to_string(n);
   int run = 0;
   report(id,

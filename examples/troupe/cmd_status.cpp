@@ -34,7 +34,7 @@ int run_status(int argc, char** argv) {
   }
   troupe::config cfg;
   cfg.set("troupe.log-level", "error");
-  troupe::system sys{cfg};
+  troupe::system sys{troupe::add_node_types(cfg)};
   auto members = troupe::query_members(sys.actors(), addr->first, addr->second);
   if (!members) {
     std::cerr << "error: " << troupe::render(members.error()) << "\n";

@@ -24,7 +24,7 @@ namespace {
 
 struct fixture {
   test::test_config cfg;
-  troupe::system sys{cfg};
+  troupe::system sys{troupe::add_node_types(cfg)};
   local_cluster cluster{TROUPE_BINARY, log_dir()};
 
   fixture() {

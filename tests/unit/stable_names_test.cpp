@@ -22,14 +22,14 @@ struct restart_window {
   std::atomic<int> starts{0};
 
   child_spec wrap(child_spec spec) {
-    auto inner = spec.factory;
-    spec.factory = [this, inner](caf::actor_config& cfg, caf::message& args) {
+    auto inner = std::get<caf::actor_factory>(spec.start);
+    spec.start = caf::actor_factory{[this, inner](caf::actor_config& cfg, caf::message& args) {
       if (++starts > 1) {
         restarting.open();
         release.wait_open();
       }
       return inner(cfg, args);
-    };
+    }};
     return spec;
   }
 };

@@ -3,18 +3,20 @@
 // restart it, how to stop it, and the stable name it answers to.
 
 #include <chrono>
+#include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
+#include <caf/actor.hpp>
 #include <caf/actor_factory.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/expected.hpp>
+#include <caf/fwd.hpp>
 #include <caf/message.hpp>
 #include <caf/timespan.hpp>
-
-#include "troupe/placement.hpp"
 
 namespace troupe {
 
@@ -28,6 +30,31 @@ enum class restart : uint8_t {
 std::string to_string(restart x);
 
 struct supervisor_spec;
+struct child_spec;
+class placement; // the node layer's (troupe/placement.hpp), see child_spec::on
+
+/// A child created from an actor type registered with `add_actor_type`.
+struct registered_type {
+  std::string name;
+};
+
+/// A child that is itself a supervisor (OTP's `type => supervisor`).
+using nested_supervisor = std::shared_ptr<const supervisor_spec>;
+
+/// A child created by code of a higher layer, e.g. the node layer's stand-in
+/// of a remote child (`child_spec::on`). The supervisor calls it in its own
+/// context with the child's final spec and its own name, then links to,
+/// monitors and names the actor it returns, as for any other child; an
+/// error is a failed start (`child_start_failed`).
+using child_spawner = std::function<caf::expected<caf::actor>(
+  caf::local_actor* supervisor, const child_spec& spec,
+  const std::string& supervisor_name)>;
+
+/// The ways to create a child; a spec holds exactly one. A
+/// `caf::actor_factory` is a behavior function made with
+/// `caf::make_actor_factory` (what `child("id", fn, args...)` builds).
+using child_start = std::variant<caf::actor_factory, registered_type,
+                                 nested_supervisor, child_spawner>;
 
 /// Describes one child of a supervisor. Build it with `troupe::child(...)`.
 struct child_spec {
@@ -39,28 +66,14 @@ struct child_spec {
   caf::timespan shutdown_timeout = std::chrono::seconds(5);
   /// Stable name that survives restarts; empty for none.
   std::string name;
-
-  // Exactly one way to create the child is set:
-  /// A spawner made from a behavior function (`caf::make_actor_factory`).
-  caf::actor_factory factory;
-  /// A type registered with `add_actor_type` (later: exported for remote spawn).
-  std::string type_name;
-  /// A nested supervisor.
-  std::shared_ptr<const supervisor_spec> nested;
+  /// How the supervisor creates the child.
+  child_start start;
   /// Arguments passed to the factory or type after the actor pointer.
   caf::message args;
-  /// Set: a remote child, `type_name` spawned on a worker member chosen by
-  /// this placement (the type must be exported there). When its node dies
-  /// the supervisor restarts it on another live member. Needs a running
-  /// troupe::node in this process.
-  std::optional<placement> where;
 
-  bool is_remote() const noexcept {
-    return where.has_value();
-  }
-
+  /// Whether the child is a nested supervisor.
   bool is_supervisor() const noexcept {
-    return nested != nullptr;
+    return std::holds_alternative<nested_supervisor>(start);
   }
 
   child_spec& permanent() & { restart_type = restart::permanent; return *this; }
@@ -75,11 +88,15 @@ struct child_spec {
     return *this;
   }
   child_spec& brutal_kill() & { shutdown_timeout = caf::timespan{0}; return *this; }
-  /// Runs the child on a cluster member chosen by `p` (see `where`).
-  child_spec& on(placement p) & {
-    where = std::move(p);
-    return *this;
-  }
+
+  /// Runs the child on a cluster member chosen by `where`: the registered
+  /// type of `child("id", "type", args)`, exported on the worker members,
+  /// is spawned there through the node layer, which defines this function
+  /// (runtime/src/node/remote_child.cpp) and needs a running troupe::node in
+  /// the supervisor's process. When the child's node dies the supervisor
+  /// restarts it, placed again among the live members. On a spec that is
+  /// not a registered type the child fails to start (`child_start_failed`).
+  child_spec& on(const placement& where) &;
 
   // Rvalue overloads so that specs read as one expression:
   // child("c", counter).transient().named("c")
@@ -89,7 +106,7 @@ struct child_spec {
   child_spec&& named(std::string n) && { return std::move(named(std::move(n))); }
   child_spec&& shutdown(caf::timespan t) && { return std::move(shutdown(t)); }
   child_spec&& brutal_kill() && { return std::move(brutal_kill()); }
-  child_spec&& on(placement p) && { return std::move(on(std::move(p))); }
+  child_spec&& on(const placement& where) && { return std::move(on(where)); }
 };
 
 /// A child created by a behavior function, e.g. `child("counter", counter)`
@@ -99,7 +116,7 @@ template <class F, class... Ts>
 child_spec child(std::string id, F fun, Ts&&... args) {
   child_spec spec;
   spec.id = std::move(id);
-  spec.factory = caf::make_actor_factory(std::move(fun));
+  spec.start = caf::make_actor_factory(std::move(fun));
   spec.args = caf::make_message(std::forward<Ts>(args)...);
   return spec;
 }

@@ -125,8 +125,22 @@ private:
   uint64_t turn_ = 0;
 };
 
+/// The agent of the troupe::node running on `sys` (what local code asks for
+/// membership, the cluster registry, groups and remote spawns), or an
+/// invalid handle when no node runs there. Set by node::start, cleared when
+/// the node stops.
+caf::actor local_agent(caf::actor_system& sys);
+
+/// Registers the node layer's message types (member_info, member_event) in
+/// `cfg`. node::start does it; a plain troupe::system that talks to a node's
+/// agent, as `troupe status` does through query_members, must call it
+/// before the system is constructed: `troupe::system sys{add_node_types(cfg)}`.
+/// Returns `cfg`.
+config& add_node_types(config& cfg);
+
 /// Asks the node listening on `host:port` for its membership view (the
-/// `troupe status` command).
+/// `troupe status` command). `sys` needs the node types (add_node_types);
+/// errc::invalid_config otherwise.
 caf::expected<std::vector<member_info>>
 query_members(caf::actor_system& sys, const std::string& host, uint16_t port,
               caf::timespan timeout = node::default_timeout);

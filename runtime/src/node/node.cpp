@@ -55,8 +55,21 @@ parse_host_port(const std::string& text, const std::string& option) {
   return std::make_pair(text.substr(0, colon), static_cast<uint16_t>(port));
 }
 
+caf::actor local_agent(caf::actor_system& sys) {
+  return sys.registry().get<caf::actor>(node_agent_atom::value);
+}
+
+config& add_node_types(config& cfg) {
+  if (cfg.value_factories_by_name.count("troupe.member_info") == 0)
+    cfg.add_message_type<member_info>("troupe.member_info");
+  if (cfg.value_factories_by_name.count("troupe.member_event") == 0)
+    cfg.add_message_type<member_event>("troupe.member_event");
+  return cfg;
+}
+
 caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   using namespace std::chrono_literals;
+  add_node_types(cfg);
   auto listen = caf::get_or(content(cfg), "troupe.listen",
                             std::string{"127.0.0.1:0"});
   auto addr = parse_host_port(listen, "--troupe.listen");
@@ -305,6 +318,10 @@ caf::expected<caf::actor> node::spawn_on(const placement& where,
 caf::expected<std::vector<member_info>>
 query_members(caf::actor_system& sys, const std::string& host, uint16_t port,
               caf::timespan timeout) {
+  if (sys.config().value_factories_by_name.count("troupe.member_info") == 0)
+    return make_error(errc::invalid_config,
+                      "this actor system lacks the node types; call "
+                      "troupe::add_node_types(cfg) before constructing it");
   auto agent = sys.middleman().remote_actor(host, port);
   if (!agent)
     return make_error(errc::node_down, "no troupe node at " + host + ":"

@@ -19,11 +19,10 @@
 //    reason and ends when it has ended (the link kills it if the supervisor
 //    runs out of patience and kills the stand-in).
 
-#include "node/remote_child.hpp"
-
 #include <algorithm>
 #include <atomic>
 #include <deque>
+#include <optional>
 
 #include <caf/actor_registry.hpp>
 #include <caf/actor_system.hpp>
@@ -33,9 +32,28 @@
 #include <caf/stateful_actor.hpp>
 
 #include "troupe/atoms.hpp"
+#include "troupe/child_spec.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"
 #include "troupe/member.hpp"
+#include "troupe/node.hpp"
+#include "troupe/placement.hpp"
+
+namespace troupe::detail {
+
+/// What a supervisor asked for: its child `id` (stable name `name`, if
+/// any), an exported type to run with `args` on a member chosen by `where`.
+struct remote_spec {
+  std::string id;
+  std::string name;
+  std::string type_name;
+  caf::message args;
+  std::optional<placement> where;
+};
+
+} // namespace troupe::detail
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::detail::remote_spec)
 
 namespace troupe::detail {
 
@@ -60,7 +78,7 @@ constexpr auto placement_retry = std::chrono::milliseconds(200);
 std::atomic<uint64_t> placement_turn{0};
 
 struct remote_child_state {
-  child_spec spec;
+  remote_spec spec;
   std::string supervisor;
   caf::actor agent;
   caf::actor remote;
@@ -256,13 +274,12 @@ void place(remote_child_actor* self) {
       });
 }
 
-caf::behavior remote_child(remote_child_actor* self, child_spec spec,
+caf::behavior remote_child(remote_child_actor* self, remote_spec spec,
                            std::string supervisor) {
   auto& st = self->state;
   st.spec = std::move(spec);
   st.supervisor = std::move(supervisor);
-  st.agent = caf::actor_cast<caf::actor>(
-    self->system().registry().get(node_agent_atom::value));
+  st.agent = local_agent(self->system());
   self->set_default_handler(
     [self](caf::scheduled_actor*, caf::message_view& view)
       -> caf::result<caf::message> {
@@ -341,9 +358,33 @@ caf::behavior remote_child(remote_child_actor* self, child_spec spec,
 
 } // namespace
 
-caf::actor spawn_remote_child(caf::local_actor* parent, const child_spec& spec,
-                              const std::string& supervisor_name) {
-  return parent->spawn(remote_child, spec, supervisor_name);
+} // namespace troupe::detail
+
+namespace troupe {
+
+child_spec& child_spec::on(const placement& where) & {
+  auto* type = std::get_if<registered_type>(&start);
+  if (!type) {
+    start = child_spawner{
+      [](caf::local_actor*, const child_spec& spec,
+         const std::string& supervisor) -> caf::expected<caf::actor> {
+        return make_error(errc::child_start_failed,
+                          "child \"" + spec.id + "\" of supervisor \""
+                            + supervisor
+                            + "\": a remote child needs an exported type "
+                              "name, e.g. child(\"id\", \"type\", args).on(...)");
+      }};
+    return *this;
+  }
+  start = child_spawner{
+    [type_name = type->name, where](caf::local_actor* parent,
+                                    const child_spec& spec,
+                                    const std::string& supervisor)
+      -> caf::expected<caf::actor> {
+      detail::remote_spec rs{spec.id, spec.name, type_name, spec.args, where};
+      return parent->spawn(detail::remote_child, std::move(rs), supervisor);
+    }};
+  return *this;
 }
 
-} // namespace troupe::detail
+} // namespace troupe

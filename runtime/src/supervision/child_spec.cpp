@@ -58,7 +58,7 @@ std::string to_string(const supervisor_event& ev) {
 child_spec child(std::string id, std::string type_name, caf::message args) {
   child_spec spec;
   spec.id = std::move(id);
-  spec.type_name = std::move(type_name);
+  spec.start = registered_type{std::move(type_name)};
   spec.args = std::move(args);
   return spec;
 }
@@ -66,7 +66,7 @@ child_spec child(std::string id, std::string type_name, caf::message args) {
 child_spec child(std::string id, supervisor_spec spec) {
   child_spec result;
   result.id = std::move(id);
-  result.nested = std::make_shared<const supervisor_spec>(std::move(spec));
+  result.start = std::make_shared<const supervisor_spec>(std::move(spec));
   // OTP gives supervisors `infinity`: they stop their own children in
   // order, each bounded by its own timeout.
   result.shutdown_timeout = caf::timespan::max();

@@ -21,7 +21,6 @@
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "node/remote_child.hpp"
 #include "supervision/name_table.hpp"
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
@@ -106,33 +105,41 @@ size_t find_addr(sup_actor* self, const caf::actor_addr& addr) {
 caf::expected<caf::actor> spawn_child(sup_actor* self, const child_spec& spec) {
   auto what = "child " + quoted(spec.id) + " of supervisor "
               + quoted(self->state.name);
-  if (spec.nested) {
-    auto sup = spawn_supervisor_linked(self, spec.nested, spec.id);
+  if (auto* nested = std::get_if<nested_supervisor>(&spec.start)) {
+    auto sup = spawn_supervisor_linked(self, *nested, spec.id);
     self->monitor(sup);
     self->state.linked.insert(sup.address());
     return sup;
   }
   caf::actor child;
-  if (spec.is_remote()) {
-    if (spec.type_name.empty())
+  if (auto* spawner = std::get_if<child_spawner>(&spec.start)) {
+    auto res = *spawner ? (*spawner)(self, spec, self->state.name)
+                        : caf::expected<caf::actor>{caf::actor{}};
+    if (!res)
+      return res.error() == errc::child_start_failed
+               ? res.error()
+               : make_error(errc::child_start_failed,
+                            what + ": " + render(res.error()));
+    if (!*res)
       return make_error(errc::child_start_failed,
-                        what + ": a remote child needs an exported type name, "
-                               "e.g. child(\"id\", \"type\", args).on(...)");
-    child = spawn_remote_child(self, spec, self->state.name);
-  } else if (spec.factory) {
+                        what + ": its spawner made no actor");
+    child = std::move(*res);
+  } else if (auto* factory = std::get_if<caf::actor_factory>(&spec.start);
+             factory && *factory) {
     caf::actor_config cfg{self->context()};
     auto args = spec.args;
-    auto res = spec.factory(cfg, args);
+    auto res = (*factory)(cfg, args);
     if (!res.first)
       return make_error(errc::child_start_failed,
                         what + ": arguments " + to_string(spec.args)
                           + " do not match its behavior function");
     child = caf::actor_cast<caf::actor>(std::move(res.first));
-  } else if (!spec.type_name.empty()) {
-    auto res = self->system().spawn<caf::actor>(spec.type_name, spec.args);
+  } else if (auto* type = std::get_if<registered_type>(&spec.start);
+             type && !type->name.empty()) {
+    auto res = self->system().spawn<caf::actor>(type->name, spec.args);
     if (!res)
       return make_error(errc::child_start_failed,
-                        what + ": cannot spawn type " + quoted(spec.type_name)
+                        what + ": cannot spawn type " + quoted(type->name)
                           + ": " + render(res.error()));
     child = std::move(*res);
   } else {

@@ -1,75 +1,23 @@
+// troupe::system: a caf::actor_system prepared by the core layer, plus the
+// supervision trees it started and its stable names.
+
 #include "troupe/system.hpp"
 
-#include <unistd.h>
-
-#include <algorithm>
-#include <thread>
-
 #include <caf/exit_reason.hpp>
-#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
-#include <caf/settings.hpp>
 
+#include "core/prepare.hpp"
 #include "supervision/name_table.hpp"
 #include "supervision/supervisor_actor.hpp"
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
-#include "troupe/log.hpp"
-#include "troupe/member.hpp"
 
 namespace troupe {
 
-namespace {
-
-/// troupe's scheduler defaults, where the user set nothing (the command
-/// line and config file still win). Measured with bench/run.sh: see
-/// bench/RESULTS.md.
-void tune_scheduler(config& cfg) {
-  auto unset = [&](const char* key) {
-    return caf::get_if(&cfg.content, key) == nullptr;
-  };
-  // CAF starts max(cores, 4) workers: on a 2-core machine that is twice as
-  // many threads as cores, and they preempt each other (and the network
-  // thread) in the middle of message bursts. One worker per core, like
-  // Erlang's schedulers.
-  if (unset("scheduler.max-threads"))
-    cfg.set("scheduler.max-threads",
-            std::max(size_t{2}, size_t{std::thread::hardware_concurrency()}));
-  // An idle CAF worker polls its queue 100 times, then 500 times with a
-  // 50 us sleep between polls, then waits on a condition variable (woken
-  // by the next enqueue). A message that arrives during the second phase
-  // (from the network thread, say) waits out the sleep, 50 us plus timer
-  // slack, on every hop: that phase alone made up a third of a cross-node
-  // round trip here. Without the sleep the phase is a short spin, and the
-  // wait after it still wakes at once.
-  if (unset("work-stealing.moderate-sleep-duration"))
-    cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{0});
-}
-
-} // namespace
-
 config& system::prepare(config& cfg) {
-  cfg.add_error_category(errc_category,
-                         [](uint8_t code, caf::atom_value,
-                            const caf::message& ctx) -> std::string {
-                           return troupe::render(caf::error{code, errc_category, ctx});
-                         });
-  cfg.caf::actor_system_config::load<caf::io::middleman>();
-  tune_scheduler(cfg);
+  detail::prepare_core(cfg);
   cfg.add_message_type<child_info>("troupe.child_info");
   cfg.add_message_type<child_counts>("troupe.child_counts");
-  cfg.add_message_type<member_info>("troupe.member_info");
-  cfg.add_message_type<member_event>("troupe.member_event");
-  auto name = cfg.node_name();
-  if (name.empty()) {
-    char host[256] = "node";
-    gethostname(host, sizeof(host) - 1);
-    name = std::string{host} + "-" + std::to_string(getpid());
-  }
-  log::set_node(name);
-  if (!log::set_level(cfg.log_level()))
-    log::warning("config", "unknown troupe.log-level \"" + cfg.log_level()
-                             + "\"; use debug, info, warning, error or quiet");
   return cfg;
 }
 
