@@ -1,23 +1,35 @@
 #pragma once
-// One logger for troupe: lines go to stderr as
+// One logger for troupe. Each line goes to stderr, whole (one write under a
+// lock, so lines of different threads never interleave), as
 //   2026-11-25T10:00:00.123Z node-1 INFO supervisor: child "c" restarted
-// The node name is set once per process (troupe::system does it).
+// that is: UTC time with milliseconds, the node name, the level (DEBUG,
+// INFO, WARN, ERROR), the component, then the message. The node name is set
+// once per process (troupe::system does it, from troupe.node-name or
+// host-pid).
 
 #include <string>
 #include <string_view>
 
 namespace troupe::log {
 
+/// Severity, lowest first; `quiet` logs nothing.
 enum class level : uint8_t { debug, info, warning, error, quiet };
 
+/// Sets the node name printed in every line.
 void set_node(std::string name);
+/// Drops lines below `lvl` (default: info).
 void set_level(level lvl);
-/// Parses "debug", "info", "warning", "error", "quiet"; false if unknown.
+/// Parses "debug", "info", "warning", "error", "quiet"; false if unknown
+/// (the level is then unchanged).
 bool set_level(std::string_view name);
+/// The level below which lines are dropped.
 level current_level() noexcept;
 
+/// Writes one line at `lvl` (whatever the current level; the helpers below
+/// check it first, so build costly messages only after such a check).
 void write(level lvl, std::string_view component, std::string_view message);
 
+/// Writes one line at that level if the current level lets it through.
 inline void debug(std::string_view component, std::string_view message) {
   if (current_level() <= level::debug)
     write(level::debug, component, message);

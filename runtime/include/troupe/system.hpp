@@ -1,6 +1,5 @@
 #pragma once
-// troupe::system owns a caf::actor_system configured for troupe (middleman
-// loaded, troupe's error category registered) and the stable-name table.
+// troupe::system: the root object of a troupe process.
 
 #include <memory>
 #include <string>
@@ -14,23 +13,35 @@
 
 namespace troupe {
 
+/// Owns a caf::actor_system configured for troupe (middleman loaded,
+/// troupe's error category and supervision types registered, scheduler
+/// defaults from bench/RESULTS.md), the supervision trees started through
+/// it and their stable names. Destroying it stops those trees (each child
+/// gets `user_shutdown`, in reverse start order) and waits for every actor
+/// of the system, as caf::actor_system does; messages still in mailboxes
+/// then are lost. A cluster node owns one (troupe::node::sys()).
 class system {
 public:
-  /// `cfg` must outlive the system (as with caf::actor_system).
+  /// Prepares `cfg` and starts the actor system. `cfg` must outlive the
+  /// system (as with caf::actor_system).
   explicit system(config& cfg);
+  /// Stops the trees started with `start`, then waits for all actors.
   ~system();
 
   system(const system&) = delete;
   system& operator=(const system&) = delete;
 
+  /// The CAF actor system, for everything troupe does not wrap.
   caf::actor_system& actors() noexcept {
     return sys_;
   }
 
+  /// The configuration the system was started with.
   config& cfg() noexcept {
     return cfg_;
   }
 
+  /// Spawns an actor as caf::actor_system::spawn does (unsupervised).
   template <class... Ts>
   auto spawn(Ts&&... xs) {
     return sys_.spawn(std::forward<Ts>(xs)...);
@@ -44,9 +55,9 @@ public:
 
   /// The handle behind a stable name of a supervised child (on this node).
   /// Messages sent to it reach the current incarnation of the child.
+  /// errc::unknown_name if no supervised child has that name. (Names in the
+  /// cluster registry: troupe::node::whereis.)
   caf::expected<caf::actor> whereis(const std::string& name) const;
-
-  std::string render(const caf::error& err) const;
 
 private:
   static config& prepare(config& cfg);

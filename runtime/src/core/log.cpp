@@ -67,9 +67,9 @@ void write(level lvl, std::string_view component, std::string_view message) {
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char stamp[32];
-  std::strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+  std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
   std::lock_guard<std::mutex> guard{mtx};
-  std::fprintf(stderr, "%s.%03d %s %s %.*s: %.*s\n", stamp,
+  std::fprintf(stderr, "%s.%03dZ %s %s %.*s: %.*s\n", stamp,
                static_cast<int>(ms), node_name.c_str(), level_name(lvl),
                static_cast<int>(component.size()), component.data(),
                static_cast<int>(message.size()), message.data());

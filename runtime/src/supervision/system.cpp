@@ -86,8 +86,4 @@ caf::expected<caf::actor> whereis(caf::actor_system& sys, const std::string& nam
   return make_error(errc::unknown_name, "\"" + name + "\"");
 }
 
-std::string system::render(const caf::error& err) const {
-  return troupe::render(err);
-}
-
 } // namespace troupe
