@@ -46,7 +46,7 @@ caf::behavior recorder(caf::stateful_actor<recorder_state>* self) {
   return {
     [=](add_atom, int64_t x) { self->state.seen.push_back(x); },
     [=](get_atom) { return self->state.seen; },
-    [=](crash_atom) { throw std::runtime_error("recorder crashed on purpose"); },
+    [=](crash_atom) { throw std::runtime_error("recorder crashed"); },
   };
 }
 

@@ -17,7 +17,8 @@ namespace troupe::detail::sup {
 
 namespace {
 
-void escalate(sup_actor* self, const std::string& id, const caf::error& reason) {
+void escalate(sup_actor* self, const std::string& id,
+              const caf::error& reason) {
   auto& st = self->state;
   emit(self, supervisor_event::escalating, id, {}, reason);
   auto period
@@ -50,7 +51,8 @@ void restart_ids(sup_actor* self, const std::vector<std::string>& ids) {
       continue;
     }
     if (slot.spec.restart_type == restart::temporary) {
-      erase_slot(self, i); // temporary children stopped for a sibling's restart are gone
+      // Temporary children stopped for a sibling's restart are gone.
+      erase_slot(self, i);
       continue;
     }
     if (auto err = start_slot(self, i)) {
@@ -95,7 +97,9 @@ void on_child_exit(sup_actor* self, size_t idx, caf::error reason) {
     return;
   }
   st.stops.run({todo.stop.begin(), todo.stop.end()},
-               [self, ids = std::move(todo.restart)] { restart_ids(self, ids); });
+               [self, ids = std::move(todo.restart)] {
+                 restart_ids(self, ids);
+               });
 }
 
 } // namespace
