@@ -40,6 +40,8 @@ struct child_slot {
   bool dynamic = false; ///< started from the simple_one_for_one template
 };
 
+/// Everything one supervisor actor knows: its spec, its children in start
+/// order, its restart history and the stop sequence in progress.
 struct supervisor_state {
   std::shared_ptr<const supervisor_spec> spec;
   std::string name;
