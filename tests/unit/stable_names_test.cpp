@@ -2,6 +2,9 @@
 // restarts, and says clearly when it cannot deliver.
 
 #include <atomic>
+#include <numeric>
+#include <stdexcept>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -33,6 +36,19 @@ struct restart_window {
     return spec;
   }
 };
+
+struct recorder_state {
+  std::vector<int64_t> seen;
+};
+
+/// Remembers the numbers it is sent, in the order they arrive.
+caf::behavior recorder(caf::stateful_actor<recorder_state>* self) {
+  return {
+    [=](add_atom, int64_t x) { self->state.seen.push_back(x); },
+    [=](get_atom) { return self->state.seen; },
+    [=](crash_atom) { throw std::runtime_error("recorder crashed"); },
+  };
+}
 
 struct fixture {
   test_config cfg;
@@ -80,6 +96,34 @@ TEST_CASE_METHOD(fixture, "messages sent to a name while its child restarts "
     self->send(name, add_atom::value, int64_t{1});
   window.release.open();
   CHECK(ask<int64_t>(sys.actors(), name, get_atom::value) == n);
+}
+
+TEST_CASE_METHOD(fixture, "messages held by a name while its child restarts "
+                          "reach the new incarnation in the order they were "
+                          "sent") {
+  restart_window window;
+  auto sup = sys.start(supervisor_spec{
+    .children = {window.wrap(child("rec", recorder).named("rec"))},
+  });
+  REQUIRE(sup);
+  auto name = *sys.whereis("rec");
+  caf::scoped_actor self{sys.actors()};
+  self->send(name, crash_atom::value);
+  REQUIRE(window.restarting.wait_open());
+  // Distinct numbers, so that any reordering of the buffer shows.
+  constexpr int64_t held = 100;
+  for (int64_t i = 0; i < held; ++i)
+    self->send(name, add_atom::value, i);
+  window.release.open();
+  // Sent while the name may still be buffering or already bound: either way
+  // they come after the held ones.
+  constexpr int64_t total = held + 20;
+  for (int64_t i = held; i < total; ++i)
+    self->send(name, add_atom::value, i);
+  std::vector<int64_t> expected(total);
+  std::iota(expected.begin(), expected.end(), int64_t{0});
+  CHECK(ask<std::vector<int64_t>>(sys.actors(), name, get_atom::value)
+        == expected);
 }
 
 TEST_CASE_METHOD(fixture, "a name whose buffer is full answers requests with "

@@ -142,6 +142,63 @@ TEST_CASE_METHOD(fixture, "a child that ignores shutdown is killed after its "
         == std::vector<std::string>{"stubborn", "polite"});
 }
 
+TEST_CASE_METHOD(fixture, "a request that arrives while a child is being "
+                          "stopped waits until it is stopped") {
+  auto sup = sys.start(supervisor_spec{
+    .children = {child("a", worker),
+                 child("slow", stubborn).shutdown(caf::timespan::max())},
+  });
+  REQUIRE(sup);
+  auto slow = child_handle(*sup, "slow");
+  REQUIRE(slow);
+  // One sender, so the supervisor sees the requests in this order. "slow"
+  // ignores user_shutdown and has no timeout: its stop lasts until the test
+  // kills it.
+  caf::scoped_actor self{sys.actors()};
+  auto stop = self->request(sup->handle(), bound, terminate_child_atom::value,
+                            std::string{"slow"});
+  auto count = self->request(sup->handle(), bound, count_children_atom::value);
+  auto restart = self->request(sup->handle(), bound, restart_child_atom::value,
+                               std::string{"slow"});
+  // Queries are answered during the stop: "slow" is still running.
+  size_t active = 0;
+  count.receive([&](child_counts& c) { active = c.active; },
+                [&](caf::error& err) { FAIL(render(err)); });
+  CHECK(active == 2);
+  self->send_exit(slow, caf::exit_reason::kill);
+  bool stopped = false;
+  stop.receive([&] { stopped = true; },
+               [&](caf::error& err) { FAIL(render(err)); });
+  CHECK(stopped);
+  // Handled after the stop: had it run at once, "slow" would still have
+  // been running and the restart refused.
+  caf::actor restarted;
+  restart.receive([&](caf::actor& x) { restarted = x; },
+                  [&](caf::error& err) { FAIL(render(err)); });
+  REQUIRE(restarted);
+  CHECK(restarted != slow);
+}
+
+TEST_CASE_METHOD(fixture, "requests that reach a supervisor while it shuts "
+                          "down fail with no_such_child") {
+  auto sup = sys.start(supervisor_spec{
+    .children = {child("slow", stubborn).shutdown(caf::timespan::max())},
+  });
+  REQUIRE(sup);
+  auto slow = child_handle(*sup, "slow");
+  REQUIRE(slow);
+  caf::scoped_actor self{sys.actors()};
+  self->send_exit(sup->handle(), caf::exit_reason::user_shutdown);
+  auto late = self->request(sup->handle(), bound, start_child_atom::value,
+                            child("late", worker));
+  self->send_exit(slow, caf::exit_reason::kill);
+  caf::error err;
+  late.receive([&](caf::actor&) { FAIL("a child started during shutdown"); },
+               [&](caf::error& x) { err = std::move(x); });
+  CHECK(err == errc::no_such_child);
+  CHECK(await_down(sys.actors(), sup->handle()));
+}
+
 TEST_CASE_METHOD(fixture, "brutal_kill stops a child without asking") {
   auto sup = sys.start(supervisor_spec{
     .children = {child("victim", worker).brutal_kill()},

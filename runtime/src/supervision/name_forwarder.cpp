@@ -4,7 +4,6 @@
 // child restarts. What is lost is exactly what Erlang loses: messages already
 // delivered to the mailbox of the incarnation that crashed.
 
-#include <deque>
 #include <utility>
 
 #include <caf/actor_system.hpp>
@@ -13,6 +12,7 @@
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "core/request_buffer.hpp"
 #include "supervision/name_table.hpp"
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
@@ -34,8 +34,7 @@ struct forwarder_state {
   caf::actor_addr owner;
   caf::actor target;
   mode_t mode = buffering;
-  std::deque<std::pair<caf::response_promise, caf::message>> buffer;
-  size_t limit = 1024;
+  request_buffer buffer;
   std::shared_ptr<name_table> table;
   uint64_t orphan_token = 0;
 };
@@ -65,9 +64,7 @@ caf::result<caf::message> route(forwarder_actor* self, caf::message msg) {
       rp.delegate(st.target, std::move(msg));
       break;
     case forwarder_state::buffering:
-      if (st.buffer.size() < st.limit)
-        st.buffer.emplace_back(std::move(rp), std::move(msg));
-      else
+      if (!st.buffer.hold(rp, msg))
         fail(self, rp, errc::name_buffer_full);
       break;
     case forwarder_state::stopped:
@@ -83,10 +80,15 @@ caf::result<caf::message> route_current(forwarder_actor* self) {
 
 void fail_buffered(forwarder_actor* self, errc code) {
   auto& st = self->state;
-  while (!st.buffer.empty()) {
-    fail(self, st.buffer.front().first, code);
-    st.buffer.pop_front();
-  }
+  if (st.buffer.empty())
+    return;
+  auto one_way = st.buffer.fail_all(make_error(code, "stable name \""
+                                                       + st.name + "\""));
+  if (one_way > 0)
+    log::warning("name", "dropped " + std::to_string(one_way)
+                           + " message(s) sent to \"" + st.name
+                           + "\": " + to_string(code) + " (" + advice(code)
+                           + ")");
 }
 
 void drop_target(forwarder_actor* self) {
@@ -103,7 +105,7 @@ caf::behavior forwarder(forwarder_actor* self, std::string name,
   auto& st = self->state;
   st.name = std::move(name);
   st.owner = owner.address();
-  st.limit = limit;
+  st.buffer = request_buffer{limit};
   st.table = std::move(table);
   self->monitor(owner);
   self->set_default_handler(
@@ -142,11 +144,7 @@ caf::behavior forwarder(forwarder_actor* self, std::string name,
       self->monitor(st.target);
       st.mode = forwarder_state::bound;
       // Buffered messages go first, in arrival order, before anything new.
-      while (!st.buffer.empty()) {
-        auto& [rp, msg] = st.buffer.front();
-        rp.delegate(st.target, std::move(msg));
-        st.buffer.pop_front();
-      }
+      st.buffer.flush_to(st.target);
       return caf::message{};
     },
     [self](unbind_atom, bool final) -> caf::result<caf::message> {
