@@ -28,6 +28,7 @@ struct record {
   std::string payload;
 };
 
+/// CRC-32 (IEEE, as zlib, gzip and PNG compute it) of `size` bytes.
 uint32_t crc32(const char* data, size_t size);
 
 class job_log {
