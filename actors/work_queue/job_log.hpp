@@ -12,8 +12,9 @@
 // appended. On top, fsync after every `fsync_every` appended records (1 =
 // always, each record is on disk before the queue acknowledges it; N = a
 // crash of the machine may lose the last N - 1; 0 = never, the OS decides).
-// A power loss may lose the tail but never corrupts earlier records. Compaction writes the live records to `path.compact`,
-// fsyncs it and renames it over the log (atomic on POSIX).
+// A power loss may lose the tail but never corrupts earlier records.
+// Compaction writes the live records to `path.compact`, fsyncs it and
+// renames it over the log (atomic on POSIX).
 
 #include <cstdint>
 #include <cstdio>

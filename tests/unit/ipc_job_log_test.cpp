@@ -7,6 +7,7 @@
 #include <iterator>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -218,9 +219,8 @@ TEST_CASE("job log: each record is in the file when append returns, and "
   auto recs = three_jobs();
   // fsync_every, appends, fsyncs expected (1: every record; 4: after the
   // 4th and 8th; 0: never, the OS decides).
-  for (auto [every, n, syncs] : {std::tuple<uint32_t, size_t, size_t>{1, 10, 10},
-                                 {4, 10, 2},
-                                 {0, 10, 0}}) {
+  using policy = std::tuple<uint32_t, size_t, size_t>;
+  for (auto [every, n, syncs] : {policy{1, 10, 10}, {4, 10, 2}, {0, 10, 0}}) {
     INFO("fsync_every = " << every);
     std::string name = "policy-";
     name += std::to_string(every); // not "literal" + to_string: GCC 12's
