@@ -50,6 +50,13 @@ caf::expected<pulled> pull(caf::scoped_actor& self, const caf::actor& q,
   return result;
 }
 
+/// The id of the next job pulled (fails the test if the pull fails).
+uint64_t pull_id(caf::scoped_actor& self, const caf::actor& q) {
+  auto j = pull(self, q);
+  REQUIRE(j);
+  return std::get<0>(*j);
+}
+
 caf::expected<uint64_t> enqueue(caf::actor_system& sys, const caf::actor& q,
                                 uint64_t id, std::string payload,
                                 caf::timespan deadline = bound) {
@@ -75,9 +82,10 @@ void stop(caf::actor_system& sys, const caf::actor& q) {
 
 /// Stops a queue when the test leaves its scope, on every path. A failed
 /// REQUIRE throws past the test's own stop(); a queue left running then
-/// keeps troupe::system's destructor waiting, and the test hangs until
-/// CTest's timeout (120 s) instead of failing at once. Declare it after the
-/// system, so that it runs first.
+/// keeps troupe::system's destructor waiting while it has a timer pending
+/// (a lease: 30 s by default; a failed REQUIRE after a pull took 30 s to
+/// report), up to CTest's 120 s timeout, instead of failing at once.
+/// Declare it after the system, so that it runs first.
 class queue_guard {
 public:
   queue_guard(caf::actor_system& sys, caf::actor q)
@@ -263,8 +271,8 @@ TEST_CASE("work queue: a truncated or corrupt log tail is dropped, earlier recor
   queue_guard guard{sys.actors(), q};
   CHECK(stats(sys.actors(), q) == std::tuple<size_t, size_t, size_t, size_t>{3, 0, 0, 3});
   caf::scoped_actor self{sys.actors()};
-  CHECK(std::get<0>(*pull(self, q)) == 1u);
-  CHECK(std::get<0>(*pull(self, q)) == 2u);
+  CHECK(pull_id(self, q) == 1u);
+  CHECK(pull_id(self, q) == 2u);
   CHECK(pull(self, q) == pulled{4, "after", 0});
   stop(sys.actors(), q);
 }
@@ -345,7 +353,7 @@ TEST_CASE("work queue: the log is compacted when acked jobs dominate, and replay
   queue_guard guard{sys.actors(), q};
   CHECK(std::get<0>(stats(sys.actors(), q)) == 5u);
   caf::scoped_actor self{sys.actors()};
-  CHECK(std::get<0>(*pull(self, q)) == 596u);
+  CHECK(pull_id(self, q) == 596u);
   stop(sys.actors(), q);
 }
 
