@@ -3,8 +3,12 @@ troupe_unit_test(test_ipc
   unit/ipc_rpc_test.cpp
   unit/ipc_shared_test.cpp
   unit/ipc_work_queue_test.cpp
+  unit/ipc_job_log_test.cpp
   unit/ipc_pubsub_test.cpp
 )
 if(TARGET troupe_actors)
   target_link_libraries(test_ipc PRIVATE troupe_actors)
+  # Logs written by earlier versions (tests/data/job_log_v1.bin).
+  target_compile_definitions(test_ipc PRIVATE
+    TROUPE_TEST_DATA_DIR="${CMAKE_CURRENT_LIST_DIR}/data")
 endif()

@@ -1,12 +1,14 @@
 #include "kv/kv_coordinator.hpp"
 
+// The quorum path of the kv coordinator: planning, sending and deciding
+// reads and writes, read repair, and replicas going down. Its state and
+// the handoff state machine are in coordinator_state.hpp and handoff.cpp.
+
 #include <algorithm>
 #include <chrono>
-#include <deque>
-#include <map>
 #include <memory>
-#include <optional>
-#include <unordered_map>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -14,79 +16,13 @@
 #include <troupe/errc.hpp>
 #include <troupe/rpc.hpp>
 
-#include "kv/hash_ring.hpp"
-#include "kv/quorum_op.hpp"
+#include "kv/coordinator_state.hpp"
 
 namespace troupe::kv {
 
 namespace {
 
-using handoff_retry_atom = caf::atom_constant<caf::atom("kv_hretry")>;
-using clock_type = std::chrono::steady_clock;
-
-/// queued: waits for its handoff (gets no writes yet: the handoff, when it
-/// starts, copies everything written before); joining: its handoff runs
-/// (gets every write, counts for nothing); serving; down.
-enum class replica_state : uint8_t { queued, joining, serving, down };
-
-struct replica_slot {
-  caf::actor handle;
-  replica_state state = replica_state::down;
-};
-
-struct handoff_attempt {
-  uint64_t id = 0;
-  std::string node;
-  hash_ring ring_after; ///< the ring once `node` serves
-  std::vector<std::string> sources;
-  size_t pending = 0;
-  uint64_t entries = 0;
-  clock_type::time_point started;
-};
-
-struct answer {
-  caf::actor replica;
-  uint64_t version;
-  std::string value;
-};
-
-/// One read or write in flight.
-struct operation {
-  explicit operation(uint32_t needed) : quorum(needed) {
-  }
-  quorum_op quorum;
-  bool write = false;
-  std::string key;
-  uint64_t version = 0; // write: its version; read: newest seen
-  std::string value;    // write: its value; read: newest seen
-  std::vector<answer> answers;  // read: who said what, for repair
-  std::vector<caf::actor> stale; // read: replicas repaired
-  caf::response_promise rp;
-};
-
-using operation_ptr = std::shared_ptr<operation>;
-
-struct coordinator_state {
-  coordinator_config cfg;
-  std::map<std::string, replica_slot> replicas;
-  hash_ring ring; ///< nodes whose replica completed a handoff once
-  std::deque<std::string> join_queue;
-  std::optional<handoff_attempt> handoff;
-  uint64_t handoff_ids = 0;
-  uint64_t clock = 0;
-  uint64_t op_ids = 0;
-  std::unordered_map<uint64_t, operation_ptr> ops;
-  coordinator_status stats;
-
-  static constexpr const char* name = "kv-coordinator";
-};
-
-using coordinator_actor = caf::stateful_actor<coordinator_state>;
-
-void note(coordinator_actor* self, const std::string& text) {
-  if (self->state.cfg.on_event)
-    self->state.cfg.on_event(text);
-}
+using namespace detail;
 
 uint64_t next_version(coordinator_state& st) {
   auto now = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -234,127 +170,7 @@ void dispatch(coordinator_actor* self, const operation_ptr& op,
   }
 }
 
-// -- membership of the ring ----------------------------------------------------
-
-void start_next_handoff(coordinator_actor* self);
-
-void complete_handoff(coordinator_actor* self) {
-  auto& st = self->state;
-  auto h = std::move(*st.handoff);
-  st.handoff.reset();
-  auto& slot = st.replicas[h.node];
-  slot.state = replica_state::serving;
-  st.ring.add(h.node);
-  ++st.stats.handoffs;
-  st.stats.handoff_entries += h.entries;
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-              clock_type::now() - h.started)
-              .count();
-  note(self, h.node + ": replica serving (handoff: " + std::to_string(h.entries)
-               + " entries from " + std::to_string(h.sources.size())
-               + " replicas in " + std::to_string(ms) + " ms)");
-  start_next_handoff(self);
-}
-
-/// Gives up the running handoff; its target waits for a retry if alive.
-void abort_handoff(coordinator_actor* self, const std::string& why) {
-  auto& st = self->state;
-  auto node = st.handoff->node;
-  st.handoff.reset();
-  auto& slot = st.replicas[node];
-  if (slot.state == replica_state::joining) {
-    slot.state = replica_state::queued;
-    st.join_queue.push_front(node);
-    note(self, node + ": handoff failed (" + why + "); retrying");
-    self->delayed_send(self, st.cfg.handoff_retry, handoff_retry_atom::value);
-    return;
-  }
-  start_next_handoff(self);
-}
-
-/// True if handoff `id` is still the one running.
-bool current_handoff(coordinator_actor* self, uint64_t id) {
-  return self->state.handoff && self->state.handoff->id == id;
-}
-
-/// Copies the next page of `src`'s entries that the joining replica will
-/// own (keys from `from` on) into it; then the page after, until the last.
-void copy_page(coordinator_actor* self, uint64_t id, const std::string& src,
-               std::string from) {
-  auto& st = self->state;
-  auto& h = *st.handoff;
-  auto source = st.replicas[src].handle;
-  auto target = st.replicas[h.node].handle;
-  auto deadline = st.cfg.handoff_deadline;
-  auto limit = st.cfg.handoff_page;
-  auto fail = [self, id, src](const caf::actor& who, const caf::error& err) {
-    if (current_handoff(self, id))
-      abort_handoff(self, "from " + src + ": "
-                            + render(troupe::rpc::classify(err, who)));
-  };
-  self
-    ->request(source, deadline, dump_atom::value, std::move(from), limit,
-              h.ring_after.nodes(), h.node, st.cfg.n)
-    .then(
-      [self, id, src, target, deadline, limit,
-       fail](std::vector<entry>& page) {
-        if (!current_handoff(self, id))
-          return;
-        bool last = page.size() < limit;
-        auto next = page.empty() ? std::string{} : page.back().key + '\0';
-        auto size = page.size();
-        if (size == 0) {
-          if (--self->state.handoff->pending == 0)
-            complete_handoff(self);
-          return;
-        }
-        self->request(target, deadline, merge_atom::value, std::move(page))
-          .then(
-            [self, id, src, last, next, size](uint64_t) {
-              if (!current_handoff(self, id))
-                return;
-              self->state.handoff->entries += size;
-              if (!last)
-                copy_page(self, id, src, next);
-              else if (--self->state.handoff->pending == 0)
-                complete_handoff(self);
-            },
-            [fail, target](caf::error& err) { fail(target, err); });
-      },
-      [fail, source](caf::error& err) { fail(source, err); });
-}
-
-void start_next_handoff(coordinator_actor* self) {
-  auto& st = self->state;
-  while (!st.handoff && !st.join_queue.empty()) {
-    auto node = st.join_queue.front();
-    st.join_queue.pop_front();
-    auto& slot = st.replicas[node];
-    if (slot.state != replica_state::queued)
-      continue;
-    handoff_attempt h;
-    h.id = ++st.handoff_ids;
-    h.node = node;
-    h.ring_after = st.ring;
-    h.ring_after.add(node);
-    h.started = clock_type::now();
-    for (auto& [name, other] : st.replicas)
-      if (name != node && other.state == replica_state::serving)
-        h.sources.push_back(name);
-    h.pending = h.sources.size();
-    slot.state = replica_state::joining;
-    st.handoff = std::move(h);
-    if (st.handoff->sources.empty()) {
-      complete_handoff(self); // nothing to copy from (the first replica)
-      return;
-    }
-    // The first page requests go after every write issued so far: each
-    // source applies those before it answers (messages between two actors
-    // keep their order). Later writes go to the new replica itself.
-    for (auto& src : st.handoff->sources)
-      copy_page(self, st.handoff->id, src, std::string{});
-  }
-}
+// -- membership of the ring (the handoffs are in handoff.cpp) ----------------
 
 void mark_down(coordinator_actor* self, const std::string& node,
                const std::string& why) {
@@ -372,10 +188,7 @@ void mark_down(coordinator_actor* self, const std::string& node,
       affected.emplace_back(id, op);
   for (auto& [id, op] : affected)
     on_failure(self, id, op, node, err);
-  if (st.handoff
-      && (st.handoff->node == node
-          || std::count(st.handoff->sources.begin(),
-                        st.handoff->sources.end(), node)))
+  if (handoff_involves(st, node))
     abort_handoff(self, "replica on " + node + " went down");
 }
 

@@ -7,11 +7,14 @@
 // corrupt one (a crash mid-write); the file is truncated there, so every
 // record before it survives and later appends start on a clean boundary.
 //
-// fsync policy: fsync after every `fsync_every` appended records (1 =
-// always, each record is on disk before the queue acknowledges it; 0 =
-// never, the OS decides, a power loss may lose the tail but never corrupts
-// earlier records). Compaction writes the live records to `path.compact`,
-// fsyncs it and renames it over the log (atomic on POSIX).
+// fsync policy: every record is written to the OS (flushed out of this
+// process) before append returns, so a crash of the process loses nothing
+// appended. On top, fsync after every `fsync_every` appended records (1 =
+// always, each record is on disk before the queue acknowledges it; N = a
+// crash of the machine may lose the last N - 1; 0 = never, the OS decides).
+// A power loss may lose the tail but never corrupts earlier records.
+// Compaction writes the live records to `path.compact`, fsyncs it and
+// renames it over the log (atomic on POSIX).
 
 #include <cstdint>
 #include <cstdio>
@@ -28,6 +31,7 @@ struct record {
   std::string payload;
 };
 
+/// CRC-32 (IEEE, as zlib, gzip and PNG compute it) of `size` bytes.
 uint32_t crc32(const char* data, size_t size);
 
 class job_log {
@@ -56,6 +60,11 @@ public:
   size_t truncated_bytes() const noexcept {
     return truncated_;
   }
+  /// fsyncs of the log since open: the fsync policy at work (for tests and
+  /// benchmarks; compaction's fsync of its new file is not counted).
+  size_t syncs() const noexcept {
+    return syncs_;
+  }
 
 private:
   bool write_record(std::FILE* f, const record& rec);
@@ -67,6 +76,7 @@ private:
   uint32_t unsynced_ = 0;
   size_t records_ = 0;
   size_t truncated_ = 0;
+  size_t syncs_ = 0;
 };
 
 } // namespace troupe::wq

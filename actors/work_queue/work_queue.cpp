@@ -14,6 +14,9 @@ namespace troupe::wq {
 
 namespace {
 
+/// (lease_atom, job id, lease seq): the lease timer; it expires the lease
+/// only if the job still holds lease `seq` (an earlier lease's timer is
+/// stale). ipc_work_queue_test.cpp sends it by hand to play a late timer.
 using lease_atom = caf::atom_constant<caf::atom("wq_lease")>;
 using pull_expired_atom = caf::atom_constant<caf::atom("wq_pullexp")>;
 

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <troupe/errc.hpp>
+#include <troupe/stable_hash.hpp>
 
 #include "kv/hash_ring.hpp"
 #include "kv/kv_protocol.hpp"
@@ -39,6 +40,34 @@ TEST_CASE("the ring's hash is fixed, so every process and build agrees") {
   auto ring = hash_ring::of({"n1", "n2", "n3", "n4"});
   CHECK(ring.replicas("key-1", 3)
         == std::vector<std::string>{"n1", "n3", "n4"});
+}
+
+TEST_CASE("key placement is pinned: a change of the hash would move keys "
+          "between nodes of mixed versions") {
+  // Every node of a cluster must place a key alike, whichever version it
+  // runs: these values are part of the wire contract, not of one build. A
+  // change here moves most keys of a running cluster (an upgrade would
+  // need a handoff of everything). Values computed independently (a
+  // 20-line Python model of FNV-1a 64 + splitmix64's finalizer).
+  CHECK(troupe::fnv1a("") == 0xcbf29ce484222325ull);
+  CHECK(troupe::fnv1a("a") == 0xaf63dc4c8601ec8cull);
+  CHECK(troupe::fnv1a("key-42") == 0x16732034cb1b8c15ull);
+  CHECK(troupe::stable_hash("a") == 0x02c0bdbf481420f8ull);
+  CHECK(troupe::stable_hash("key-42") == 0x228dd20962c8d8b0ull);
+  CHECK(troupe::stable_hash("users") == 0xfb77df25f066c2e5ull);
+  // The ring hashes keys and its virtual node names ("node#i") this way.
+  CHECK(hash_ring::hash("key-42") == troupe::stable_hash("key-42"));
+  CHECK(hash_ring::hash("n1#0") == 0xe73b9b96754f50a4ull);
+  CHECK(hash_ring::hash("n3#63") == 0x8fca9b9c5a6856dfull);
+  // Whole preference lists on a five-node ring with the default 64 virtual
+  // nodes each (a change of the vnode naming or count shows here too).
+  auto ring = hash_ring::of({"n1", "n2", "n3", "n4", "n5"});
+  using list = std::vector<std::string>;
+  CHECK(ring.replicas("user:1", 3) == list{"n4", "n3", "n2"});
+  CHECK(ring.replicas("user:2", 3) == list{"n4", "n2", "n1"});
+  CHECK(ring.replicas("order:17", 3) == list{"n5", "n2", "n3"});
+  CHECK(ring.replicas("key-0", 3) == list{"n2", "n4", "n1"});
+  CHECK(ring.replicas("key-999", 3) == list{"n4", "n1", "n2"});
 }
 
 TEST_CASE("a preference list holds n distinct nodes, whatever the order "
