@@ -1,7 +1,5 @@
 #pragma once
-// A handle to a running supervisor with OTP's supervisor API. The calls block
-// the caller for at most `timeout`; from inside an actor, send the atoms in
-// troupe/atoms.hpp to `handle()` instead (same replies, asynchronously).
+// A handle to a running supervisor with OTP's supervisor API.
 
 #include <chrono>
 #include <string>
@@ -33,10 +31,10 @@ typename Inspector::result_type inspect(Inspector& f, child_info& x) {
 
 /// OTP's count_children.
 struct child_counts {
-  size_t specs = 0;
-  size_t active = 0;
-  size_t supervisors = 0;
-  size_t workers = 0;
+  size_t specs = 0;       ///< child specs, running or not
+  size_t active = 0;      ///< children running now
+  size_t supervisors = 0; ///< specs of nested supervisors
+  size_t workers = 0;     ///< specs of other children
 };
 
 template <class Inspector>
@@ -50,17 +48,30 @@ typename Inspector::result_type inspect(Inspector& f, child_counts& x) {
 caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_spec spec,
                             std::string name = "root");
 
+/// A handle to a running supervisor with OTP's run-time API (start, stop,
+/// restart and delete children, list and count them). Every call blocks
+/// the calling thread for at most its `timeout` and fails with
+/// errc::timeout after it (the supervisor may still act on the request);
+/// a supervisor that is gone answers request_receiver_down. From inside an
+/// actor do not block: send the atoms of troupe/atoms.hpp to `handle()`
+/// (same arguments, same replies, asynchronously). Copies refer to the same
+/// supervisor; the handle does not keep it running.
 class supervisor {
 public:
+  /// Time a call waits for the supervisor's answer by default.
   static constexpr caf::timespan default_timeout = std::chrono::seconds(30);
 
+  /// An empty handle (false in a boolean context).
   supervisor() = default;
+  /// A handle to the supervisor actor `handle`, running in `sys`.
   supervisor(caf::actor_system& sys, caf::actor handle);
 
+  /// The supervisor actor itself (to link to, monitor or message).
   const caf::actor& handle() const noexcept {
     return handle_;
   }
 
+  /// Whether the handle refers to a supervisor.
   explicit operator bool() const noexcept {
     return static_cast<bool>(handle_);
   }
@@ -78,6 +89,8 @@ public:
   /// unless it is temporary or dynamic.
   caf::error terminate_child(const std::string& id,
                              caf::timespan timeout = default_timeout);
+  /// The same for a child given by its handle (a dynamic child of a
+  /// simple_one_for_one supervisor, say).
   caf::error terminate_child(const caf::actor& child,
                              caf::timespan timeout = default_timeout);
 
@@ -89,9 +102,11 @@ public:
   caf::error delete_child(const std::string& id,
                           caf::timespan timeout = default_timeout);
 
+  /// One row per child spec, in start order (OTP's which_children).
   caf::expected<std::vector<child_info>>
   which_children(caf::timespan timeout = default_timeout);
 
+  /// How many specs and running children there are (OTP's count_children).
   caf::expected<child_counts>
   count_children(caf::timespan timeout = default_timeout);
 

@@ -28,6 +28,7 @@ inline constexpr restart_strategy rest_for_one = restart_strategy::rest_for_one;
 inline constexpr restart_strategy simple_one_for_one
   = restart_strategy::simple_one_for_one;
 
+/// "one_for_one", "one_for_all", "rest_for_one", "simple_one_for_one".
 std::string to_string(restart_strategy x);
 
 /// What a supervisor reports to `supervisor_spec::on_event`.
@@ -41,14 +42,21 @@ struct supervisor_event {
   };
   kind_t kind;
   std::string supervisor; ///< the supervisor's name (its id in the parent)
-  std::string child_id;
-  caf::actor child;
-  caf::error reason;
+  std::string child_id;   ///< the child's id in its supervisor's spec
+  caf::actor child;       ///< the child's handle, if it has one
+  caf::error reason;      ///< why it exited, failed or escalates
 };
 
+/// One line for logs, e.g. `supervisor "root": child "c" exited (...)`.
 std::string to_string(const supervisor_event& ev);
 
+/// A supervisor described as data: OTP's sup_flags (strategy, intensity,
+/// period) and its child specs, e.g.
+///   supervisor_spec{.strategy = one_for_one, .intensity = 5, .period = 10s,
+///                   .children = {child("c", counter).named("c")}}
+/// Start it with troupe::system::start or nest it with child("id", spec).
 struct supervisor_spec {
+  /// Which children are restarted when one fails.
   restart_strategy strategy = one_for_one;
   /// At most `intensity` restarts within `period`; one more and the
   /// supervisor stops its children and fails, escalating to its parent.
