@@ -12,6 +12,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "temp_dir.hpp"
+
 #include <work_queue/job_log.hpp>
 
 using namespace troupe::wq;
@@ -33,23 +35,7 @@ static std::ostream& operator<<(std::ostream& out, const record& x) {
 
 namespace {
 
-/// A fresh temp dir, removed at the end of the test.
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path()
-           / ("troupe-log-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const char* name) const {
-    return (path / name).string();
-  }
-};
+using troupe::test::temp_dir;
 
 /// The records of the log at `path`, read by a fresh job_log (which also
 /// truncates a bad tail, as a restarted queue would).

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "temp_dir.hpp"
+
 #include <troupe/rpc.hpp>
 #include <work_queue/job_log.hpp>
 #include <work_queue/work_queue.hpp>
@@ -20,23 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A fresh temp dir, removed at the end of the test.
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path()
-           / ("troupe-wq-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const char* name) const {
-    return (path / name).string();
-  }
-};
 
 using pulled = std::tuple<uint64_t, std::string, uint32_t>;
 
