@@ -2,10 +2,10 @@
 # in 3 rooms, a late user joining while messages flow. The demo exits
 # non-zero when a user missed a message of its rooms, got one twice or out
 # of its sender's order.
-if(TARGET troupe_cli)
+if(TARGET troupe_demos)
   set(name "demo: chat delivers every room message once and in each sender's order across nodes")
   add_test(NAME "${name}"
-           COMMAND troupe_cli demo chat --users 6 --messages 200 --rate 400
+           COMMAND troupe_demos chat --users 6 --messages 200 --rate 400
                    --timeout 40)
   # Serial: four processes on a shared 2-core machine, like the other
   # cluster demos.
@@ -13,7 +13,7 @@ if(TARGET troupe_cli)
 
   set(name "demo: chat refuses more rooms per user than rooms with a clear error")
   add_test(NAME "${name}"
-           COMMAND troupe_cli demo chat --rooms 2 --rooms-per-user 3)
+           COMMAND troupe_demos chat --rooms 2 --rooms-per-user 3)
   set_tests_properties("${name}" PROPERTIES TIMEOUT 30
                        PASS_REGULAR_EXPRESSION "error: --rooms-per-user cannot exceed --rooms")
 endif()

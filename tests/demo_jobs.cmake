@@ -4,9 +4,9 @@
 # intervals whatever the machine's speed: at 14k jobs/s (release, idle
 # 2-core machine) 20000 jobs were done after one kill and the
 # --require-kills check failed, so 80000 (about 6 s there, 8 kills).
-if(TARGET troupe_cli)
+if(TARGET troupe_demos)
   add_test(NAME "demo: jobs loses no job while worker nodes are killed"
-           COMMAND troupe_cli demo jobs --jobs 80000 --workers 6 --chaos-ms 700
+           COMMAND troupe_demos jobs --jobs 80000 --workers 6 --chaos-ms 700
                    --down-ms 400 --timeout 90 --require-kills 2)
   set_tests_properties("demo: jobs loses no job while worker nodes are killed"
                        PROPERTIES TIMEOUT 150 RUN_SERIAL TRUE)

@@ -21,17 +21,16 @@
 #include <troupe/troupe.hpp>
 
 #include "demos/chat_user.hpp"
-#include "troupe/cli.hpp"
-#include "troupe/demo_args.hpp"
-#include "troupe/demo_cluster.hpp"
-#include "troupe/node_setup.hpp"
+#include "demos/demo_registry.hpp"
+#include "demos/demo_args.hpp"
+#include "demos/demo_cluster.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 namespace chat = troupe::demos::chat;
-using troupe::cli::demo_cluster;
-using troupe::cli::progress_line;
+using troupe::demo::demo_cluster;
+using troupe::demo::progress_line;
 using clock_type = std::chrono::steady_clock;
 
 /// Bound of one request to a user (join, report).
@@ -45,8 +44,8 @@ struct options {
   uint64_t rate = 400;      ///< posts per second per user
   bool late = true;
   double timeout = 60;
-  troupe::cli::demo_cluster_options cluster
-    = troupe::cli::demo_cluster_options::of("chat", 3);
+  troupe::demo::demo_cluster_options cluster
+    = troupe::demo::demo_cluster_options::of("chat", 3);
 };
 
 constexpr const char* usage =
@@ -342,8 +341,8 @@ verdict check(const chat_run& r) {
 int run(int argc, char** argv) {
   auto r = std::make_unique<chat_run>();
   auto& opt = r->opt;
-  troupe::cli::demo_args args{std::string{usage}
-                              + troupe::cli::cluster_flags_help};
+  troupe::demo::demo_args args{std::string{usage}
+                              + troupe::demo::cluster_flags_help};
   args.cluster(opt.cluster)
     .integer("--users", opt.users, 1, 1000)
     .integer("--rooms", opt.rooms, 1, 100)
@@ -522,9 +521,9 @@ int run(int argc, char** argv) {
   return v.ok() ? 0 : 1;
 }
 
-troupe::cli::register_demo reg{
+troupe::demo::register_demo reg{
   "chat", "chat rooms as pub/sub topics across nodes, checked delivery (cluster)",
   run};
-troupe::cli::register_node_setup setup_reg{chat::setup};
+troupe::demo::register_node_setup setup_reg{chat::setup};
 
 } // namespace

@@ -23,10 +23,9 @@
 #include <work_queue/work_queue.hpp>
 
 #include "jobs_actors.hpp"
-#include "troupe/cli.hpp"
-#include "troupe/demo_args.hpp"
-#include "troupe/demo_cluster.hpp"
-#include "troupe/node_setup.hpp"
+#include "demos/demo_registry.hpp"
+#include "demos/demo_args.hpp"
+#include "demos/demo_cluster.hpp"
 
 namespace troupe::demo::jobs {
 namespace {
@@ -35,7 +34,7 @@ using namespace std::chrono_literals;
 using clock = std::chrono::steady_clock;
 
 struct options {
-  cli::demo_cluster_options cluster = cli::demo_cluster_options::of("jobs", 3);
+  demo::demo_cluster_options cluster = demo::demo_cluster_options::of("jobs", 3);
   uint64_t jobs = 100000;
   int workers = 12;
   int chaos_ms = 2000;   ///< a node is killed this often (0: never)
@@ -114,7 +113,7 @@ std::optional<std::tuple<Ts...>> ask_tuple(caf::actor_system& sys,
 int run(int argc, char** argv) {
   options opt;
   constexpr uint64_t int_max = INT_MAX;
-  cli::demo_args args{std::string{usage} + cli::cluster_flags_help};
+  demo::demo_args args{std::string{usage} + demo::cluster_flags_help};
   args.cluster(opt.cluster)
     .integer("--jobs", opt.jobs, 1, UINT64_MAX)
     .integer("--workers", opt.workers, 1, int_max)
@@ -139,7 +138,7 @@ int run(int argc, char** argv) {
     }
   };
 
-  auto dc = cli::demo_cluster::start(opt.cluster);
+  auto dc = demo::demo_cluster::start(opt.cluster);
   if (!dc)
     return 1;
   auto& sys = dc->sys();
@@ -185,7 +184,7 @@ int run(int argc, char** argv) {
               opt.workers, log_path.c_str());
   auto prod = sys.spawn(producer, queue, opt.jobs, uint64_t{256});
 
-  cli::progress_line progress;
+  demo::progress_line progress;
   auto start = clock::now();
   auto deadline = start + std::chrono::seconds(opt.timeout_s);
   auto next_kill = start + std::chrono::milliseconds(opt.chaos_ms);
@@ -325,11 +324,11 @@ void setup(troupe::config& cfg) {
   cfg.export_type("jobs-worker", worker);
 }
 
-cli::register_demo reg{"jobs",
+demo::register_demo reg{"jobs",
                        "fault-tolerant work queue: 100k jobs while nodes are "
                        "SIGKILLed; 0 lost",
                        run};
-cli::register_node_setup setup_reg{setup};
+demo::register_node_setup setup_reg{setup};
 
 } // namespace
 } // namespace troupe::demo::jobs

@@ -26,18 +26,17 @@
 #include "demos/kv_deployment.hpp"
 #include "demos/kv_load.hpp"
 #include "kv/kv_shard.hpp"
-#include "troupe/cli.hpp"
-#include "troupe/demo_args.hpp"
-#include "troupe/demo_cluster.hpp"
-#include "troupe/node_setup.hpp"
+#include "demos/demo_registry.hpp"
+#include "demos/demo_args.hpp"
+#include "demos/demo_cluster.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using namespace troupe::demos::kv;
 namespace store = troupe::kv;
-using troupe::cli::demo_cluster;
-using troupe::cli::progress_line;
+using troupe::demo::demo_cluster;
+using troupe::demo::progress_line;
 using clock_type = std::chrono::steady_clock;
 
 /// Bound of every wait for the cluster to settle (replicas serving, the
@@ -55,8 +54,8 @@ struct options {
   bool kill = true;
   bool restart = true;
   load_options load;
-  troupe::cli::demo_cluster_options cluster
-    = troupe::cli::demo_cluster_options::of("kv", 4);
+  troupe::demo::demo_cluster_options cluster
+    = troupe::demo::demo_cluster_options::of("kv", 4);
 };
 
 constexpr const char* usage =
@@ -94,7 +93,7 @@ struct outage {
   uint64_t ops_while_down = 0;
   bool restart_tried = false;
 
-  void kill(troupe::cli::local_cluster& local, progress_line& line,
+  void kill(troupe::tools::local_cluster& local, progress_line& line,
             uint64_t ops, double now) {
     auto i = local.nodes().size() - 1;
     victim = local.nodes()[i].name;
@@ -109,7 +108,7 @@ struct outage {
   /// Blocks this thread until the node process is up (the client's actors
   /// keep running). Never from another thread: a node dies with the thread
   /// that started it (PR_SET_PDEATHSIG).
-  void restart(troupe::cli::local_cluster& local, progress_line& line,
+  void restart(troupe::tools::local_cluster& local, progress_line& line,
                const load_stats& stats, std::function<double()> now) {
     restart_tried = true;
     line.note("  restarting " + victim + " (its replica starts empty)");
@@ -164,8 +163,8 @@ std::string tenths(double x) {
 
 int run(int argc, char** argv) {
   options opt;
-  troupe::cli::demo_args args{std::string{usage}
-                              + troupe::cli::cluster_flags_help + usage_nodes};
+  troupe::demo::demo_args args{std::string{usage}
+                              + troupe::demo::cluster_flags_help + usage_nodes};
   args.cluster(opt.cluster)
     .decimal("--duration", opt.duration, 0.5, 86400)
     .integer("--keys", opt.load.keys, 1, 10'000'000)
@@ -352,8 +351,8 @@ void setup(troupe::config& cfg) {
   store::export_shard(cfg, "kv-replica");
 }
 
-troupe::cli::register_demo reg{
+troupe::demo::register_demo reg{
   "kv", "replicated key-value store survives a SIGKILLed node (cluster)", run};
-troupe::cli::register_node_setup setup_reg{setup};
+troupe::demo::register_node_setup setup_reg{setup};
 
 } // namespace

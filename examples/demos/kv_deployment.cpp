@@ -35,7 +35,7 @@ caf::behavior deployment::watcher(caf::event_based_actor*,
   };
 }
 
-deployment::deployment(cli::demo_cluster& dc, note_fn note)
+deployment::deployment(demo::demo_cluster& dc, note_fn note)
   : dc_(dc), note_(std::move(note)) {
   store::coordinator_config cfg;
   cfg.on_event = [box = box_](const std::string& text) {

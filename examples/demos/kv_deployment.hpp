@@ -23,7 +23,7 @@
 #include <troupe/member.hpp>
 
 #include "kv/kv_coordinator.hpp"
-#include "troupe/demo_cluster.hpp"
+#include "demos/demo_cluster.hpp"
 
 namespace troupe::demos::kv {
 
@@ -34,7 +34,7 @@ public:
 
   /// Spawns the coordinator and watches the membership; `note` prints a
   /// line (called from the thread that calls pump).
-  deployment(cli::demo_cluster& dc, note_fn note);
+  deployment(demo::demo_cluster& dc, note_fn note);
 
   /// Stops the coordinator; the replicas stop with it.
   ~deployment();
@@ -109,7 +109,7 @@ private:
 
   void spawn_replica(const std::string& name, worker& w);
 
-  cli::demo_cluster& dc_;
+  demo::demo_cluster& dc_;
   note_fn note_;
   std::shared_ptr<inbox> box_ = std::make_shared<inbox>();
   caf::actor coord_;

@@ -16,16 +16,16 @@
 #include <troupe/troupe.hpp>
 
 #include "demos/pingpong_actors.hpp"
-#include "troupe/cli.hpp"
-#include "troupe/demo_args.hpp"
-#include "troupe/demo_cluster.hpp"
+#include "demos/demo_registry.hpp"
+#include "demos/demo_args.hpp"
+#include "demos/demo_cluster.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using namespace troupe::demos::pingpong;
-using troupe::cli::demo_cluster;
-using troupe::cli::progress_line;
+using troupe::demo::demo_cluster;
+using troupe::demo::progress_line;
 
 /// A series that reports nothing for this long has stalled (a node died or
 /// froze): the demo fails instead of waiting forever.
@@ -38,8 +38,8 @@ struct options {
   uint32_t window = 32;
   uint32_t warmup = 200;
   // Two nodes: one pair within a node, one between two nodes.
-  troupe::cli::demo_cluster_options cluster
-    = troupe::cli::demo_cluster_options::of("pingpong", 2);
+  troupe::demo::demo_cluster_options cluster
+    = troupe::demo::demo_cluster_options::of("pingpong", 2);
 };
 
 constexpr const char* usage =
@@ -190,8 +190,8 @@ caf::expected<result> run_series(caf::scoped_actor& self, status& st,
 
 int run(int argc, char** argv) {
   options opt;
-  troupe::cli::demo_args args{std::string{usage}
-                              + troupe::cli::cluster_flags_help + usage_nodes};
+  troupe::demo::demo_args args{std::string{usage}
+                              + troupe::demo::cluster_flags_help + usage_nodes};
   args.cluster(opt.cluster)
     .integer("--rounds", opt.rounds, 1, 100'000'000)
     .integer("--throughput-rounds", opt.throughput_rounds, 1, 1'000'000'000)
@@ -209,7 +209,7 @@ int run(int argc, char** argv) {
     return 1;
   }
   auto& node = dc->client();
-  troupe::cli::stop_on_exit spawned{
+  troupe::demo::stop_on_exit spawned{
     dc->sys(), caf::make_message(stop_atom::value), "an actor", {}};
   auto spawn = [&](const std::string& where,
                    const std::string& type) -> caf::actor {
@@ -313,7 +313,7 @@ int run(int argc, char** argv) {
   return ok ? 0 : 1;
 }
 
-troupe::cli::register_demo reg{
+troupe::demo::register_demo reg{
   "pingpong",
   "round-trip latency percentiles and throughput, local and across nodes",
   run};

@@ -23,8 +23,8 @@
 
 #include <troupe/troupe.hpp>
 
-#include "troupe/cli.hpp"
-#include "troupe/demo_args.hpp"
+#include "demos/demo_registry.hpp"
+#include "demos/demo_args.hpp"
 
 namespace {
 
@@ -205,7 +205,7 @@ constexpr const char* usage =
 int run(int argc, char** argv) {
   options opt;
   constexpr uint64_t int_max = INT_MAX;
-  troupe::cli::demo_args args{usage};
+  troupe::demo::demo_args args{usage};
   args.integer("--accounts", opt.accounts, 1, int_max)
     .decimal("--duration", opt.duration, 0.001, 86400)
     .integer("--chaos-ms", opt.chaos_ms, 1, int_max);
@@ -347,7 +347,7 @@ int run(int argc, char** argv) {
   return ok ? 0 : 1;
 }
 
-troupe::cli::register_demo reg{
+troupe::demo::register_demo reg{
   "supervision",
   "accounts behind a supervision tree heal from a chaos actor (local)", run};
 

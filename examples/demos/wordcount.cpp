@@ -24,16 +24,16 @@
 #include "demos/wordcount_actors.hpp"
 #include "demos/wordcount_corpus.hpp"
 #include "demos/wordcount_job.hpp"
-#include "troupe/cli.hpp"
-#include "troupe/demo_args.hpp"
-#include "troupe/demo_cluster.hpp"
+#include "demos/demo_registry.hpp"
+#include "demos/demo_args.hpp"
+#include "demos/demo_cluster.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using namespace troupe::demos::wordcount;
-using troupe::cli::demo_cluster;
-using troupe::cli::progress_line;
+using troupe::demo::demo_cluster;
+using troupe::demo::progress_line;
 using clock_type = std::chrono::steady_clock;
 
 /// A job whose figures do not move for this long has stalled (a node died
@@ -50,8 +50,8 @@ struct options {
   std::string placement = "round_robin";
   uint32_t crashes = 2;
   bool resend = true;
-  troupe::cli::demo_cluster_options cluster
-    = troupe::cli::demo_cluster_options::of("wordcount", 3);
+  troupe::demo::demo_cluster_options cluster
+    = troupe::demo::demo_cluster_options::of("wordcount", 3);
 };
 
 constexpr const char* usage =
@@ -182,8 +182,8 @@ std::string top_words(const table& t, size_t n) {
 
 int run(int argc, char** argv) {
   options opt;
-  troupe::cli::demo_args args{std::string{usage}
-                              + troupe::cli::cluster_flags_help};
+  troupe::demo::demo_args args{std::string{usage}
+                              + troupe::demo::cluster_flags_help};
   args.cluster(opt.cluster)
     .decimal("--size-mb", opt.size_mb, 0.01, 1024)
     .integer("--chunk-kb", opt.chunk_kb, 1, 65536)
@@ -265,7 +265,7 @@ int run(int argc, char** argv) {
   // The mappers, placed on the worker nodes by the chosen policy.
   auto n_mappers = opt.mappers ? opt.mappers
                                : static_cast<uint32_t>(2 * workers.size());
-  troupe::cli::stop_on_exit placed_mappers{
+  troupe::demo::stop_on_exit placed_mappers{
     sys, caf::make_message(stop_atom::value), "a mapper", {}};
   auto& mappers = placed_mappers.actors;
   std::map<std::string, int> per_node;
@@ -426,7 +426,7 @@ int run(int argc, char** argv) {
   return ok ? 0 : 1;
 }
 
-troupe::cli::register_demo reg{
+troupe::demo::register_demo reg{
   "wordcount",
   "map-reduce word count over the cluster with a crashing, supervised reducer",
   run};

@@ -4,7 +4,7 @@
 // `--help`. A flag's value follows it (`--users 6`) or is glued to it
 // (`--users=6`).
 //
-//   cli::demo_args args{usage};
+//   demo::demo_args args{usage};
 //   args.cluster(opt.cluster)
 //     .integer("--users", opt.users, 1, 1000)
 //     .decimal("--duration", opt.duration, 0.5, 86400)
@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "troupe/demo_cluster.hpp"
+#include "demos/demo_cluster.hpp"
 
-namespace troupe::cli {
+namespace troupe::demo {
 
 /// Help text of the cluster flags (`demo_args::cluster`).
 extern const char* cluster_flags_help;
@@ -80,4 +80,4 @@ private:
   std::vector<flag> flags_;
 };
 
-} // namespace troupe::cli
+} // namespace troupe::demo

@@ -1,10 +1,10 @@
-#include "troupe/demo_args.hpp"
+#include "demos/demo_args.hpp"
 
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
 
-namespace troupe::cli {
+namespace troupe::demo {
 
 const char* cluster_flags_help =
   "  --nodes N          worker node processes of the embedded local cluster\n"
@@ -123,4 +123,4 @@ int demo_args::fail(const std::string& what) const {
   return 2;
 }
 
-} // namespace troupe::cli
+} // namespace troupe::demo
