@@ -22,7 +22,7 @@
 
 #include "demos/chat_user.hpp"
 #include "demos/demo_registry.hpp"
-#include "demos/demo_args.hpp"
+#include "demos/demo_cli.hpp"
 #include "demos/demo_cluster.hpp"
 
 namespace {
@@ -48,24 +48,11 @@ struct options {
     = troupe::demo::demo_cluster_options::of("chat", 3);
 };
 
-constexpr const char* usage =
-  "usage: troupe demo chat [--users N] [--rooms N] [--rooms-per-user N]\n"
-  "         [--messages N] [--rate N] [--no-late] [--timeout S]\n"
-  "         [cluster flags]\n"
-  "Chat rooms are pub/sub topics across the cluster; users on the\n"
-  "worker nodes join rooms and post numbered messages. The summary\n"
-  "checks that every user got every message of its rooms exactly once\n"
-  "and in each sender's order (exit code 1 if not).\n"
-  "  --users N           users, placed round-robin on the workers "
-  "(default 12)\n"
-  "  --rooms N           rooms (default 3)\n"
-  "  --rooms-per-user N  rooms each user joins (default 2)\n"
-  "  --messages N        messages each user posts to each of its rooms\n"
-  "                      (default 1000)\n"
-  "  --rate N            posts per second per user (default 400)\n"
-  "  --no-late           no user joins late\n"
-  "  --timeout S         give up waiting for deliveries after S seconds\n"
-  "                      (default 60)\n";
+constexpr const char* description =
+  "Chat rooms are pub/sub topics across the cluster; users on the worker "
+  "nodes join rooms and post numbered messages. The summary checks that "
+  "every user got every message of its rooms exactly once and in each "
+  "sender's order (exit code 1 if not).";
 
 std::string user_name(size_t i) {
   static const char* names[] = {"alice", "bob",   "carol",   "dave",  "erin",
@@ -341,20 +328,28 @@ verdict check(const chat_run& r) {
 int run(int argc, char** argv) {
   auto r = std::make_unique<chat_run>();
   auto& opt = r->opt;
-  troupe::demo::demo_args args{std::string{usage}
-                              + troupe::demo::cluster_flags_help};
-  args.cluster(opt.cluster)
-    .integer("--users", opt.users, 1, 1000)
-    .integer("--rooms", opt.rooms, 1, 100)
-    .integer("--rooms-per-user", opt.rooms_per_user, 1, 100)
-    .integer("--messages", opt.messages, 2, 10'000'000)
-    .integer("--rate", opt.rate, 1, 1'000'000)
-    .sets("--no-late", opt.late, false)
-    .integer("--timeout", opt.timeout, 1, 86400);
-  if (auto code = args.parse(argc, argv))
+  CLI::App args{description, argv[0]};
+  troupe::tools::show_defaults(args);
+  args.add_option("--users", opt.users, "users, placed round-robin on the workers")
+    ->check(troupe::tools::in_range(1, 1000));
+  args.add_option("--rooms", opt.rooms, "rooms")->check(troupe::tools::in_range(1, 100));
+  args.add_option("--rooms-per-user", opt.rooms_per_user, "rooms each user joins")
+    ->check(troupe::tools::in_range(1, 100));
+  args.add_option("--messages", opt.messages,
+                  "messages each user posts to each of its rooms")
+    ->check(troupe::tools::in_range(2, 10'000'000));
+  args.add_option("--rate", opt.rate, "posts per second per user")
+    ->check(troupe::tools::in_range(1, 1'000'000));
+  args.add_flag_callback("--no-late", [&opt] { opt.late = false; },
+                         "no user joins late");
+  args.add_option("--timeout", opt.timeout,
+                  "give up waiting for deliveries after this many seconds")
+    ->check(troupe::tools::in_range(1, 86400));
+  troupe::demo::add_cluster_options(args, opt.cluster);
+  if (auto code = troupe::tools::parse(args, argc, argv))
     return *code;
   if (opt.rooms_per_user > opt.rooms)
-    return args.fail("--rooms-per-user cannot exceed --rooms");
+    return troupe::tools::usage_error(args, "--rooms-per-user cannot exceed --rooms");
 
   r->dc = demo_cluster::start(opt.cluster);
   if (!r->dc)

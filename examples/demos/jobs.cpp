@@ -24,7 +24,7 @@
 
 #include "jobs_actors.hpp"
 #include "demos/demo_registry.hpp"
-#include "demos/demo_args.hpp"
+#include "demos/demo_cli.hpp"
 #include "demos/demo_cluster.hpp"
 
 namespace troupe::demo::jobs {
@@ -43,19 +43,11 @@ struct options {
   int require_kills = 0; ///< fail unless chaos killed this many nodes
 };
 
-constexpr const char* usage =
-  "usage: troupe demo jobs [--jobs N] [--workers N] [--chaos-ms MS]\n"
-  "                        [--down-ms MS] [--timeout S] [cluster flags]\n"
-  "  --jobs N        jobs to enqueue and process (default 100000)\n"
-  "  --workers N     worker actors spread over the worker nodes\n"
-  "                  (default 12)\n"
-  "  --chaos-ms MS   SIGKILL a random worker node every MS ms; 0 turns\n"
-  "                  chaos off (default 2000; embedded cluster only)\n"
-  "  --down-ms MS    start a killed node again after MS ms (default 800)\n"
-  "  --timeout S     fail if the jobs are not done within S seconds\n"
-  "                  (default 600)\n"
-  "  --require-kills N  fail unless at least N nodes were killed (so a\n"
-  "                  test cannot pass without chaos; default 0)\n";
+constexpr const char* description =
+  "The fault-tolerant work queue: jobs flow through a durable queue to "
+  "workers on the worker nodes while a chaos monkey SIGKILLs nodes; the "
+  "summary checks that every job completed exactly once (exit code 1 if "
+  "not).";
 
 /// Enqueues jobs with a window of requests in flight (one at a time would
 /// be bound by the round trip; unbounded would flood the queue's mailbox).
@@ -112,16 +104,31 @@ std::optional<std::tuple<Ts...>> ask_tuple(caf::actor_system& sys,
 
 int run(int argc, char** argv) {
   options opt;
-  constexpr uint64_t int_max = INT_MAX;
-  demo::demo_args args{std::string{usage} + demo::cluster_flags_help};
-  args.cluster(opt.cluster)
-    .integer("--jobs", opt.jobs, 1, UINT64_MAX)
-    .integer("--workers", opt.workers, 1, int_max)
-    .integer("--chaos-ms", opt.chaos_ms, 0, int_max)
-    .integer("--down-ms", opt.down_ms, 0, int_max)
-    .integer("--timeout", opt.timeout_s, 1, int_max)
-    .integer("--require-kills", opt.require_kills, 0, int_max);
-  if (auto code = args.parse(argc, argv))
+  CLI::App args{description, argv[0]};
+  tools::show_defaults(args);
+  args.add_option("--jobs", opt.jobs, "jobs to enqueue and process")
+    ->check(tools::in_range<uint64_t>(1, UINT64_MAX));
+  args.add_option("--workers", opt.workers,
+                  "worker actors spread over the worker nodes")
+    ->check(tools::in_range(1, INT_MAX));
+  args.add_option("--chaos-ms", opt.chaos_ms,
+                  "SIGKILL a worker node every MS ms; 0 turns chaos off "
+                  "(embedded cluster only)")
+    ->type_name("MS")
+    ->check(tools::in_range(0, INT_MAX));
+  args.add_option("--down-ms", opt.down_ms,
+                  "start a killed node again after MS ms")
+    ->type_name("MS")
+    ->check(tools::in_range(0, INT_MAX));
+  args.add_option("--timeout", opt.timeout_s,
+                  "fail if the jobs are not done within this many seconds")
+    ->check(tools::in_range(1, INT_MAX));
+  args.add_option("--require-kills", opt.require_kills,
+                  "fail unless at least N nodes were killed (so a test "
+                  "cannot pass without chaos)")
+    ->check(tools::in_range(0, INT_MAX));
+  demo::add_cluster_options(args, opt.cluster);
+  if (auto code = tools::parse(args, argc, argv))
     return *code;
 
   // Counted by the supervisor's event hook: declared before the cluster,

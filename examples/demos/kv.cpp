@@ -27,7 +27,7 @@
 #include "demos/kv_load.hpp"
 #include "kv/kv_shard.hpp"
 #include "demos/demo_registry.hpp"
-#include "demos/demo_args.hpp"
+#include "demos/demo_cli.hpp"
 #include "demos/demo_cluster.hpp"
 
 namespace {
@@ -58,29 +58,13 @@ struct options {
     = troupe::demo::demo_cluster_options::of("kv", 4);
 };
 
-constexpr const char* usage =
-  "usage: troupe demo kv [--duration S] [--keys N] [--clients N]\n"
-  "         [--writes PERCENT] [--kill-at S] [--restart-at S]\n"
-  "         [--no-kill] [--no-restart] [cluster flags]\n"
-  "A replicated key-value store (N=3, W=2, R=2) on the worker nodes;\n"
-  "a client writes and reads while the demo SIGKILLs the last worker\n"
-  "node and restarts it, then checks that no acknowledged write was\n"
-  "lost (exit code 1 if one was).\n"
-  "  --duration S     how long the client runs (default 10)\n"
-  "  --keys N         distinct keys (default 1000)\n"
-  "  --clients N      client sessions, one operation in flight each\n"
-  "                   (default 32)\n"
-  "  --writes P       percentage of writes (default 50)\n"
-  "  --kill-at S      when to SIGKILL the node (default 30% of the run)\n"
-  "  --restart-at S   when to restart it (default 60% of the run)\n"
-  "  --no-kill        kill nothing\n"
-  "  --no-restart     leave the killed node down\n";
+constexpr const char* description =
+  "A replicated key-value store (N=3, W=2, R=2) on the worker nodes; a "
+  "client writes and reads while the demo SIGKILLs the last worker node "
+  "and restarts it, then checks that no acknowledged write was lost (exit "
+  "code 1 if one was). With --seed nothing is killed: kill a node yourself "
+  "to watch the store keep serving.";
 
-constexpr const char* usage_nodes =
-  "This demo starts 4 worker nodes unless --nodes says otherwise (at\n"
-  "least 3: every key has 3 replicas).\n"
-  "With --seed nothing is killed: kill a node yourself to watch the\n"
-  "store keep serving.\n";
 
 /// The failure the demo injects: SIGKILL of the last worker node of the
 /// local cluster, then its restart (same name, new process, empty replica).
@@ -163,18 +147,33 @@ std::string tenths(double x) {
 
 int run(int argc, char** argv) {
   options opt;
-  troupe::demo::demo_args args{std::string{usage}
-                              + troupe::demo::cluster_flags_help + usage_nodes};
-  args.cluster(opt.cluster)
-    .decimal("--duration", opt.duration, 0.5, 86400)
-    .integer("--keys", opt.load.keys, 1, 10'000'000)
-    .integer("--clients", opt.load.sessions, 1, 10'000)
-    .integer("--writes", opt.load.write_percent, 1, 100)
-    .decimal("--kill-at", opt.kill_at, 0, 86400)
-    .decimal("--restart-at", opt.restart_at, 0, 86400)
-    .sets("--no-kill", opt.kill, false)
-    .sets("--no-restart", opt.restart, false);
-  if (auto code = args.parse(argc, argv))
+  CLI::App args{description, argv[0]};
+  troupe::tools::show_defaults(args);
+  args.add_option("--duration", opt.duration,
+                  "how long the client runs, in seconds")
+    ->check(troupe::tools::in_range(0.5, 86400.0));
+  args.add_option("--keys", opt.load.keys, "distinct keys")
+    ->check(troupe::tools::in_range(1, 10'000'000));
+  args.add_option("--clients", opt.load.sessions,
+                  "client sessions, one operation in flight each")
+    ->check(troupe::tools::in_range(1, 10'000));
+  args.add_option("--writes", opt.load.write_percent, "percentage of writes")
+    ->type_name("PERCENT")
+    ->check(troupe::tools::in_range(1, 100));
+  args.add_option("--kill-at", opt.kill_at,
+                  "when to SIGKILL the node, in seconds into the run")
+    ->default_str("30% of the run")
+    ->check(troupe::tools::in_range(0.0, 86400.0));
+  args.add_option("--restart-at", opt.restart_at, "when to restart it")
+    ->default_str("60% of the run")
+    ->check(troupe::tools::in_range(0.0, 86400.0));
+  args.add_flag_callback("--no-kill", [&opt] { opt.kill = false; },
+                         "kill nothing");
+  args.add_flag_callback("--no-restart", [&opt] { opt.restart = false; },
+                         "leave the killed node down");
+  troupe::demo::add_cluster_options(args, opt.cluster,
+                            "at least 3: every key has 3 replicas");
+  if (auto code = troupe::tools::parse(args, argc, argv))
     return *code;
   if (opt.kill_at < 0)
     opt.kill_at = 0.3 * opt.duration;
@@ -182,11 +181,11 @@ int run(int argc, char** argv) {
     opt.restart_at = 0.6 * opt.duration;
   if (opt.kill && (opt.kill_at >= opt.duration
                    || (opt.restart && opt.restart_at <= opt.kill_at)))
-    return args.fail("need --kill-at < --restart-at and --kill-at < "
-                     "--duration");
+    return troupe::tools::usage_error(args, "need --kill-at < --restart-at and "
+                                    "--kill-at < --duration");
   if (opt.cluster.seed.empty() && opt.cluster.nodes < 3)
-    return args.fail("the store keeps 3 copies of each key: --nodes must be "
-                     "at least 3");
+    return troupe::tools::usage_error(args, "the store keeps 3 copies of each key: "
+                                    "--nodes must be at least 3");
   opt.load.sessions = std::min(opt.load.sessions, opt.load.keys);
   opt.load.seed = static_cast<uint64_t>(clock_type::now().time_since_epoch().count());
   if (!opt.cluster.seed.empty())

@@ -17,7 +17,7 @@
 
 #include "demos/pingpong_actors.hpp"
 #include "demos/demo_registry.hpp"
-#include "demos/demo_args.hpp"
+#include "demos/demo_cli.hpp"
 #include "demos/demo_cluster.hpp"
 
 namespace {
@@ -42,23 +42,11 @@ struct options {
     = troupe::demo::demo_cluster_options::of("pingpong", 2);
 };
 
-constexpr const char* usage =
-  "usage: troupe demo pingpong [--rounds N] [--throughput-rounds N]\n"
-  "                            [--window W] [--warmup N] [cluster flags]\n"
-  "Round trips between a pinger and a ponger in one node and across\n"
-  "nodes: latency percentiles (one ping in flight) and throughput (W\n"
-  "pings in flight).\n"
-  "  --rounds N            timed round trips per pair (default 10000)\n"
-  "  --throughput-rounds N round trips of the throughput series\n"
-  "                        (default 30000)\n"
-  "  --window W            pings in flight in the throughput series\n"
-  "                        (default 32)\n"
-  "  --warmup N            untimed round trips before each series\n"
-  "                        (default 200)\n";
+constexpr const char* description =
+  "Round trips between a pinger and a ponger in one node and across "
+  "nodes: latency percentiles (one ping in flight) and throughput (W "
+  "pings in flight).";
 
-constexpr const char* usage_nodes =
-  "                     (pingpong's default is 2 nodes; with 1 node\n"
-  "                     there is no worker-to-worker pair)\n";
 
 std::string format_duration(int64_t ns) {
   char buf[32];
@@ -190,14 +178,23 @@ caf::expected<result> run_series(caf::scoped_actor& self, status& st,
 
 int run(int argc, char** argv) {
   options opt;
-  troupe::demo::demo_args args{std::string{usage}
-                              + troupe::demo::cluster_flags_help + usage_nodes};
-  args.cluster(opt.cluster)
-    .integer("--rounds", opt.rounds, 1, 100'000'000)
-    .integer("--throughput-rounds", opt.throughput_rounds, 1, 1'000'000'000)
-    .integer("--window", opt.window, 1, 100'000)
-    .integer("--warmup", opt.warmup, 1, 1'000'000);
-  if (auto code = args.parse(argc, argv))
+  CLI::App args{description, argv[0]};
+  troupe::tools::show_defaults(args);
+  args.add_option("--rounds", opt.rounds, "timed round trips per pair")
+    ->check(troupe::tools::in_range(1, 100'000'000));
+  args.add_option("--throughput-rounds", opt.throughput_rounds,
+                  "round trips of the throughput series")
+    ->check(troupe::tools::in_range(1, 1'000'000'000));
+  args.add_option("--window", opt.window,
+                  "pings in flight in the throughput series")
+    ->type_name("W")
+    ->check(troupe::tools::in_range(1, 100'000));
+  args.add_option("--warmup", opt.warmup,
+                  "untimed round trips before each series")
+    ->check(troupe::tools::in_range(1, 1'000'000));
+  troupe::demo::add_cluster_options(args, opt.cluster,
+                            "with 1 node there is no worker-to-worker pair");
+  if (auto code = troupe::tools::parse(args, argc, argv))
     return *code;
 
   auto dc = demo_cluster::start(opt.cluster);

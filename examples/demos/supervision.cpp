@@ -24,7 +24,7 @@
 #include <troupe/troupe.hpp>
 
 #include "demos/demo_registry.hpp"
-#include "demos/demo_args.hpp"
+#include "demos/demo_cli.hpp"
 
 namespace {
 
@@ -194,22 +194,26 @@ struct options {
   int chaos_ms = 200;
 };
 
-constexpr const char* usage =
-  "usage: troupe demo supervision [--accounts N] [--duration SECONDS] "
-  "[--chaos-ms MS]\n"
-  "  --accounts N       accounts under the supervisor (default 8)\n"
-  "  --duration S       how long clients deposit (default 5)\n"
-  "  --chaos-ms MS      the chaos actor crashes one account every MS "
-  "milliseconds (default 200)\n";
+constexpr const char* description =
+  "A bank of accounts behind a supervision tree in this process, a chaos "
+  "actor crashing accounts at random; the summary checks that every "
+  "acknowledged deposit is in the balances after the restarts (exit code "
+  "1 if not).";
 
 int run(int argc, char** argv) {
   options opt;
-  constexpr uint64_t int_max = INT_MAX;
-  troupe::demo::demo_args args{usage};
-  args.integer("--accounts", opt.accounts, 1, int_max)
-    .decimal("--duration", opt.duration, 0.001, 86400)
-    .integer("--chaos-ms", opt.chaos_ms, 1, int_max);
-  if (auto code = args.parse(argc, argv))
+  CLI::App args{description, argv[0]};
+  troupe::tools::show_defaults(args);
+  args.add_option("--accounts", opt.accounts, "accounts under the supervisor")
+    ->check(troupe::tools::in_range(1, INT_MAX));
+  args.add_option("--duration", opt.duration,
+                  "how long clients deposit, in seconds")
+    ->check(troupe::tools::in_range(0.001, 86400.0));
+  args.add_option("--chaos-ms", opt.chaos_ms,
+                  "the chaos actor crashes one account every MS milliseconds")
+    ->type_name("MS")
+    ->check(troupe::tools::in_range(1, INT_MAX));
+  if (auto code = troupe::tools::parse(args, argc, argv))
     return *code;
 
   // Everything the supervisors' event hook touches is declared before the

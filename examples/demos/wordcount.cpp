@@ -25,7 +25,7 @@
 #include "demos/wordcount_corpus.hpp"
 #include "demos/wordcount_job.hpp"
 #include "demos/demo_registry.hpp"
-#include "demos/demo_args.hpp"
+#include "demos/demo_cli.hpp"
 #include "demos/demo_cluster.hpp"
 
 namespace {
@@ -54,25 +54,11 @@ struct options {
     = troupe::demo::demo_cluster_options::of("wordcount", 3);
 };
 
-constexpr const char* usage =
-  "usage: troupe demo wordcount [--size-mb MB] [--chunk-kb KB]\n"
-  "         [--vocabulary N] [--corpus-seed N] [--mappers N]\n"
-  "         [--placement round_robin|least_loaded|random]\n"
-  "         [--crashes N] [cluster flags]\n"
-  "Counts the words of a generated corpus with mappers on the worker\n"
-  "nodes and a supervised reducer that is crashed N times on the way,\n"
-  "then checks the result against a single-process count.\n"
-  "  --size-mb MB       corpus size (default 8; decimals allowed)\n"
-  "  --chunk-kb KB      chunk size, one map task each (default 64)\n"
-  "  --vocabulary N     distinct words, Zipf-distributed (default 20000)\n"
-  "  --corpus-seed N    the corpus is a function of this seed (default 42)\n"
-  "  --mappers N        mapper actors (default: 2 per worker node)\n"
-  "  --placement P      how mappers are spread over the workers\n"
-  "                     (default round_robin)\n"
-  "  --crashes N        reducer crashes to inject (default 2; 0 for none)\n"
-  "  --no-resend        do not re-send what a crashed reducer had taken:\n"
-  "                     shows that the check catches the lost counts\n"
-  "                     (the summary says MISMATCH, exit code 1)\n";
+constexpr const char* description =
+  "Counts the words of a generated corpus with mappers on the worker "
+  "nodes and a supervised reducer that is crashed N times on the way, "
+  "then checks the result against a single-process count (exit code 1 on "
+  "a MISMATCH).";
 
 std::optional<troupe::placement> parse_placement(const std::string& name) {
   if (name == "round_robin")
@@ -182,23 +168,40 @@ std::string top_words(const table& t, size_t n) {
 
 int run(int argc, char** argv) {
   options opt;
-  troupe::demo::demo_args args{std::string{usage}
-                              + troupe::demo::cluster_flags_help};
-  args.cluster(opt.cluster)
-    .decimal("--size-mb", opt.size_mb, 0.01, 1024)
-    .integer("--chunk-kb", opt.chunk_kb, 1, 65536)
-    .integer("--vocabulary", opt.vocabulary, 1, 10'000'000)
-    .integer("--corpus-seed", opt.corpus_seed, 0, UINT64_MAX)
-    .integer("--mappers", opt.mappers, 1, 1024)
-    .text("--placement", opt.placement)
-    .integer("--crashes", opt.crashes, 0, 100)
-    .sets("--no-resend", opt.resend, false);
-  if (auto code = args.parse(argc, argv))
+  CLI::App args{description, argv[0]};
+  troupe::tools::show_defaults(args);
+  args.add_option("--size-mb", opt.size_mb, "corpus size (decimals allowed)")
+    ->type_name("MB")
+    ->check(troupe::tools::in_range(0.01, 1024.0));
+  args.add_option("--chunk-kb", opt.chunk_kb, "chunk size, one map task each")
+    ->type_name("KB")
+    ->check(troupe::tools::in_range(1, 65536));
+  args.add_option("--vocabulary", opt.vocabulary,
+                  "distinct words, Zipf-distributed")
+    ->check(troupe::tools::in_range(1, 10'000'000));
+  args.add_option("--corpus-seed", opt.corpus_seed,
+                  "the corpus is a function of this seed")
+    ->check(troupe::tools::in_range<uint64_t>(0, UINT64_MAX));
+  args.add_option("--mappers", opt.mappers, "mapper actors")
+    ->default_str("2 per worker node")
+    ->check(troupe::tools::in_range(1, 1024));
+  args.add_option("--placement", opt.placement,
+                  "how mappers are spread over the workers: round_robin, "
+                  "least_loaded or random");
+  args.add_option("--crashes", opt.crashes, "reducer crashes to inject")
+    ->check(troupe::tools::in_range(0, 100));
+  args.add_flag_callback("--no-resend", [&opt] { opt.resend = false; },
+                         "do not re-send what a crashed reducer had taken: "
+                         "shows that the check catches the lost counts (the "
+                         "summary says MISMATCH, exit code 1)");
+  troupe::demo::add_cluster_options(args, opt.cluster);
+  if (auto code = troupe::tools::parse(args, argc, argv))
     return *code;
   auto where = parse_placement(opt.placement);
   if (!where)
-    return args.fail("--placement must be round_robin, least_loaded or "
-                     "random, got \"" + opt.placement + "\"");
+    return troupe::tools::usage_error(args, "--placement must be round_robin, "
+                                    "least_loaded or random, got \""
+                                      + opt.placement + "\"");
 
   // The corpus, generated before the cluster starts so that its time is
   // not mistaken for the cluster's.
