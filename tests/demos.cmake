@@ -9,9 +9,11 @@ endif()
 
 # `troupe demo ...` runs the troupe-demos program next to the tool.
 if(TARGET troupe_demos AND TARGET troupe_cli)
+  # The shell prints the exit code (PASS_REGULAR_EXPRESSION would hide it).
   add_test(NAME "demo: troupe demo --list runs troupe-demos and lists every demo"
-           COMMAND troupe_cli demo --list)
+           COMMAND sh -c "\"$0\" demo --list; echo \"exit code $?\""
+                   $<TARGET_FILE:troupe_cli>)
   set_tests_properties("demo: troupe demo --list runs troupe-demos and lists every demo"
                        PROPERTIES TIMEOUT 30
-                       PASS_REGULAR_EXPRESSION "chat.*jobs.*kv.*pingpong.*supervision.*wordcount")
+                       PASS_REGULAR_EXPRESSION "chat.*jobs.*kv.*pingpong.*supervision.*wordcount.*exit code 0\n")
 endif()
