@@ -44,6 +44,10 @@ demo_cluster::start(const demo_cluster_options& opt) {
   if (!n) {
     std::cerr << "error: this process could not join the cluster at " << seed
               << ": " << troupe::render(n.error()) << "\n";
+    if (!opt.seed.empty() && n.error() == troupe::errc::type_set_mismatch)
+      std::cerr << "a demo joins nodes that register the demos' types: start "
+                   "the cluster with `troupe-demos cluster up` (or "
+                   "`troupe-demos node`), not `troupe cluster up`\n";
     return nullptr;
   }
   result->client_ = std::move(*n);
