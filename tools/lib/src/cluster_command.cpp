@@ -79,7 +79,8 @@ command add_cluster_command(CLI::App& app, std::string node_binary) {
   up->add_option("node-options", opt->node_args,
                  "after --: passed to every node (see the `node` command's "
                  "--help)")
-    ->type_name("-- NODE-OPTIONS...");
+    ->type_name("")
+    ->default_str("");
   up->footer("Look at the cluster with: troupe status --seed ADDRESS");
   return {cluster, [opt] { return cluster_up(*opt); }};
 }
