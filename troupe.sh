@@ -85,7 +85,7 @@ case "$cmd" in
     # supervisors) under ThreadSanitizer. CAF itself is not instrumented.
     setup
     build build-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
-      -DTROUPE_SANITIZE=thread -DTROUPE_BUILD_BENCH=OFF -DTROUPE_BUILD_EXAMPLES=OFF
+      -DTROUPE_SANITIZE=thread -DTROUPE_BUILD_BENCH=OFF -DTROUPE_BUILD_EXAMPLES=OFF -DTROUPE_BUILD_TOOLS=OFF
     say "running the supervision and core tests under TSan"
     (cd "$ROOT/build-tsan" && TSAN_OPTIONS="halt_on_error=1:suppressions=$ROOT/cmake/tsan.supp" \
       ctest --output-on-failure -j "$JOBS" -R "test_core|test_supervision") ;;

@@ -11,12 +11,9 @@ add_executable(bench_dist_troupe
   ${TROUPE_BENCH_DIST}/troupe_node.cpp
   ${TROUPE_BENCH_DIST}/troupe_types.cpp
   ${TROUPE_BENCH_DIST}/troupe_cluster.cpp
-  ${TROUPE_BENCH_DIST}/troupe_membership.cpp
-  ${PROJECT_SOURCE_DIR}/examples/troupe/local_cluster.cpp
-  ${PROJECT_SOURCE_DIR}/examples/troupe/serve_node.cpp)
-target_include_directories(bench_dist_troupe PRIVATE
-  ${CMAKE_CURRENT_LIST_DIR} ${PROJECT_SOURCE_DIR}/examples)
-target_link_libraries(bench_dist_troupe PRIVATE troupe::troupe troupe_warnings)
+  ${TROUPE_BENCH_DIST}/troupe_membership.cpp)
+target_include_directories(bench_dist_troupe PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+target_link_libraries(bench_dist_troupe PRIVATE troupe_tooling troupe_warnings)
 target_compile_definitions(bench_dist_troupe PRIVATE
   BENCH_TROUPE_BINARY="${PROJECT_BINARY_DIR}/bin/troupe")
 set_target_properties(bench_dist_troupe PROPERTIES
@@ -25,10 +22,12 @@ if(TARGET troupe_cli)
   add_dependencies(bench_dist_troupe troupe_cli)
 endif()
 
-# Raw CAF: must not link troupe.
+# Raw CAF: must not link troupe (troupe_process, the launcher and the
+# command-line conventions, does not).
 add_executable(bench_dist_caf ${TROUPE_BENCH_DIST}/caf_main.cpp)
 target_include_directories(bench_dist_caf PRIVATE ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(bench_dist_caf PRIVATE CAF::core CAF::io troupe_warnings)
+target_link_libraries(bench_dist_caf PRIVATE CAF::core CAF::io troupe_process
+                                             troupe_warnings)
 target_compile_features(bench_dist_caf PRIVATE cxx_std_20)
 set_target_properties(bench_dist_caf PROPERTIES
   RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bench)

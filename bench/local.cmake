@@ -3,7 +3,7 @@
 foreach(peer troupe caf)
   add_executable(bench_local_${peer} ${CMAKE_CURRENT_LIST_DIR}/local/main.cpp)
   target_include_directories(bench_local_${peer} PRIVATE ${CMAKE_CURRENT_LIST_DIR})
-  target_link_libraries(bench_local_${peer} PRIVATE troupe_warnings)
+  target_link_libraries(bench_local_${peer} PRIVATE troupe_process troupe_warnings)
   set_target_properties(bench_local_${peer} PROPERTIES
     RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bench)
 endforeach()

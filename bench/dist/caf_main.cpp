@@ -25,11 +25,11 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
-#include "dist/child_process.hpp"
 #include "dist/ping_actors.hpp"
-#include "dist/self_path.hpp"
 #include "harness/options.hpp"
 #include "harness/report.hpp"
+#include "tools/child_process.hpp"
+#include "tools/command_line.hpp"
 
 namespace {
 
@@ -74,14 +74,29 @@ int run_server(int argc, char** argv) {
 }
 
 /// The client's view of the server: its process and its ponger.
+/// The server process dies with this one (PR_SET_PDEATHSIG); destroying
+/// `proc` closes the server's stdin and SIGKILLs it after a grace period.
 struct server {
-  child_process proc;
+  troupe::tools::child_process proc;
   caf::actor pong;
 
   server(caf::actor_system& sys, const std::vector<std::string>& caf_args)
-      : proc(self_path(), with_server_flag(caf_args),
-             std::chrono::seconds(30)) {
-    auto& line = proc.first_line();
+      : proc({.binary = troupe::tools::self_path(),
+              .args = with_server_flag(caf_args),
+              .stderr_path = {},
+              .pipe_stdin = true,
+              .own_process_group = false}) {
+    using status = troupe::tools::child_process::read_status;
+    if (auto err = proc.start())
+      throw std::runtime_error("the server process did not start: " + *err);
+    std::string line;
+    auto got = proc.read_line(line, std::chrono::seconds(30));
+    if (got == status::timeout)
+      throw std::runtime_error("the server process printed no line within "
+                               "30000 ms");
+    if (got == status::closed)
+      throw std::runtime_error("the server process exited during start-up "
+                               "(see its messages above)");
     if (line.rfind("port ", 0) != 0)
       throw std::runtime_error("unexpected line from the server: " + line);
     auto port = static_cast<uint16_t>(std::atoi(line.c_str() + 5));
@@ -178,9 +193,20 @@ struct benchmark {
 } // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::string{argv[1]} == "--server")
-    return run_server(argc - 1, argv + 1);
-  options opts{argc, argv};
+  CLI::App app{"the distributed benchmarks on raw CAF (this process and "
+               "itself run again with --server); other options go to CAF, "
+               "here and on the server",
+               "bench_dist_caf"};
+  options opts;
+  opts.add_to(app);
+  bool server_mode = false;
+  app.add_flag("--server", server_mode,
+               "run as the server process (started by the client)");
+  if (auto code = troupe::tools::parse(app, argc, argv))
+    return *code;
+  opts.collect(app, "bench_dist_caf");
+  if (server_mode)
+    return run_server(opts.argc(), opts.argv());
   std::vector<benchmark> suite{
       {{"dist_ping_pong_p50", "dist_ping_pong_p99"}, ping_pong},
       {{"dist_throughput"}, throughput},
@@ -197,9 +223,8 @@ int main(int argc, char** argv) {
     }
     // CAF options given to the client (e.g. --scheduler.max-threads=2)
     // apply to the server too.
-    std::vector<std::string> caf_args(opts.rest.begin() + 1, opts.rest.end());
     caf::actor_system sys{cfg};
-    server srv{sys, caf_args};
+    server srv{sys, opts.caf_args};
     for (auto& b : suite) {
       bool wanted = false;
       for (auto id : b.ids)

@@ -10,13 +10,13 @@
 #include <troupe/troupe.hpp>
 
 #include "dist/troupe_types.hpp"
-#include "dist/self_path.hpp"
+#include "tools/command_line.hpp"
 
 namespace bench::dist {
 
 bench_cluster::bench_cluster(int workers, const std::string& log_dir,
                              const std::vector<std::string>& caf_args)
-    : local_(self_path(), log_dir) {
+    : local_(troupe::tools::self_path(), log_dir) {
   local_.set_common_args(caf_args);
   if (auto err = local_.start(workers, "w"))
     throw std::runtime_error("the worker nodes did not start: " + *err);

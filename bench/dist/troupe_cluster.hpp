@@ -14,12 +14,9 @@
 #include <troupe/config.hpp>
 #include <troupe/node.hpp>
 
-#include "troupe/local_cluster.hpp"
+#include "tools/local_cluster.hpp"
 
 namespace bench::dist {
-
-/// This executable's path (/proc/self/exe).
-std::string self_path();
 
 class bench_cluster {
 public:
@@ -37,7 +34,7 @@ public:
     return *client_;
   }
 
-  troupe::cli::local_cluster& nodes() {
+  troupe::tools::local_cluster& nodes() {
     return local_;
   }
 
@@ -47,7 +44,7 @@ public:
   }
 
 private:
-  troupe::cli::local_cluster local_;
+  troupe::tools::local_cluster local_;
   // The actor system refers to its config: declared before the node so
   // that it is destroyed after it.
   std::unique_ptr<troupe::config> cfg_;

@@ -258,17 +258,25 @@ struct benchmark {
 } // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::string{argv[1]} == "node")
-    return run_node(argc - 1, argv + 1);
-  options opts{argc, argv};
-  context ctx{opts, BENCH_TROUPE_BINARY, {}, {}, nullptr, nullptr};
-  for (size_t i = 1; i < opts.rest.size(); ++i) {
-    std::string arg = opts.rest[i];
-    if (arg.rfind("--troupe=", 0) == 0)
-      ctx.troupe_binary = arg.substr(9);
-    else
-      ctx.caf_args.push_back(arg); // CAF or troupe options for every node
-  }
+  CLI::App app{"the distributed benchmarks on troupe; other options (CAF's "
+               "or troupe's) go to every node",
+               "bench_dist_troupe"};
+  options opts;
+  opts.add_to(app);
+  std::string troupe_binary = BENCH_TROUPE_BINARY;
+  app.add_option("--troupe", troupe_binary,
+                 "the troupe tool, whose nodes the join figures start")
+      ->type_name("PATH");
+  // Also the worker nodes' program: `bench_dist_troupe node ...`.
+  std::vector<troupe::tools::command> commands{add_node_command(app)};
+  app.require_subcommand(0, 1);
+  if (auto code = troupe::tools::parse(app, argc, argv))
+    return *code;
+  if (!app.get_subcommands().empty())
+    return troupe::tools::run_parsed(app, commands);
+  opts.collect(app, "bench_dist_troupe");
+  // CAF or troupe options for every node.
+  context ctx{opts, troupe_binary, {}, opts.caf_args, nullptr, nullptr};
   ctx.log_dir = "/tmp/bench-dist-troupe-" + std::to_string(getpid());
   std::filesystem::create_directories(ctx.log_dir);
   std::vector<benchmark> suite{

@@ -15,7 +15,7 @@
 #include "dist/troupe_cluster.hpp"
 #include "dist/troupe_types.hpp"
 #include "harness/report.hpp"
-#include "troupe/local_cluster.hpp"
+#include "tools/local_cluster.hpp"
 
 namespace bench::dist {
 
@@ -37,7 +37,7 @@ std::string fail_text(const std::string& what, const caf::error& err) {
 double join_ms(const std::string& troupe_binary, troupe::system& sys, int n,
                const std::string& logs,
                const std::vector<std::string>& caf_args) {
-  troupe::cli::local_cluster cluster{troupe_binary, logs};
+  troupe::tools::local_cluster cluster{troupe_binary, logs};
   cluster.set_common_args(caf_args);
   auto t0 = clock_type::now();
   if (auto err = cluster.start(n, "j"))

@@ -1,9 +1,12 @@
 #pragma once
 // Node mode of bench_dist_troupe (see troupe_node.cpp).
 
+#include "tools/command_line.hpp"
+
 namespace bench::dist {
 
-/// Runs one worker node until SIGINT or SIGTERM; argv[0] is "node".
-int run_node(int argc, char** argv);
+/// Adds `node` to the program's command line: one worker node until
+/// SIGINT or SIGTERM.
+troupe::tools::command add_node_command(CLI::App& app);
 
 } // namespace bench::dist

@@ -1,33 +1,45 @@
 #pragma once
-// Command-line options every benchmark program understands. They are taken
-// out of argv before the rest goes to CAF's own parser, so CAF options such
+// Command-line options every benchmark program understands (CLI11, with the
+// conventions of every troupe program: tools/command_line.hpp). Whatever
+// they do not name goes to CAF's own parser unchanged, so CAF options such
 // as --scheduler.max-threads=2 can be tried without a rebuild.
 //   --quick          smaller sizes and one run per benchmark (a smoke test)
 //   --only=a,b       run only the benchmarks whose id starts with a or b
 
-#include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "tools/command_line.hpp"
 
 namespace bench {
 
 struct options {
   bool quick = false;
   std::vector<std::string> only;
-  /// argv without our flags, for caf::actor_system_config::parse.
-  std::vector<char*> rest;
+  /// The options left to CAF (e.g. --scheduler.max-threads=2), in order.
+  std::vector<std::string> caf_args;
 
-  options(int argc, char** argv) {
-    rest.push_back(argv[0]);
-    for (int i = 1; i < argc; ++i) {
-      std::string arg = argv[i];
-      if (arg == "--quick")
-        quick = true;
-      else if (arg.rfind("--only=", 0) == 0)
-        split(arg.substr(7));
-      else
-        rest.push_back(argv[i]);
-    }
+  /// Adds --quick and --only to `app` and lets every other option through
+  /// to `caf_args` (see `collect`).
+  void add_to(CLI::App& app) {
+    app.add_flag("--quick", quick,
+                 "smaller sizes and one run per benchmark (a smoke test)");
+    app.add_option("--only", only,
+                   "run only the benchmarks whose id starts with one of these")
+        ->delimiter(',')
+        ->type_name("ID,...");
+    app.allow_extras();
+  }
+
+  /// Takes what CLI11 left over, once `app` is parsed.
+  void collect(const CLI::App& app, std::string program) {
+    caf_args = app.remaining();
+    args_ = {std::move(program)};
+    args_.insert(args_.end(), caf_args.begin(), caf_args.end());
+    argv_.clear();
+    for (auto& a : args_)
+      argv_.push_back(a.data());
   }
 
   bool wants(const std::string& id) const {
@@ -49,26 +61,31 @@ struct options {
     return quick ? 1 : 3;
   }
 
+  /// The program name and `caf_args`, for caf::actor_system_config::parse.
   int argc() const {
-    return static_cast<int>(rest.size());
+    return static_cast<int>(argv_.size());
   }
 
   char** argv() {
-    return rest.data();
+    return argv_.data();
   }
 
 private:
-  void split(const std::string& list) {
-    size_t pos = 0;
-    while (pos <= list.size()) {
-      auto comma = list.find(',', pos);
-      if (comma == std::string::npos)
-        comma = list.size();
-      if (comma > pos)
-        only.push_back(list.substr(pos, comma - pos));
-      pos = comma + 1;
-    }
-  }
+  std::vector<std::string> args_;
+  std::vector<char*> argv_;
 };
+
+/// Parses the command line of a benchmark without subcommands: nothing if
+/// it may run, otherwise its exit code (0 after --help, 2 after an error).
+inline std::optional<int> parse(options& opts, const std::string& name,
+                                const std::string& about, int argc,
+                                char** argv) {
+  CLI::App app{about, name};
+  opts.add_to(app);
+  if (auto code = troupe::tools::parse(app, argc, argv))
+    return code;
+  opts.collect(app, name);
+  return std::nullopt;
+}
 
 } // namespace bench

@@ -113,7 +113,12 @@ std::vector<benchmark> suite() {
 } // namespace
 
 int main(int argc, char** argv) {
-  options opts{argc, argv};
+  options opts;
+  if (auto code = parse(opts, std::string{"bench_local_"} + env::label,
+                        std::string{"local benchmarks on "} + env::label
+                          + "; other options go to CAF",
+                        argc, argv))
+    return *code;
   std::cerr << "local benchmarks on " << env::label
             << (opts.quick ? " (quick)" : "") << "\n";
   int failures = 0;

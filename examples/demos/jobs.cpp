@@ -1,32 +1,34 @@
 // `troupe demo jobs`: the fault-tolerant work queue on an embedded cluster.
 // This process holds the durable queue (an append-only log) and a result
 // sink; a supervisor here keeps worker actors running on the worker nodes
-// as remote children. A chaos monkey SIGKILLs random worker nodes and starts
-// them again. Workers on a killed node die with it: the queue redelivers
-// their leased jobs, the supervisor restarts the workers on live nodes, and
-// the sink drops the duplicate results that redelivery can cause. The
-// summary checks that every job completed exactly once in the sink.
-
-#include <signal.h>
+// as remote children. A chaos monkey SIGKILLs the busiest worker node and
+// starts it again. Workers on a killed node die with it: the queue
+// redelivers their leased jobs, the supervisor restarts the workers on live
+// nodes, and the sink drops the duplicate results that redelivery can
+// cause. The summary checks that every job completed exactly once in the
+// sink.
+//
+// run() reads as the recipe: parse -> deploy -> drive -> check -> report.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <climits>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <random>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include <troupe/troupe.hpp>
 #include <work_queue/work_queue.hpp>
 
+#include "demos/demo_cli.hpp"
+#include "demos/demo_cluster.hpp"
+#include "demos/demo_registry.hpp"
 #include "jobs_actors.hpp"
-#include "troupe/cli.hpp"
-#include "troupe/demo_args.hpp"
-#include "troupe/demo_cluster.hpp"
-#include "troupe/node_setup.hpp"
+#include "jobs_chaos.hpp"
 
 namespace troupe::demo::jobs {
 namespace {
@@ -35,7 +37,7 @@ using namespace std::chrono_literals;
 using clock = std::chrono::steady_clock;
 
 struct options {
-  cli::demo_cluster_options cluster = cli::demo_cluster_options::of("jobs", 3);
+  demo_cluster_options cluster = demo_cluster_options::of("jobs", 3);
   uint64_t jobs = 100000;
   int workers = 12;
   int chaos_ms = 2000;   ///< a node is killed this often (0: never)
@@ -44,59 +46,42 @@ struct options {
   int require_kills = 0; ///< fail unless chaos killed this many nodes
 };
 
-constexpr const char* usage =
-  "usage: troupe demo jobs [--jobs N] [--workers N] [--chaos-ms MS]\n"
-  "                        [--down-ms MS] [--timeout S] [cluster flags]\n"
-  "  --jobs N        jobs to enqueue and process (default 100000)\n"
-  "  --workers N     worker actors spread over the worker nodes\n"
-  "                  (default 12)\n"
-  "  --chaos-ms MS   SIGKILL a random worker node every MS ms; 0 turns\n"
-  "                  chaos off (default 2000; embedded cluster only)\n"
-  "  --down-ms MS    start a killed node again after MS ms (default 800)\n"
-  "  --timeout S     fail if the jobs are not done within S seconds\n"
-  "                  (default 600)\n"
-  "  --require-kills N  fail unless at least N nodes were killed (so a\n"
-  "                  test cannot pass without chaos; default 0)\n";
+constexpr const char* description =
+  "The fault-tolerant work queue: jobs flow through a durable queue to "
+  "workers on the worker nodes while a chaos monkey SIGKILLs nodes; the "
+  "summary checks that every job completed exactly once (exit code 1 if "
+  "not).";
 
-/// Enqueues jobs with a window of requests in flight (one at a time would
-/// be bound by the round trip; unbounded would flood the queue's mailbox).
-struct producer_state {
-  uint64_t next = 0;
-  uint64_t jobs = 0;
-  uint64_t accepted = 0;
-  uint64_t failed = 0;
-};
-
-caf::behavior producer(caf::stateful_actor<producer_state>* self,
-                       caf::actor queue, uint64_t jobs, uint64_t window) {
-  self->state.jobs = jobs;
-  auto send_next = std::make_shared<std::function<void()>>();
-  *send_next = [self, queue, send_next] {
-    auto& st = self->state;
-    if (st.next >= st.jobs)
-      return;
-    auto id = st.next++;
-    self->request(queue, std::chrono::seconds(60), wq::enqueue_atom::value, id,
-                  payload_of(id))
-      .then(
-        [self, send_next](uint64_t) {
-          ++self->state.accepted;
-          (*send_next)();
-        },
-        [self, send_next, id](caf::error& err) {
-          ++self->state.failed;
-          std::cerr << "enqueue of job " << id
-                    << " failed: " << troupe::render(err) << "\n";
-          (*send_next)();
-        });
-  };
-  for (uint64_t i = 0; i < window; ++i)
-    (*send_next)();
-  return {
-    [self](tally_atom) {
-      return caf::make_message(self->state.accepted, self->state.failed);
-    },
-  };
+/// The command line: nothing if the demo may run, else its exit code.
+std::optional<int> parse(int argc, char** argv, options& opt) {
+  CLI::App args{description, argv[0]};
+  tools::show_defaults(args);
+  args.add_option("--jobs", opt.jobs,
+                  "jobs to enqueue and process (with --require-kills: per "
+                  "batch, and batches follow until that many kills happened)")
+    ->check(tools::in_range<uint64_t>(1, UINT64_MAX));
+  args.add_option("--workers", opt.workers,
+                  "worker actors spread over the worker nodes")
+    ->check(tools::in_range(1, INT_MAX));
+  args.add_option("--chaos-ms", opt.chaos_ms,
+                  "SIGKILL a worker node every MS ms; 0 turns chaos off "
+                  "(embedded cluster only)")
+    ->type_name("MS")
+    ->check(tools::in_range(0, INT_MAX));
+  args.add_option("--down-ms", opt.down_ms,
+                  "start a killed node again after MS ms")
+    ->type_name("MS")
+    ->check(tools::in_range(0, INT_MAX));
+  args.add_option("--timeout", opt.timeout_s,
+                  "fail if the jobs are not done within this many seconds")
+    ->check(tools::in_range(1, INT_MAX));
+  args.add_option("--require-kills", opt.require_kills,
+                  "fail unless at least N nodes were killed while jobs "
+                  "flowed (so a test cannot pass without chaos): the run "
+                  "goes on with more jobs until then")
+    ->check(tools::in_range(0, INT_MAX));
+  demo::add_cluster_options(args, opt.cluster);
+  return tools::parse(args, argc, argv);
 }
 
 template <class... Ts>
@@ -111,63 +96,87 @@ std::optional<std::tuple<Ts...>> ask_tuple(caf::actor_system& sys,
   return result;
 }
 
-int run(int argc, char** argv) {
-  options opt;
-  constexpr uint64_t int_max = INT_MAX;
-  cli::demo_args args{std::string{usage} + cli::cluster_flags_help};
-  args.cluster(opt.cluster)
-    .integer("--jobs", opt.jobs, 1, UINT64_MAX)
-    .integer("--workers", opt.workers, 1, int_max)
-    .integer("--chaos-ms", opt.chaos_ms, 0, int_max)
-    .integer("--down-ms", opt.down_ms, 0, int_max)
-    .integer("--timeout", opt.timeout_s, 1, int_max)
-    .integer("--require-kills", opt.require_kills, 0, int_max);
-  if (auto code = args.parse(argc, argv))
-    return *code;
-
-  // Counted by the supervisor's event hook: declared before the cluster,
-  // whose system runs the hook until it stops.
-  std::atomic<int> worker_starts{0};
-  std::atomic<int> workers_up{0};
-  auto on_event = [&](const troupe::supervisor_event& ev) {
-    if (ev.kind == troupe::supervisor_event::child_started) {
-      ++worker_starts;
-      ++workers_up;
-    } else if (ev.kind == troupe::supervisor_event::child_exited
-               || ev.kind == troupe::supervisor_event::child_stopped) {
-      --workers_up;
-    }
+/// What runs here: the queue, the sink, the producer and the supervised
+/// workers (on the worker nodes).
+struct deployment {
+  std::filesystem::path log_path;
+  caf::actor queue;
+  caf::actor results;
+  caf::actor producer;
+  std::optional<troupe::supervisor> tree;
+  /// Counted by the supervisor's event hook, which the cluster's system
+  /// may run until it stops: shared with the hook, not owned here.
+  struct counters {
+    std::atomic<int> worker_starts{0};
+    std::atomic<int> workers_up{0};
   };
+  std::shared_ptr<counters> count = std::make_shared<counters>();
 
-  auto dc = cli::demo_cluster::start(opt.cluster);
-  if (!dc)
-    return 1;
-  auto& sys = dc->sys();
-  auto* local = dc->local();
-  if (!local && opt.chaos_ms > 0) {
-    std::printf("chaos is off: it kills node processes of the embedded "
-                "cluster only\n");
-    opt.chaos_ms = 0;
+  ~deployment() {
+    if (producer)
+      caf::anon_send_exit(producer, caf::exit_reason::user_shutdown);
+    if (tree)
+      tree->shutdown();
+    if (queue)
+      caf::anon_send_exit(queue, caf::exit_reason::user_shutdown);
+    if (results)
+      caf::anon_send_exit(results, caf::exit_reason::user_shutdown);
+    if (!log_path.empty())
+      std::filesystem::remove(log_path);
   }
+};
 
-  auto log_path = std::filesystem::temp_directory_path()
-                  / ("troupe-demo-jobs-" + std::to_string(getpid()) + ".log");
-  std::filesystem::remove(log_path);
+/// The verdict rests on the sink's deduplication, and a run may see no
+/// duplicate at all (they need a worker killed between its result and its
+/// ack): so a sink of two jobs gets one result twice first, and must count
+/// one completion and one duplicate.
+bool sink_drops_duplicates(troupe::system& sys) {
+  auto probe = sys.spawn(sink, uint64_t{2});
+  auto value = compute(payload_of(0));
+  caf::anon_send(probe, result_atom::value, uint64_t{0}, value, uint32_t{0});
+  caf::anon_send(probe, result_atom::value, uint64_t{0}, value, uint32_t{1});
+  auto t = ask_tuple<uint64_t, uint64_t, uint64_t, uint64_t>(
+    sys.actors(), probe, caf::make_message(tally_atom::value));
+  auto r = ask_tuple<uint64_t, uint64_t>(sys.actors(), probe,
+                                         caf::make_message(recount_atom::value));
+  caf::anon_send_exit(probe, caf::exit_reason::user_shutdown);
+  return t && r && std::get<0>(*t) == 1 && std::get<1>(*t) == 1
+         && std::get<0>(*r) == 1 && std::get<1>(*r) == 2;
+}
+
+/// Starts the queue, the sink, the workers and the producer; false (the
+/// error printed) if the sink miscounts or the workers did not start.
+bool deploy(troupe::system& sys, const options& opt, deployment& d) {
+  if (!sink_drops_duplicates(sys)) {
+    std::cerr << "error: the result sink does not count a duplicate result "
+                 "as a duplicate: the demo's check would be void\n";
+    return false;
+  }
+  d.log_path = std::filesystem::temp_directory_path()
+               / ("troupe-demo-jobs-" + std::to_string(getpid()) + ".log");
+  std::filesystem::remove(d.log_path);
   // fsync every 256 records: an enqueue is acknowledged once written to the
   // OS; a crash of this machine (not of a process) may lose the last few.
-  auto queue = wq::spawn_queue(sys.actors(),
-                               {.log_path = log_path.string(),
-                                .capacity = 20000,
-                                .lease = std::chrono::seconds(10),
-                                .max_failures = 1000,
-                                .fsync_every = 256});
-  auto results = sys.spawn(sink, opt.jobs);
-
+  d.queue = wq::spawn_queue(sys.actors(), {.log_path = d.log_path.string(),
+                                           .capacity = 20000,
+                                           .lease = std::chrono::seconds(10),
+                                           .max_failures = 1000,
+                                           .fsync_every = 256});
+  d.results = sys.spawn(sink, opt.jobs);
   std::vector<troupe::child_spec> workers;
   for (int i = 0; i < opt.workers; ++i)
     workers.push_back(troupe::child("worker-" + std::to_string(i), "jobs-worker",
-                                    caf::make_message(queue, results))
+                                    caf::make_message(d.queue, d.results))
                         .on(troupe::placement::round_robin));
+  auto on_event = [count = d.count](const troupe::supervisor_event& ev) {
+    if (ev.kind == troupe::supervisor_event::child_started) {
+      ++count->worker_starts;
+      ++count->workers_up;
+    } else if (ev.kind == troupe::supervisor_event::child_exited
+               || ev.kind == troupe::supervisor_event::child_stopped) {
+      --count->workers_up;
+    }
+  };
   auto tree = sys.start(troupe::supervisor_spec{
     .strategy = troupe::one_for_one,
     .intensity = 10000,
@@ -178,89 +187,90 @@ int run(int argc, char** argv) {
   if (!tree) {
     std::cerr << "error: the workers did not start: "
               << troupe::render(tree.error()) << "\n";
-    return 1;
+    return false;
   }
+  d.tree = std::move(*tree);
   std::printf("%d workers supervised from here, running on the worker "
               "nodes; queue log %s\n",
-              opt.workers, log_path.c_str());
-  auto prod = sys.spawn(producer, queue, opt.jobs, uint64_t{256});
+              opt.workers, d.log_path.c_str());
+  d.producer = sys.spawn(producer, d.queue, opt.jobs, uint64_t{256});
+  return true;
+}
 
-  cli::progress_line progress;
+/// The figures of a run, as the sink, the producer and the queue report
+/// them.
+struct figures {
+  uint64_t jobs = 0; ///< enqueued in all batches
+  int batches = 1;
+  uint64_t completed = 0, duplicates = 0, wrong = 0, redelivered = 0;
+  uint64_t accepted = 0, enqueue_failed = 0;
+  uint64_t distinct = 0, received = 0; ///< recounted by the sink at the end
+  int kills = 0;
+  int restarts = 0;
+  size_t ready = 0, leased = 0, dead = 0;
+  double elapsed_s = 0;
+};
+
+void ask_tallies(troupe::system& sys, const deployment& d, figures& f) {
+  if (auto t = ask_tuple<uint64_t, uint64_t, uint64_t, uint64_t>(
+        sys.actors(), d.results, caf::make_message(tally_atom::value)))
+    std::tie(f.completed, f.duplicates, f.wrong, f.redelivered) = *t;
+  if (auto t = ask_tuple<uint64_t, uint64_t>(
+        sys.actors(), d.producer, caf::make_message(tally_atom::value)))
+    std::tie(f.accepted, f.enqueue_failed) = *t;
+}
+
+/// Enqueues `n` jobs more: the sink first learns their ids, then the
+/// producer sends them.
+void add_batch(troupe::system& sys, const deployment& d, uint64_t n,
+               figures& f) {
+  caf::scoped_actor self{sys.actors()};
+  self->request(d.results, std::chrono::seconds(10), more_atom::value, n)
+    .receive([] {}, [](caf::error&) {});
+  caf::anon_send(d.producer, more_atom::value, n);
+  f.jobs += n;
+  ++f.batches;
+}
+
+/// The progress loop: until every job has a result, or the timeout. With
+/// --require-kills, another batch of jobs follows whenever half a batch is
+/// left before enough nodes were killed, so that the kills happen while
+/// jobs flow however fast the machine is.
+figures drive(demo_cluster& dc, const options& opt, deployment& d) {
+  auto& sys = dc.sys();
+  chaos_monkey chaos{dc.local(), opt.chaos_ms, opt.down_ms};
+  progress_line progress;
+  figures f;
+  f.jobs = opt.jobs;
   auto start = clock::now();
   auto deadline = start + std::chrono::seconds(opt.timeout_s);
-  auto next_kill = start + std::chrono::milliseconds(opt.chaos_ms);
-  struct downed {
-    size_t index;
-    clock::time_point back_at;
-  };
-  std::vector<downed> down;
-  std::mt19937 rng{std::random_device{}()};
-  int kills = 0;
-  uint64_t completed = 0, duplicates = 0, wrong = 0, redelivered = 0,
-           accepted = 0, enqueue_failed = 0;
   uint64_t last_completed = 0;
   auto last = start;
   double rate = 0;
   while (clock::now() < deadline) {
-    if (auto t = ask_tuple<uint64_t, uint64_t, uint64_t, uint64_t>(
-          sys.actors(), results, caf::make_message(tally_atom::value)))
-      std::tie(completed, duplicates, wrong, redelivered) = *t;
-    if (auto t = ask_tuple<uint64_t, uint64_t>(
-          sys.actors(), prod, caf::make_message(tally_atom::value)))
-      std::tie(accepted, enqueue_failed) = *t;
-    bool all_enqueued = accepted + enqueue_failed >= opt.jobs;
-    if (completed + wrong >= opt.jobs
-        || (all_enqueued && enqueue_failed > 0 && completed + wrong >= accepted))
+    ask_tallies(sys, d, f);
+    bool all_enqueued = f.accepted + f.enqueue_failed >= f.jobs;
+    bool half_a_batch_left = f.completed + f.wrong + opt.jobs / 2 >= f.jobs;
+    if (half_a_batch_left && chaos.on() && chaos.kills() < opt.require_kills) {
+      progress.note("only " + std::to_string(chaos.kills()) + " of "
+                    + std::to_string(opt.require_kills)
+                    + " node kills so far: " + std::to_string(opt.jobs)
+                    + " jobs more");
+      add_batch(sys, d, opt.jobs, f);
+      all_enqueued = false;
+    }
+    if (f.completed + f.wrong >= f.jobs
+        || (all_enqueued && f.enqueue_failed > 0
+            && f.completed + f.wrong >= f.accepted))
       break;
+    auto up = dc.workers();
+    if (f.completed < f.jobs)
+      chaos.step(up, progress);
     auto now = clock::now();
-    auto up = dc->workers();
-    // Chaos: kill the live node that hosts the most actors (the workers'
-    // node, as its heartbeats report), never the last one; start it later.
-    if (opt.chaos_ms > 0 && now >= next_kill && completed < opt.jobs) {
-      std::vector<std::pair<uint64_t, size_t>> alive; // actors, node index
-      for (size_t i = 0; i < local->nodes().size(); ++i) {
-        if (local->nodes()[i].pid <= 0)
-          continue;
-        uint64_t actors = 0;
-        for (auto& m : up)
-          if (m.name == local->nodes()[i].name)
-            actors = m.actors;
-        alive.emplace_back(actors, i);
-      }
-      if (alive.size() > 1) {
-        // Ties (e.g. all equal) are broken at random.
-        std::shuffle(alive.begin(), alive.end(), rng);
-        auto victim = std::max_element(alive.begin(), alive.end(),
-                                       [](auto& a, auto& b) {
-                                         return a.first < b.first;
-                                       })
-                        ->second;
-        progress.note("chaos: SIGKILL " + local->nodes()[victim].name
-                      + " (pid " + std::to_string(local->nodes()[victim].pid)
-                      + ")");
-        local->signal(victim, SIGKILL);
-        ++kills;
-        down.push_back({victim, now + std::chrono::milliseconds(opt.down_ms)});
-      }
-      next_kill = now + std::chrono::milliseconds(opt.chaos_ms);
-    }
-    for (auto i = down.begin(); i != down.end();) {
-      if (now < i->back_at) {
-        ++i;
-        continue;
-      }
-      if (auto err = local->restart(i->index))
-        progress.note("chaos: restarting " + local->nodes()[i->index].name
-                      + " failed: " + *err);
-      else
-        progress.note("chaos: " + local->nodes()[i->index].name
-                      + " is back on " + local->nodes()[i->index].address());
-      i = down.erase(i);
-    }
     if (now - last >= 1s) {
-      rate = (completed - last_completed)
+      rate = (f.completed - last_completed)
              / std::chrono::duration<double>(now - last).count();
-      last_completed = completed;
+      last_completed = f.completed;
       last = now;
     }
     char line[256];
@@ -269,55 +279,107 @@ int run(int argc, char** argv) {
                   "redelivered %llu, duplicates dropped %llu | nodes up "
                   "%zu/%d | kills %d | workers up %d, restarts %d",
                   std::chrono::duration<double>(now - start).count(),
-                  static_cast<unsigned long long>(completed),
-                  static_cast<unsigned long long>(opt.jobs), rate,
-                  static_cast<unsigned long long>(accepted),
-                  static_cast<unsigned long long>(redelivered),
-                  static_cast<unsigned long long>(duplicates), up.size(), opt.cluster.nodes, kills,
-                  workers_up.load(),
-                  std::max(0, worker_starts.load() - opt.workers));
+                  static_cast<unsigned long long>(f.completed),
+                  static_cast<unsigned long long>(f.jobs), rate,
+                  static_cast<unsigned long long>(f.accepted),
+                  static_cast<unsigned long long>(f.redelivered),
+                  static_cast<unsigned long long>(f.duplicates), up.size(),
+                  opt.cluster.nodes, chaos.kills(), d.count->workers_up.load(),
+                  std::max(0, d.count->worker_starts.load() - opt.workers));
     progress.update(line);
     std::this_thread::sleep_for(100ms); // display refresh, not a sync point
   }
-  auto elapsed = std::chrono::duration<double>(clock::now() - start).count();
-  // Nodes killed at the very end come back, so the cluster is whole again.
-  for (auto& d : down)
-    local->restart(d.index);
-  size_t ready = 0, leased = 0, dead = 0, records = 0;
-  if (auto t = ask_tuple<size_t, size_t, size_t, size_t>(
-        sys.actors(), queue, caf::make_message(wq::stats_atom::value)))
-    std::tie(ready, leased, dead, records) = *t;
-  auto lost = opt.jobs - completed;
-  bool ok = lost == 0 && wrong == 0 && enqueue_failed == 0
-            && kills >= opt.require_kills;
-  if (kills < opt.require_kills)
-    std::printf("only %d node kills happened, %d required: the run was too "
-                "short to show recovery\n",
-                kills, opt.require_kills);
+  f.elapsed_s = std::chrono::duration<double>(clock::now() - start).count();
+  if (chaos.on())
+    chaos.heal();
   progress.finish("");
-  std::printf("summary: %llu jobs in %.1f s (%.0f jobs/s) on %d worker nodes; "
-              "%llu completed exactly once (%llu of them redelivered after "
-              "their worker died), %llu lost, %llu duplicate results dropped "
-              "by the sink, %llu wrong results; %d node kills, %d worker "
-              "restarts; queue left: %zu ready, %zu leased, %zu dead letters: "
-              "%s\n",
-              static_cast<unsigned long long>(opt.jobs), elapsed,
-              static_cast<double>(completed) / elapsed, opt.cluster.nodes,
-              static_cast<unsigned long long>(completed),
-              static_cast<unsigned long long>(redelivered),
-              static_cast<unsigned long long>(lost),
-              static_cast<unsigned long long>(duplicates),
-              static_cast<unsigned long long>(wrong), kills,
-              std::max(0, worker_starts.load() - opt.workers), ready, leased,
-              dead,
+  f.kills = chaos.kills();
+  f.restarts = std::max(0, d.count->worker_starts.load() - opt.workers);
+  if (auto t = ask_tuple<uint64_t, uint64_t>(
+        sys.actors(), d.results, caf::make_message(recount_atom::value)))
+    std::tie(f.distinct, f.received) = *t;
+  size_t records = 0;
+  if (auto t = ask_tuple<size_t, size_t, size_t, size_t>(
+        sys.actors(), d.queue, caf::make_message(wq::stats_atom::value)))
+    std::tie(f.ready, f.leased, f.dead, records) = *t;
+  return f;
+}
+
+/// Every job completed exactly once: each failed condition is printed.
+bool check(const options& opt, const figures& f) {
+  bool ok = true;
+  auto fail = [&ok](const std::string& what) {
+    std::printf("check failed: %s\n", what.c_str());
+    ok = false;
+  };
+  if (f.distinct != f.jobs)
+    fail(std::to_string(f.jobs - std::min(f.distinct, f.jobs))
+         + " jobs never completed");
+  // Recounted from the sink's record of done ids: a sink that counted a
+  // duplicate result as a completion would report more than that.
+  if (f.completed != f.distinct)
+    fail("the sink counted " + std::to_string(f.completed)
+         + " completions of " + std::to_string(f.distinct)
+         + " distinct jobs (duplicates counted as completions)");
+  if (f.completed + f.duplicates + f.wrong != f.received)
+    fail(std::to_string(f.received) + " results arrived, but "
+         + std::to_string(f.completed + f.duplicates + f.wrong)
+         + " were counted");
+  if (f.wrong > 0)
+    fail(std::to_string(f.wrong) + " wrong results");
+  if (f.enqueue_failed > 0)
+    fail(std::to_string(f.enqueue_failed) + " enqueues failed");
+  if (f.kills < opt.require_kills)
+    fail("only " + std::to_string(f.kills) + " node kills happened, "
+         + std::to_string(opt.require_kills)
+         + " required: the run was too short to show recovery");
+  return ok;
+}
+
+void report(const options& opt, const figures& f, bool ok) {
+  std::string batches;
+  if (f.batches > 1)
+    batches = " (" + std::to_string(f.batches) + " batches, until "
+              + std::to_string(opt.require_kills) + " node kills)";
+  std::printf("summary: %llu jobs%s in %.1f s (%.0f jobs/s) on %d worker "
+              "nodes; %llu completed exactly once (%llu of them redelivered "
+              "after their worker died), %llu lost, %llu duplicate results "
+              "dropped by the sink, %llu wrong results; %d node kills, %d "
+              "worker restarts; queue left: %zu ready, %zu leased, %zu dead "
+              "letters: %s\n",
+              static_cast<unsigned long long>(f.jobs), batches.c_str(),
+              f.elapsed_s, static_cast<double>(f.completed) / f.elapsed_s,
+              opt.cluster.nodes, static_cast<unsigned long long>(f.distinct),
+              static_cast<unsigned long long>(f.redelivered),
+              static_cast<unsigned long long>(f.jobs
+                                              - std::min(f.distinct, f.jobs)),
+              static_cast<unsigned long long>(f.duplicates),
+              static_cast<unsigned long long>(f.wrong), f.kills, f.restarts,
+              f.ready, f.leased, f.dead,
               ok ? "OK, no job lost"
                  : "FAILED (see the node logs and the numbers above)");
   std::fflush(stdout);
-  caf::anon_send_exit(prod, caf::exit_reason::user_shutdown);
-  tree->shutdown();
-  caf::anon_send_exit(queue, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(results, caf::exit_reason::user_shutdown);
-  std::filesystem::remove(log_path);
+}
+
+int run(int argc, char** argv) {
+  options opt;
+  if (auto code = parse(argc, argv, opt))
+    return *code;
+  auto dc = demo_cluster::start(opt.cluster);
+  if (!dc)
+    return 1;
+  if (!dc->local() && opt.chaos_ms > 0) {
+    std::printf("chaos is off: it kills node processes of the embedded "
+                "cluster only\n");
+    opt.chaos_ms = 0;
+  }
+  // Declared after the cluster: stopped before the cluster's system ends.
+  deployment d;
+  if (!deploy(dc->sys(), opt, d))
+    return 1;
+  auto f = drive(*dc, opt, d);
+  bool ok = check(opt, f);
+  report(opt, f, ok);
   return ok ? 0 : 1;
 }
 
@@ -325,11 +387,11 @@ void setup(troupe::config& cfg) {
   cfg.export_type("jobs-worker", worker);
 }
 
-cli::register_demo reg{"jobs",
-                       "fault-tolerant work queue: 100k jobs while nodes are "
-                       "SIGKILLed; 0 lost",
-                       run};
-cli::register_node_setup setup_reg{setup};
+demo::register_demo reg{"jobs",
+                        "fault-tolerant work queue: 100k jobs while nodes are "
+                        "SIGKILLed; 0 lost",
+                        run};
+demo::register_node_setup setup_reg{setup};
 
 } // namespace
 } // namespace troupe::demo::jobs

@@ -1,6 +1,10 @@
 #include "jobs_actors.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
+#include <iostream>
+#include <memory>
 
 #include <caf/event_based_actor.hpp>
 #include <caf/sec.hpp>
@@ -67,11 +71,54 @@ caf::behavior worker(caf::event_based_actor* self, caf::actor queue,
   return {[](tally_atom) {}}; // never empty, or the worker would end
 }
 
+caf::behavior producer(caf::stateful_actor<producer_state>* self,
+                       caf::actor queue, uint64_t jobs, uint64_t window) {
+  self->state.jobs = jobs;
+  self->state.window = window;
+  auto send_next = std::make_shared<std::function<void()>>();
+  *send_next = [self, queue, send_next] {
+    auto& st = self->state;
+    if (st.next >= st.jobs)
+      return;
+    auto id = st.next++;
+    self->request(queue, std::chrono::seconds(60), wq::enqueue_atom::value, id,
+                  payload_of(id))
+      .then(
+        [self, send_next](uint64_t) {
+          ++self->state.accepted;
+          (*send_next)();
+        },
+        [self, send_next, id](caf::error& err) {
+          ++self->state.failed;
+          std::cerr << "enqueue of job " << id
+                    << " failed: " << troupe::render(err) << "\n";
+          (*send_next)();
+        });
+  };
+  auto fill_window = [self, send_next] {
+    auto& st = self->state;
+    auto in_flight = st.next - st.accepted - st.failed;
+    for (auto i = in_flight; i < st.window; ++i)
+      (*send_next)();
+  };
+  fill_window();
+  return {
+    [self, fill_window](more_atom, uint64_t n) {
+      self->state.jobs += n;
+      fill_window();
+    },
+    [self](tally_atom) {
+      return caf::make_message(self->state.accepted, self->state.failed);
+    },
+  };
+}
+
 caf::behavior sink(caf::stateful_actor<sink_state>* self, uint64_t jobs) {
   self->state.done.resize(jobs, false);
   return {
     [self](result_atom, uint64_t id, uint64_t value, uint32_t failures) {
       auto& st = self->state;
+      ++st.received;
       if (id >= st.done.size() || value != compute(payload_of(id))) {
         ++st.counts.wrong;
         return;
@@ -89,6 +136,15 @@ caf::behavior sink(caf::stateful_actor<sink_state>* self, uint64_t jobs) {
       auto& c = self->state.counts;
       return caf::make_message(c.completed, c.duplicates, c.wrong,
                                c.redelivered);
+    },
+    [self](more_atom, uint64_t n) {
+      self->state.done.resize(self->state.done.size() + n, false);
+    },
+    [self](recount_atom) {
+      auto& st = self->state;
+      auto distinct = static_cast<uint64_t>(
+        std::count(st.done.begin(), st.done.end(), true));
+      return caf::make_message(distinct, st.received);
     },
   };
 }

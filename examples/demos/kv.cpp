@@ -18,6 +18,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,19 +26,19 @@
 
 #include "demos/kv_deployment.hpp"
 #include "demos/kv_load.hpp"
+#include "demos/kv_outage.hpp"
 #include "kv/kv_shard.hpp"
-#include "troupe/cli.hpp"
-#include "troupe/demo_args.hpp"
-#include "troupe/demo_cluster.hpp"
-#include "troupe/node_setup.hpp"
+#include "demos/demo_registry.hpp"
+#include "demos/demo_cli.hpp"
+#include "demos/demo_cluster.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using namespace troupe::demos::kv;
 namespace store = troupe::kv;
-using troupe::cli::demo_cluster;
-using troupe::cli::progress_line;
+using troupe::demo::demo_cluster;
+using troupe::demo::progress_line;
 using clock_type = std::chrono::steady_clock;
 
 /// Bound of every wait for the cluster to settle (replicas serving, the
@@ -55,85 +56,17 @@ struct options {
   bool kill = true;
   bool restart = true;
   load_options load;
-  troupe::cli::demo_cluster_options cluster
-    = troupe::cli::demo_cluster_options::of("kv", 4);
+  troupe::demo::demo_cluster_options cluster
+    = troupe::demo::demo_cluster_options::of("kv", 4);
 };
 
-constexpr const char* usage =
-  "usage: troupe demo kv [--duration S] [--keys N] [--clients N]\n"
-  "         [--writes PERCENT] [--kill-at S] [--restart-at S]\n"
-  "         [--no-kill] [--no-restart] [cluster flags]\n"
-  "A replicated key-value store (N=3, W=2, R=2) on the worker nodes;\n"
-  "a client writes and reads while the demo SIGKILLs the last worker\n"
-  "node and restarts it, then checks that no acknowledged write was\n"
-  "lost (exit code 1 if one was).\n"
-  "  --duration S     how long the client runs (default 10)\n"
-  "  --keys N         distinct keys (default 1000)\n"
-  "  --clients N      client sessions, one operation in flight each\n"
-  "                   (default 32)\n"
-  "  --writes P       percentage of writes (default 50)\n"
-  "  --kill-at S      when to SIGKILL the node (default 30% of the run)\n"
-  "  --restart-at S   when to restart it (default 60% of the run)\n"
-  "  --no-kill        kill nothing\n"
-  "  --no-restart     leave the killed node down\n";
+constexpr const char* description =
+  "A replicated key-value store (N=3, W=2, R=2) on the worker nodes; a "
+  "client writes and reads while the demo SIGKILLs the last worker node "
+  "and restarts it, then checks that no acknowledged write was lost (exit "
+  "code 1 if one was). With --seed nothing is killed: kill a node yourself "
+  "to watch the store keep serving.";
 
-constexpr const char* usage_nodes =
-  "This demo starts 4 worker nodes unless --nodes says otherwise (at\n"
-  "least 3: every key has 3 replicas).\n"
-  "With --seed nothing is killed: kill a node yourself to watch the\n"
-  "store keep serving.\n";
-
-/// The failure the demo injects: SIGKILL of the last worker node of the
-/// local cluster, then its restart (same name, new process, empty replica).
-struct outage {
-  std::string victim;
-  double killed_at = -1;
-  double restarted_at = -1; ///< when the new process was up
-  double serving_at = -1;   ///< when its replica served again
-  uint64_t ops_at_kill = 0;
-  uint64_t ops_while_down = 0;
-  bool restart_tried = false;
-
-  void kill(troupe::cli::local_cluster& local, progress_line& line,
-            uint64_t ops, double now) {
-    auto i = local.nodes().size() - 1;
-    victim = local.nodes()[i].name;
-    line.note("  SIGKILL " + victim + " (pid "
-              + std::to_string(local.nodes()[i].pid)
-              + "): the store must keep serving from the other replicas");
-    ops_at_kill = ops;
-    local.signal(i, SIGKILL);
-    killed_at = now;
-  }
-
-  /// Blocks this thread until the node process is up (the client's actors
-  /// keep running). Never from another thread: a node dies with the thread
-  /// that started it (PR_SET_PDEATHSIG).
-  void restart(troupe::cli::local_cluster& local, progress_line& line,
-               const load_stats& stats, std::function<double()> now) {
-    restart_tried = true;
-    line.note("  restarting " + victim + " (its replica starts empty)");
-    if (auto err = local.restart(local.nodes().size() - 1)) {
-      line.note("  " + victim + " did not restart: " + *err);
-      return;
-    }
-    restarted_at = now();
-    ops_while_down = stats.ops() - ops_at_kill;
-  }
-
-  /// Notes when the restarted node's replica serves again.
-  void follow(const store::coordinator_status& st, size_t nodes, double now) {
-    if (restarted_at >= 0 && serving_at < 0 && st.joining == 0
-        && st.serving >= nodes)
-      serving_at = now;
-  }
-
-  /// True while the restarted node is on its way back: the run waits for
-  /// it, so that its handoff happens under load.
-  bool rejoining() const {
-    return restarted_at >= 0 && serving_at < 0;
-  }
-};
 
 /// Operations per second over the last second (the live line's rate).
 class rate_window {
@@ -162,71 +95,126 @@ std::string tenths(double x) {
   return buf;
 }
 
-int run(int argc, char** argv) {
-  options opt;
-  troupe::cli::demo_args args{std::string{usage}
-                              + troupe::cli::cluster_flags_help + usage_nodes};
-  args.cluster(opt.cluster)
-    .decimal("--duration", opt.duration, 0.5, 86400)
-    .integer("--keys", opt.load.keys, 1, 10'000'000)
-    .integer("--clients", opt.load.sessions, 1, 10'000)
-    .integer("--writes", opt.load.write_percent, 1, 100)
-    .decimal("--kill-at", opt.kill_at, 0, 86400)
-    .decimal("--restart-at", opt.restart_at, 0, 86400)
-    .sets("--no-kill", opt.kill, false)
-    .sets("--no-restart", opt.restart, false);
-  if (auto code = args.parse(argc, argv))
-    return *code;
+/// The command line: nothing if the demo may run, else its exit code.
+std::optional<int> parse(int argc, char** argv, options& opt) {
+  CLI::App args{description, argv[0]};
+  troupe::tools::show_defaults(args);
+  args.add_option("--duration", opt.duration,
+                  "how long the client runs, in seconds")
+    ->check(troupe::tools::in_range(0.5, 86400.0));
+  args.add_option("--keys", opt.load.keys, "distinct keys")
+    ->check(troupe::tools::in_range(1, 10'000'000));
+  args.add_option("--clients", opt.load.sessions,
+                  "client sessions, one operation in flight each")
+    ->check(troupe::tools::in_range(1, 10'000));
+  args.add_option("--writes", opt.load.write_percent, "percentage of writes")
+    ->type_name("PERCENT")
+    ->check(troupe::tools::in_range(1, 100));
+  args.add_option("--kill-at", opt.kill_at,
+                  "when to SIGKILL the node, in seconds into the run")
+    ->default_str("30% of the run")
+    ->check(troupe::tools::in_range(0.0, 86400.0));
+  args.add_option("--restart-at", opt.restart_at, "when to restart it")
+    ->default_str("60% of the run")
+    ->check(troupe::tools::in_range(0.0, 86400.0));
+  args.add_flag_callback("--no-kill", [&opt] { opt.kill = false; },
+                         "kill nothing");
+  args.add_flag_callback("--no-restart", [&opt] { opt.restart = false; },
+                         "leave the killed node down");
+  troupe::demo::add_cluster_options(args, opt.cluster,
+                            "at least 3: every key has 3 replicas");
+  if (auto code = troupe::tools::parse(args, argc, argv))
+    return code;
   if (opt.kill_at < 0)
     opt.kill_at = 0.3 * opt.duration;
   if (opt.restart_at < 0)
     opt.restart_at = 0.6 * opt.duration;
   if (opt.kill && (opt.kill_at >= opt.duration
                    || (opt.restart && opt.restart_at <= opt.kill_at)))
-    return args.fail("need --kill-at < --restart-at and --kill-at < "
-                     "--duration");
+    return troupe::tools::usage_error(args, "need --kill-at < --restart-at and "
+                                    "--kill-at < --duration");
   if (opt.cluster.seed.empty() && opt.cluster.nodes < 3)
-    return args.fail("the store keeps 3 copies of each key: --nodes must be "
-                     "at least 3");
+    return troupe::tools::usage_error(args, "the store keeps 3 copies of each key: "
+                                    "--nodes must be at least 3");
   opt.load.sessions = std::min(opt.load.sessions, opt.load.keys);
   opt.load.seed = static_cast<uint64_t>(clock_type::now().time_since_epoch().count());
   if (!opt.cluster.seed.empty())
     opt.kill = false;
+  return std::nullopt;
+}
 
-  auto dc = demo_cluster::start(opt.cluster);
-  if (!dc)
-    return 1;
-  auto initial = dc->workers().size();
-  if (initial < 3) {
-    std::cerr << "error: the cluster has " << initial << " worker nodes; the "
-              << "store needs at least 3\n";
-    return 1;
-  }
+/// Everything a run holds: the cluster, the store on it, the client's load
+/// and the outage it goes through.
+struct kv_run {
+  options opt;
+  std::unique_ptr<demo_cluster> dc;
+  size_t initial = 0; ///< worker nodes at the start
   progress_line line;
-  deployment store_on{*dc, [&line](const std::string& x) { line.note(x); }};
-  std::printf("starting a replica on each of the %zu worker nodes (N=3, W=2, "
-              "R=2)\n", initial);
-  std::fflush(stdout);
-  if (!store_on.pump_until([&] { return store_on.status().serving >= initial; },
-                           settle_timeout)) {
-    std::cerr << "error: the replicas did not all serve within 30 s\n";
-    return 1;
+  std::unique_ptr<deployment> store_on;
+  std::shared_ptr<load_stats> stats = std::make_shared<load_stats>();
+  caf::actor load;
+  outage out;
+  clock_type::time_point start;
+  double seconds = 0; ///< how long the client ran
+  bool drained = false;
+  bool settled = false;
+
+  double elapsed() const {
+    return std::chrono::duration<double>(clock_type::now() - start).count();
   }
+
+  ~kv_run() {
+    if (load)
+      caf::anon_send_exit(load, caf::exit_reason::user_shutdown);
+  }
+};
+
+/// The cluster and a serving replica on each of its worker nodes; false
+/// (the error printed) otherwise.
+bool deploy(kv_run& r) {
+  r.dc = demo_cluster::start(r.opt.cluster);
+  if (!r.dc)
+    return false;
+  r.initial = r.dc->workers().size();
+  if (r.initial < 3) {
+    std::cerr << "error: the cluster has " << r.initial << " worker nodes; the "
+              << "store needs at least 3\n";
+    return false;
+  }
+  r.store_on = std::make_unique<deployment>(
+    *r.dc, [&line = r.line](const std::string& x) { line.note(x); });
+  std::printf("starting a replica on each of the %zu worker nodes (N=3, W=2, "
+              "R=2)\n", r.initial);
+  std::fflush(stdout);
+  auto& store_on = *r.store_on;
+  if (!store_on.pump_until(
+        [&] { return store_on.status().serving >= r.initial; },
+        settle_timeout)) {
+    std::cerr << "error: the replicas did not all serve within 30 s\n";
+    return false;
+  }
+  return true;
+}
+
+/// The client's load for --duration, the kill and the restart on the way,
+/// and longer if the restarted node does not serve yet (its handoff should
+/// happen under load); then the load drains.
+void drive(kv_run& r) {
+  auto& opt = r.opt;
+  auto& store_on = *r.store_on;
+  auto& line = r.line;
+  auto& out = r.out;
+  auto& stats = r.stats;
   std::printf("running for %.1f s: %u client sessions over %u keys, %u%% "
               "writes%s\n",
               opt.duration, opt.load.sessions, opt.load.keys,
               opt.load.write_percent,
               opt.kill ? "; a worker node is SIGKILLed on the way" : "");
   std::fflush(stdout);
-
-  auto stats = std::make_shared<load_stats>();
-  auto start = clock_type::now();
-  auto elapsed = [start] {
-    return std::chrono::duration<double>(clock_type::now() - start).count();
-  };
-  auto load = spawn_load(dc->sys().actors(), store_on.coordinator(), opt.load,
-                         stats);
-  outage out;
+  r.start = clock_type::now();
+  auto elapsed = [&r] { return r.elapsed(); };
+  r.load = spawn_load(r.dc->sys().actors(), store_on.coordinator(), opt.load,
+                      stats);
   rate_window rate;
   bool extended = false;
   auto limit = opt.duration
@@ -234,12 +222,12 @@ int run(int argc, char** argv) {
   for (;;) {
     auto now = elapsed();
     if (opt.kill && out.killed_at < 0 && now >= opt.kill_at)
-      out.kill(*dc->local(), line, stats->ops(), now);
+      out.kill(*r.dc->local(), line, stats->ops(), now);
     if (opt.kill && opt.restart && out.killed_at >= 0 && !out.restart_tried
         && now >= opt.restart_at)
-      out.restart(*dc->local(), line, *stats, elapsed);
+      out.restart(*r.dc->local(), line, *stats, elapsed);
     auto s = store_on.status();
-    out.follow(s, initial, elapsed());
+    out.follow(s, r.initial, elapsed());
     char buf[256];
     std::snprintf(buf, sizeof(buf),
                   "[%5.1fs] ops %llu (%.0f/s) | errors %llu | stale reads "
@@ -263,88 +251,119 @@ int run(int argc, char** argv) {
     }
     store_on.pump(100ms);
   }
-  auto seconds = elapsed();
+  r.seconds = elapsed();
   auto& st = *stats;
   if (out.killed_at >= 0 && out.restarted_at < 0)
     out.ops_while_down = st.ops() - out.ops_at_kill;
-  bool drained = static_cast<bool>(troupe::rpc::call<void>(
-    dc->sys(), load, settle_timeout, drain_atom::value));
-  auto ops = st.ops();
-  line.finish("client stopped: " + count(ops) + " operations in "
-              + tenths(seconds) + " s"
-              + (drained ? "" : " (some never answered)"));
+  r.drained = static_cast<bool>(troupe::rpc::call<void>(
+    r.dc->sys(), r.load, settle_timeout, drain_atom::value));
+  line.finish("client stopped: " + count(st.ops()) + " operations in "
+              + tenths(r.seconds) + " s"
+              + (r.drained ? "" : " (some never answered)"));
+}
 
+/// What the check found, for the summary.
+struct verdict {
+  final_check fc;
+  bool kill_ok = true;
+  bool restart_ok = true;
+  std::string outage_text = "no node killed";
+  bool ok = false;
+};
+
+/// No handoff still running, then every acknowledged key read back and its
+/// copies counted.
+verdict check(kv_run& r) {
+  auto& store_on = *r.store_on;
+  auto& out = r.out;
+  auto& st = *r.stats;
+  verdict v;
   // No handoff still running: a node that came back serves again.
-  bool settled = store_on.pump_until(
+  r.settled = store_on.pump_until(
     [&] {
       auto s = store_on.status();
-      out.follow(s, initial, elapsed());
+      out.follow(s, r.initial, r.elapsed());
       return s.joining == 0
-             && (out.restarted_at < 0 || s.serving >= initial);
+             && (out.restarted_at < 0 || s.serving >= r.initial);
     },
     settle_timeout);
   store_on.pump(0ms);
-
   // Read every acknowledged key back, then count its copies.
-  auto fc = check_store(dc->sys().actors(), load, store_on.live_replicas(),
-                        write_quorum, settle_timeout * 4);
-  for (auto& x : fc.examples)
+  v.fc = check_store(r.dc->sys().actors(), r.load, store_on.live_replicas(),
+                     write_quorum, settle_timeout * 4);
+  for (auto& x : v.fc.examples)
     std::printf("  %s\n", x.c_str());
-
-  auto stale = st.stale_reads.load();
-  bool kill_ok = out.killed_at < 0 || out.ops_while_down > 0;
-  std::string outage_text = "no node killed";
-  bool restart_ok = true;
+  v.kill_ok = out.killed_at < 0 || out.ops_while_down > 0;
   if (out.killed_at >= 0) {
-    outage_text = out.victim + " SIGKILLed at " + tenths(out.killed_at) + " s";
+    v.outage_text = out.victim + " SIGKILLed at " + tenths(out.killed_at)
+                    + " s";
     if (out.serving_at >= 0)
-      outage_text += ", restarted at " + tenths(out.restarted_at)
-                     + " s, serving again at " + tenths(out.serving_at)
-                     + " s after a handoff of "
-                     + count(store_on.status().handoff_entries) + " entries";
-    else if (opt.restart) {
-      outage_text += ", never served again after its restart";
-      restart_ok = false;
+      v.outage_text += ", restarted at " + tenths(out.restarted_at)
+                       + " s, serving again at " + tenths(out.serving_at)
+                       + " s after a handoff of "
+                       + count(store_on.status().handoff_entries) + " entries";
+    else if (r.opt.restart) {
+      v.outage_text += ", never served again after its restart";
+      v.restart_ok = false;
     } else
-      outage_text += " (not restarted)";
-    outage_text += "; " + count(out.ops_while_down)
-                   + " operations served while it was down";
+      v.outage_text += " (not restarted)";
+    v.outage_text += "; " + count(out.ops_while_down)
+                     + " operations served while it was down";
   }
-  bool ok = drained && settled && st.writes_acked > 0 && fc.lost == 0
-            && stale == 0 && fc.verify_ok && fc.unverified == 0
-            && fc.audit_ok && fc.min_copies >= write_quorum && kill_ok
-            && restart_ok;
+  auto& fc = v.fc;
+  v.ok = r.drained && r.settled && st.writes_acked > 0 && fc.lost == 0
+         && st.stale_reads.load() == 0 && fc.verify_ok && fc.unverified == 0
+         && fc.audit_ok && fc.min_copies >= write_quorum && v.kill_ok
+         && v.restart_ok;
+  return v;
+}
+
+void report(const kv_run& r, const verdict& v) {
+  auto& st = *r.stats;
+  auto& fc = v.fc;
+  auto ops = st.ops();
+  auto stale = st.stale_reads.load();
   std::printf(
     "summary: %llu operations in %.1f s (%.0f ops/s): %llu writes "
     "acknowledged, %llu reads checked; errors %llu (timeout %llu, node_down "
     "%llu, no_quorum %llu, other %llu); %s; %llu stale reads; read back "
     "%llu/%llu acknowledged keys with their latest value (%llu unreadable), "
     "each on >= %llu live replicas: %s\n",
-    static_cast<unsigned long long>(ops), seconds, ops / seconds,
+    static_cast<unsigned long long>(ops), r.seconds, ops / r.seconds,
     static_cast<unsigned long long>(st.writes_acked.load()),
     static_cast<unsigned long long>(st.reads_ok + stale),
     static_cast<unsigned long long>(st.errors()),
     static_cast<unsigned long long>(st.err_timeout.load()),
     static_cast<unsigned long long>(st.err_node_down.load()),
     static_cast<unsigned long long>(st.err_no_quorum.load()),
-    static_cast<unsigned long long>(st.err_other.load()), outage_text.c_str(),
-    static_cast<unsigned long long>(stale),
+    static_cast<unsigned long long>(st.err_other.load()),
+    v.outage_text.c_str(), static_cast<unsigned long long>(stale),
     static_cast<unsigned long long>(fc.checked - fc.lost),
     static_cast<unsigned long long>(fc.checked),
     static_cast<unsigned long long>(fc.unverified),
     static_cast<unsigned long long>(fc.min_copies),
-    ok ? "OK, 0 acknowledged writes lost"
-       : (fc.lost + stale > 0 ? "FAILED, acknowledged writes were lost"
-                           : "FAILED (see above)"));
+    v.ok ? "OK, 0 acknowledged writes lost"
+         : (fc.lost + stale > 0 ? "FAILED, acknowledged writes were lost"
+                                : "FAILED (see above)"));
   std::fflush(stdout);
-  if (!settled)
+  if (!r.settled)
     std::printf("  the replicas did not settle within 30 s (a handoff never "
                 "finished)\n");
-  if (!kill_ok)
+  if (!v.kill_ok)
     std::printf("  nothing was served while %s was down\n",
-                out.victim.c_str());
-  caf::anon_send_exit(load, caf::exit_reason::user_shutdown);
-  return ok ? 0 : 1;
+                r.out.victim.c_str());
+}
+
+int run(int argc, char** argv) {
+  auto r = std::make_unique<kv_run>();
+  if (auto code = parse(argc, argv, r->opt))
+    return *code;
+  if (!deploy(*r))
+    return 1;
+  drive(*r);
+  auto v = check(*r);
+  report(*r, v);
+  return v.ok ? 0 : 1;
 }
 
 void setup(troupe::config& cfg) {
@@ -352,8 +371,8 @@ void setup(troupe::config& cfg) {
   store::export_shard(cfg, "kv-replica");
 }
 
-troupe::cli::register_demo reg{
+troupe::demo::register_demo reg{
   "kv", "replicated key-value store survives a SIGKILLed node (cluster)", run};
-troupe::cli::register_node_setup setup_reg{setup};
+troupe::demo::register_node_setup setup_reg{setup};
 
 } // namespace

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <caf/exit_reason.hpp>
+
 #include <troupe/troupe.hpp>
 
 namespace troupe::demos::kv {
@@ -21,9 +23,24 @@ deployment::inbox::take(std::chrono::milliseconds timeout) {
   return std::exchange(items, {});
 }
 
-caf::behavior deployment::watcher(caf::event_based_actor*,
+namespace {
+
+using watch_atom = caf::atom_constant<caf::atom("kv_watch")>;
+
+} // namespace
+
+caf::behavior deployment::watcher(caf::event_based_actor* self,
                                   std::shared_ptr<inbox> box) {
+  self->set_down_handler([box](caf::down_msg& dm) {
+    inbox::item x;
+    x.kind = inbox::item::replica_down;
+    x.replica = dm.source;
+    x.text = troupe::render(dm.reason);
+    x.unreachable = dm.reason == caf::exit_reason::remote_link_unreachable;
+    box->push(std::move(x));
+  });
   return {
+    [self](watch_atom, const caf::actor& replica) { self->monitor(replica); },
     [box](troupe::member_event& ev) {
       inbox::item x;
       x.kind = ev.kind == troupe::member_event::member_up ? inbox::item::up
@@ -35,7 +52,7 @@ caf::behavior deployment::watcher(caf::event_based_actor*,
   };
 }
 
-deployment::deployment(cli::demo_cluster& dc, note_fn note)
+deployment::deployment(demo::demo_cluster& dc, note_fn note)
   : dc_(dc), note_(std::move(note)) {
   store::coordinator_config cfg;
   cfg.on_event = [box = box_](const std::string& text) {
@@ -78,6 +95,18 @@ void deployment::pump(std::chrono::milliseconds timeout) {
       note_("  " + x.text);
       continue;
     }
+    if (x.kind == inbox::item::replica_down) {
+      // A replica whose node died goes with the node's member_down.
+      if (x.unreachable)
+        continue;
+      for (auto& [name, w] : workers_)
+        if (w.up && w.replica && w.replica.address() == x.replica) {
+          note_("  " + name + ": its replica ended (" + x.text
+                + ") while the node is up: starting a new one");
+          w.replica = nullptr;
+        }
+      continue;
+    }
     if (!x.member.hosts_placed_actors())
       continue;
     auto& w = workers_[x.member.name];
@@ -103,6 +132,7 @@ void deployment::spawn_replica(const std::string& name, worker& w) {
   }
   w.failures = 0;
   w.replica = *r;
+  caf::anon_send(watcher_, watch_atom::value, *r);
   caf::anon_send(coord_, store::join_atom::value, name, *r);
 }
 

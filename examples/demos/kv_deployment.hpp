@@ -2,7 +2,10 @@
 // The `kv` demo's store on its cluster: the coordinator in this (client)
 // process and a replica on every worker node that is up, a new, empty one
 // for every new process of a node (a restarted node), announced to the
-// coordinator, which hands it its keys before it serves.
+// coordinator, which hands it its keys before it serves. A replica that
+// ends while its node stays up (a replica quits when it loses sight of the
+// coordinator, which a node that just restarted can do for a moment) is
+// replaced too: a node that is up always gets a replica.
 //
 // Everything here runs in the demo's main thread: `pump` handles what the
 // membership watcher and the coordinator reported (the only blocking calls
@@ -23,7 +26,7 @@
 #include <troupe/member.hpp>
 
 #include "kv/kv_coordinator.hpp"
-#include "troupe/demo_cluster.hpp"
+#include "demos/demo_cluster.hpp"
 
 namespace troupe::demos::kv {
 
@@ -34,7 +37,7 @@ public:
 
   /// Spawns the coordinator and watches the membership; `note` prints a
   /// line (called from the thread that calls pump).
-  deployment(cli::demo_cluster& dc, note_fn note);
+  deployment(demo::demo_cluster& dc, note_fn note);
 
   /// Stops the coordinator; the replicas stop with it.
   ~deployment();
@@ -78,9 +81,11 @@ private:
   /// What the watcher and the coordinator report.
   struct inbox {
     struct item {
-      enum kind_t { up, down, note } kind = note;
-      troupe::member_info member;
+      enum kind_t { up, down, replica_down, note } kind = note;
+      troupe::member_info member; ///< of up and down
       std::string text;
+      caf::actor_addr replica; ///< of replica_down
+      bool unreachable = false; ///< replica_down: its node is gone
     };
 
     std::mutex mtx;
@@ -104,12 +109,14 @@ private:
     int failures = 0;
   };
 
+  /// Reports member events and the end of every replica it is told to
+  /// watch.
   static caf::behavior watcher(caf::event_based_actor* self,
                                std::shared_ptr<inbox> box);
 
   void spawn_replica(const std::string& name, worker& w);
 
-  cli::demo_cluster& dc_;
+  demo::demo_cluster& dc_;
   note_fn note_;
   std::shared_ptr<inbox> box_ = std::make_shared<inbox>();
   caf::actor coord_;

@@ -9,6 +9,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,16 +17,16 @@
 #include <troupe/troupe.hpp>
 
 #include "demos/pingpong_actors.hpp"
-#include "troupe/cli.hpp"
-#include "troupe/demo_args.hpp"
-#include "troupe/demo_cluster.hpp"
+#include "demos/demo_registry.hpp"
+#include "demos/demo_cli.hpp"
+#include "demos/demo_cluster.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using namespace troupe::demos::pingpong;
-using troupe::cli::demo_cluster;
-using troupe::cli::progress_line;
+using troupe::demo::demo_cluster;
+using troupe::demo::progress_line;
 
 /// A series that reports nothing for this long has stalled (a node died or
 /// froze): the demo fails instead of waiting forever.
@@ -38,27 +39,15 @@ struct options {
   uint32_t window = 32;
   uint32_t warmup = 200;
   // Two nodes: one pair within a node, one between two nodes.
-  troupe::cli::demo_cluster_options cluster
-    = troupe::cli::demo_cluster_options::of("pingpong", 2);
+  troupe::demo::demo_cluster_options cluster
+    = troupe::demo::demo_cluster_options::of("pingpong", 2);
 };
 
-constexpr const char* usage =
-  "usage: troupe demo pingpong [--rounds N] [--throughput-rounds N]\n"
-  "                            [--window W] [--warmup N] [cluster flags]\n"
-  "Round trips between a pinger and a ponger in one node and across\n"
-  "nodes: latency percentiles (one ping in flight) and throughput (W\n"
-  "pings in flight).\n"
-  "  --rounds N            timed round trips per pair (default 10000)\n"
-  "  --throughput-rounds N round trips of the throughput series\n"
-  "                        (default 30000)\n"
-  "  --window W            pings in flight in the throughput series\n"
-  "                        (default 32)\n"
-  "  --warmup N            untimed round trips before each series\n"
-  "                        (default 200)\n";
+constexpr const char* description =
+  "Round trips between a pinger and a ponger in one node and across "
+  "nodes: latency percentiles (one ping in flight) and throughput (W "
+  "pings in flight).";
 
-constexpr const char* usage_nodes =
-  "                     (pingpong's default is 2 nodes; with 1 node\n"
-  "                     there is no worker-to-worker pair)\n";
 
 std::string format_duration(int64_t ns) {
   char buf[32];
@@ -188,132 +177,171 @@ caf::expected<result> run_series(caf::scoped_actor& self, status& st,
   return std::move(*res);
 }
 
-int run(int argc, char** argv) {
-  options opt;
-  troupe::cli::demo_args args{std::string{usage}
-                              + troupe::cli::cluster_flags_help + usage_nodes};
-  args.cluster(opt.cluster)
-    .integer("--rounds", opt.rounds, 1, 100'000'000)
-    .integer("--throughput-rounds", opt.throughput_rounds, 1, 1'000'000'000)
-    .integer("--window", opt.window, 1, 100'000)
-    .integer("--warmup", opt.warmup, 1, 1'000'000);
-  if (auto code = args.parse(argc, argv))
-    return *code;
+/// The command line: nothing if the demo may run, else its exit code.
+std::optional<int> parse(int argc, char** argv, options& opt) {
+  CLI::App args{description, argv[0]};
+  troupe::tools::show_defaults(args);
+  args.add_option("--rounds", opt.rounds, "timed round trips per pair")
+    ->check(troupe::tools::in_range(1, 100'000'000));
+  args.add_option("--throughput-rounds", opt.throughput_rounds,
+                  "round trips of the throughput series")
+    ->check(troupe::tools::in_range(1, 1'000'000'000));
+  args.add_option("--window", opt.window,
+                  "pings in flight in the throughput series")
+    ->type_name("W")
+    ->check(troupe::tools::in_range(1, 100'000));
+  args.add_option("--warmup", opt.warmup,
+                  "untimed round trips before each series")
+    ->check(troupe::tools::in_range(1, 1'000'000));
+  troupe::demo::add_cluster_options(args, opt.cluster,
+                            "with 1 node there is no worker-to-worker pair");
+  if (auto code = troupe::tools::parse(args, argc, argv))
+    return code;
+  return std::nullopt;
+}
 
-  auto dc = demo_cluster::start(opt.cluster);
-  if (!dc)
-    return 1;
-  auto workers = dc->workers();
-  if (workers.empty()) {
-    std::cerr << "error: no worker node is up\n";
-    return 1;
-  }
-  auto& node = dc->client();
-  troupe::cli::stop_on_exit spawned{
-    dc->sys(), caf::make_message(stop_atom::value), "an actor", {}};
-  auto spawn = [&](const std::string& where,
-                   const std::string& type) -> caf::actor {
-    auto x = node.spawn_on(where, type);
+/// The cluster and the actors of the pairs (stopped when the run ends).
+struct pp_run {
+  options opt;
+  std::unique_ptr<demo_cluster> dc;
+  std::unique_ptr<troupe::demo::stop_on_exit> spawned;
+  std::vector<pair_spec> pairs;
+  std::vector<pair_result> results;
+  std::string failure;
+
+  /// Spawns `type` on worker `where`; null (the error printed) on failure.
+  caf::actor spawn(const std::string& where, const std::string& type) {
+    auto x = dc->client().spawn_on(where, type);
     if (!x) {
       std::cerr << "error: could not spawn " << type << " on " << where << ": "
                 << troupe::render(x.error()) << "\n";
       return nullptr;
     }
-    spawned.actors.push_back(*x);
+    spawned->actors.push_back(*x);
     return *x;
-  };
-  // Pairs: within one worker node, between two worker nodes, and from this
-  // (client) process to a worker node.
+  }
+};
+
+/// Pairs: within one worker node, between two worker nodes, and from this
+/// (client) process to a worker node. False (the error printed) if one
+/// could not be placed.
+bool deploy(pp_run& r) {
+  r.dc = demo_cluster::start(r.opt.cluster);
+  if (!r.dc)
+    return false;
+  auto workers = r.dc->workers();
+  if (workers.empty()) {
+    std::cerr << "error: no worker node is up\n";
+    return false;
+  }
+  r.spawned.reset(new troupe::demo::stop_on_exit{
+    r.dc->sys(), caf::make_message(stop_atom::value), "an actor", {}});
   auto& a = workers[0].name;
-  std::vector<pair_spec> pairs;
-  auto pinger_a = spawn(a, "pp-pinger");
-  auto ponger_a = spawn(a, "pp-ponger");
+  auto pinger_a = r.spawn(a, "pp-pinger");
+  auto ponger_a = r.spawn(a, "pp-ponger");
   if (!pinger_a || !ponger_a)
-    return 1;
-  pairs.push_back({"local (" + a + " -> " + a + ")", pinger_a, ponger_a});
+    return false;
+  r.pairs.push_back({"local (" + a + " -> " + a + ")", pinger_a, ponger_a});
   if (workers.size() >= 2) {
     auto& b = workers[1].name;
-    auto ponger_b = spawn(b, "pp-ponger");
+    auto ponger_b = r.spawn(b, "pp-ponger");
     if (!ponger_b)
-      return 1;
-    pairs.push_back({"cross-node (" + a + " -> " + b + ")", pinger_a, ponger_b});
+      return false;
+    r.pairs.push_back({"cross-node (" + a + " -> " + b + ")", pinger_a,
+                       ponger_b});
   }
-  auto client_pinger = spawn_pinger(dc->sys().actors());
-  spawned.actors.push_back(client_pinger);
-  pairs.push_back({"cross-node (client -> " + a + ")", client_pinger, ponger_a});
+  auto client_pinger = spawn_pinger(r.dc->sys().actors());
+  r.spawned->actors.push_back(client_pinger);
+  r.pairs.push_back({"cross-node (client -> " + a + ")", client_pinger,
+                     ponger_a});
+  return true;
+}
 
+/// A latency and a throughput series per pair, one table row each.
+void drive(pp_run& r) {
+  auto& opt = r.opt;
   std::printf("%zu pairs; per pair %u timed round trips (1 in flight) and %u "
               "round trips with %u in flight, after %u warm-up round trips\n",
-              pairs.size(), opt.rounds, opt.throughput_rounds, opt.window,
+              r.pairs.size(), opt.rounds, opt.throughput_rounds, opt.window,
               opt.warmup);
   std::printf("%-28s %9s %9s %9s %9s | %s\n", "pair", "p50", "p90", "p99",
               "max", "throughput");
   std::fflush(stdout);
-
-  std::vector<pair_result> results;
-  std::string failure;
-  {
-    caf::scoped_actor self{dc->sys().actors()};
-    status st{*dc};
-    for (auto& p : pairs) {
-      auto lat = run_series(self, st, p, "latency", opt.warmup, opt.rounds, 1);
-      if (!lat) {
-        failure = troupe::render(lat.error());
-        break;
-      }
-      auto thr = run_series(self, st, p, "throughput", opt.warmup,
-                            opt.throughput_rounds, opt.window);
-      if (!thr) {
-        failure = troupe::render(thr.error());
-        break;
-      }
-      pair_result r;
-      r.label = p.label;
-      r.latency = percentiles_of(std::move(lat->latencies_ns));
-      r.throughput = thr->elapsed_ns > 0
-                       ? thr->rounds * 1e9 / static_cast<double>(thr->elapsed_ns)
-                       : 0;
-      r.pongs = uint64_t{lat->rounds} + thr->rounds;
-      r.out_of_order = lat->out_of_order + thr->out_of_order;
-      char row[256];
-      std::snprintf(row, sizeof(row), "%-28s %9s %9s %9s %9s | %s round trips/s%s",
-                    r.label.c_str(), format_duration(r.latency.p50).c_str(),
-                    format_duration(r.latency.p90).c_str(),
-                    format_duration(r.latency.p99).c_str(),
-                    format_duration(r.latency.max).c_str(),
-                    format_rate(r.throughput).c_str(),
-                    r.out_of_order ? " (pongs out of order!)" : "");
-      st.line.note(row);
-      results.push_back(std::move(r));
+  caf::scoped_actor self{r.dc->sys().actors()};
+  status st{*r.dc};
+  for (auto& p : r.pairs) {
+    auto lat = run_series(self, st, p, "latency", opt.warmup, opt.rounds, 1);
+    if (!lat) {
+      r.failure = troupe::render(lat.error());
+      return;
     }
+    auto thr = run_series(self, st, p, "throughput", opt.warmup,
+                          opt.throughput_rounds, opt.window);
+    if (!thr) {
+      r.failure = troupe::render(thr.error());
+      return;
+    }
+    pair_result x;
+    x.label = p.label;
+    x.latency = percentiles_of(std::move(lat->latencies_ns));
+    x.throughput = thr->elapsed_ns > 0
+                     ? thr->rounds * 1e9 / static_cast<double>(thr->elapsed_ns)
+                     : 0;
+    x.pongs = uint64_t{lat->rounds} + thr->rounds;
+    x.out_of_order = lat->out_of_order + thr->out_of_order;
+    char row[256];
+    std::snprintf(row, sizeof(row), "%-28s %9s %9s %9s %9s | %s round trips/s%s",
+                  x.label.c_str(), format_duration(x.latency.p50).c_str(),
+                  format_duration(x.latency.p90).c_str(),
+                  format_duration(x.latency.p99).c_str(),
+                  format_duration(x.latency.max).c_str(),
+                  format_rate(x.throughput).c_str(),
+                  x.out_of_order ? " (pongs out of order!)" : "");
+    st.line.note(row);
+    r.results.push_back(std::move(x));
   }
+}
 
-  if (!failure.empty()) {
-    std::printf("summary: FAILED after %zu of %zu pairs: %s\n", results.size(),
-                pairs.size(), failure.c_str());
-    return 1;
+/// Every ping got its pong, in order: the check and the summary.
+bool check_and_report(const pp_run& r) {
+  auto& opt = r.opt;
+  if (!r.failure.empty()) {
+    std::printf("summary: FAILED after %zu of %zu pairs: %s\n",
+                r.results.size(), r.pairs.size(), r.failure.c_str());
+    return false;
   }
   uint64_t pongs = 0;
   uint64_t out_of_order = 0;
   std::string parts;
-  for (auto& r : results) {
-    pongs += r.pongs;
-    out_of_order += r.out_of_order;
-    parts += r.label + " p50 " + format_duration(r.latency.p50) + ", p99 "
-             + format_duration(r.latency.p99) + ", "
-             + format_rate(r.throughput) + " round trips/s; ";
+  for (auto& x : r.results) {
+    pongs += x.pongs;
+    out_of_order += x.out_of_order;
+    parts += x.label + " p50 " + format_duration(x.latency.p50) + ", p99 "
+             + format_duration(x.latency.p99) + ", "
+             + format_rate(x.throughput) + " round trips/s; ";
   }
-  uint64_t expected = pairs.size() * (uint64_t{opt.rounds} + opt.throughput_rounds);
+  uint64_t expected = r.pairs.size()
+                      * (uint64_t{opt.rounds} + opt.throughput_rounds);
   bool ok = pongs == expected && out_of_order == 0;
   std::printf("summary: %s%" PRIu64 " of %" PRIu64 " timed pongs received, %" PRIu64
               " out of order: %s\n",
               parts.c_str(), pongs, expected, out_of_order,
               ok ? "OK, every ping got its pong, in order"
                  : "MISMATCH (pongs lost, duplicated or reordered)");
-  return ok ? 0 : 1;
+  return ok;
 }
 
-troupe::cli::register_demo reg{
+int run(int argc, char** argv) {
+  auto r = std::make_unique<pp_run>();
+  if (auto code = parse(argc, argv, r->opt))
+    return *code;
+  if (!deploy(*r))
+    return 1;
+  drive(*r);
+  return check_and_report(*r) ? 0 : 1;
+}
+
+troupe::demo::register_demo reg{
   "pingpong",
   "round-trip latency percentiles and throughput, local and across nodes",
   run};

@@ -7,7 +7,7 @@
 
 #include <troupe/troupe.hpp>
 
-#include "troupe/node_setup.hpp"
+#include "demos/demo_registry.hpp"
 
 namespace troupe::demos::pingpong {
 namespace {
@@ -126,7 +126,7 @@ void setup(troupe::config& cfg) {
   cfg.export_type("pp-pinger", pinger);
 }
 
-troupe::cli::register_node_setup reg{setup};
+troupe::demo::register_node_setup reg{setup};
 
 } // namespace
 

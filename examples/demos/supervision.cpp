@@ -15,6 +15,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <random>
 #include <string>
@@ -23,8 +24,8 @@
 
 #include <troupe/troupe.hpp>
 
-#include "troupe/cli.hpp"
-#include "troupe/demo_args.hpp"
+#include "demos/demo_registry.hpp"
+#include "demos/demo_cli.hpp"
 
 namespace {
 
@@ -194,32 +195,56 @@ struct options {
   int chaos_ms = 200;
 };
 
-constexpr const char* usage =
-  "usage: troupe demo supervision [--accounts N] [--duration SECONDS] "
-  "[--chaos-ms MS]\n"
-  "  --accounts N       accounts under the supervisor (default 8)\n"
-  "  --duration S       how long clients deposit (default 5)\n"
-  "  --chaos-ms MS      the chaos actor crashes one account every MS "
-  "milliseconds (default 200)\n";
+constexpr const char* description =
+  "A bank of accounts behind a supervision tree in this process, a chaos "
+  "actor crashing accounts at random; the summary checks that every "
+  "acknowledged deposit is in the balances after the restarts (exit code "
+  "1 if not).";
 
-int run(int argc, char** argv) {
+/// The command line: nothing if the demo may run, else its exit code.
+std::optional<int> parse(int argc, char** argv, options& opt) {
+  CLI::App args{description, argv[0]};
+  troupe::tools::show_defaults(args);
+  args.add_option("--accounts", opt.accounts, "accounts under the supervisor")
+    ->check(troupe::tools::in_range(1, INT_MAX));
+  args.add_option("--duration", opt.duration,
+                  "how long clients deposit, in seconds")
+    ->check(troupe::tools::in_range(0.001, 86400.0));
+  args.add_option("--chaos-ms", opt.chaos_ms,
+                  "the chaos actor crashes one account every MS milliseconds")
+    ->type_name("MS")
+    ->check(troupe::tools::in_range(1, INT_MAX));
+  if (auto code = troupe::tools::parse(args, argc, argv))
+    return code;
+  return std::nullopt;
+}
+
+/// Everything a run holds. What the supervisors' event hook touches comes
+/// before the system: supervisors report until the system has stopped
+/// them.
+struct sv_run {
   options opt;
-  constexpr uint64_t int_max = INT_MAX;
-  troupe::cli::demo_args args{usage};
-  args.integer("--accounts", opt.accounts, 1, int_max)
-    .decimal("--duration", opt.duration, 0.001, 86400)
-    .integer("--chaos-ms", opt.chaos_ms, 1, int_max);
-  if (auto code = args.parse(argc, argv))
-    return *code;
-
-  // Everything the supervisors' event hook touches is declared before the
-  // system: supervisors report until the system has stopped them.
-  auto st = std::make_shared<stats>();
+  std::shared_ptr<stats> st = std::make_shared<stats>();
   bool tty = isatty(STDOUT_FILENO);
   const char* clear_line = tty ? "\r\033[K" : "";
   std::mutex print_mtx;
   std::map<std::string, int> incarnations;
-  auto on_event = [&](const troupe::supervisor_event& ev) {
+  troupe::config cfg;
+  std::unique_ptr<troupe::system> sys;
+  std::vector<caf::actor> names; ///< the accounts' stable names
+  caf::actor client_actor;
+  caf::actor chaos_actor;
+  bool drained = false;
+
+  ~sv_run() {
+    if (chaos_actor)
+      caf::anon_send_exit(chaos_actor, caf::exit_reason::user_shutdown);
+    if (client_actor)
+      caf::anon_send_exit(client_actor, caf::exit_reason::user_shutdown);
+  }
+
+  /// The accounts' supervisor's hook: prints every heal.
+  void on_event(const troupe::supervisor_event& ev) {
     std::lock_guard<std::mutex> guard{print_mtx};
     if (ev.kind == troupe::supervisor_event::child_started) {
       if (++incarnations[ev.child_id] > 1) {
@@ -234,11 +259,16 @@ int run(int argc, char** argv) {
       std::printf("%s  escalating: %s\n", clear_line,
                   troupe::to_string(ev).c_str());
     }
-  };
+  }
+};
 
-  troupe::config cfg;
-  cfg.set("troupe.log-level", "error");
-  troupe::system sys{cfg};
+/// The ledger and the accounts under a rest_for_one tree; false (the error
+/// printed) if it did not start.
+bool deploy(sv_run& r) {
+  auto& opt = r.opt;
+  r.cfg.set("troupe.log-level", "error");
+  r.sys = std::make_unique<troupe::system>(r.cfg);
+  auto& sys = *r.sys;
   std::vector<troupe::child_spec> accounts;
   for (int i = 0; i < opt.accounts; ++i) {
     auto id = "account-" + std::to_string(i);
@@ -258,77 +288,91 @@ int run(int argc, char** argv) {
                                   .intensity = 1000,
                                   .period = 1s,
                                   .children = std::move(accounts),
-                                  .on_event = on_event,
+                                  .on_event = [&r](const auto& ev) {
+                                    r.on_event(ev);
+                                  },
                                 }),
     },
   });
   if (!root) {
     std::cerr << "error: the tree did not start: " << troupe::render(root.error())
               << "\n";
-    return 1;
+    return false;
   }
-  std::vector<caf::actor> names;
   for (int i = 0; i < opt.accounts; ++i) {
     auto name = sys.whereis("account-" + std::to_string(i));
     if (!name) {
       std::cerr << "error: " << troupe::render(name.error()) << "\n";
-      return 1;
+      return false;
     }
-    names.push_back(*name);
+    r.names.push_back(*name);
   }
+  return true;
+}
+
+/// Clients deposit and the chaos actor crashes accounts for --duration,
+/// with a progress line; then the clients drain.
+void drive(sv_run& r) {
+  auto& opt = r.opt;
+  auto& st = r.st;
+  auto& sys = *r.sys;
   std::printf("running for %.1f s; the chaos actor crashes an account every "
               "%d ms\n",
               opt.duration, opt.chaos_ms);
-  auto cl = sys.spawn(client, names, st);
-  auto ch = sys.spawn(chaos, names, st,
-                      caf::timespan{std::chrono::milliseconds(opt.chaos_ms)});
-
+  r.client_actor = sys.spawn(client, r.names, st);
+  r.chaos_actor = sys.spawn(chaos, r.names, st,
+                            caf::timespan{std::chrono::milliseconds(opt.chaos_ms)});
   // Progress display (a UI refresh, not synchronisation).
   auto start = std::chrono::steady_clock::now();
   auto end = start + std::chrono::duration<double>(opt.duration);
   int64_t last_acked = 0;
   auto last = start;
   while (std::chrono::steady_clock::now() < end) {
-    std::this_thread::sleep_for(tty ? 250ms : 1000ms);
+    std::this_thread::sleep_for(r.tty ? 250ms : 1000ms);
     auto now = std::chrono::steady_clock::now();
     auto acked = st->acked.load();
     double rate = (acked - last_acked)
                   / std::chrono::duration<double>(now - last).count();
     last_acked = acked;
     last = now;
-    std::lock_guard<std::mutex> guard{print_mtx};
+    std::lock_guard<std::mutex> guard{r.print_mtx};
     std::printf("%s[%5.1fs] deposits acked %lld (%.0f/s), failed %lld | "
                 "crashes %lld, restarts %lld | accounts up %d/%d%s",
-                clear_line,
+                r.clear_line,
                 std::chrono::duration<double>(now - start).count(),
                 static_cast<long long>(acked), rate,
                 static_cast<long long>(st->failed.load()),
                 static_cast<long long>(st->crashes.load()),
                 static_cast<long long>(st->restarts.load()),
-                st->accounts_up.load(), opt.accounts, tty ? "" : "\n");
+                st->accounts_up.load(), opt.accounts, r.tty ? "" : "\n");
     std::fflush(stdout);
   }
   st->stop = true;
   caf::scoped_actor self{sys.actors()};
-  bool drained = false;
-  self->request(cl, call_timeout, drain_atom::value)
-    .receive([&] { drained = true; }, [&](caf::error&) {});
-  std::printf("%sstopping clients: %s\n", clear_line,
-              drained ? "all deposits answered" : "some deposits never answered");
+  self->request(r.client_actor, call_timeout, drain_atom::value)
+    .receive([&] { r.drained = true; }, [&](caf::error&) {});
+  std::printf("%sstopping clients: %s\n", r.clear_line,
+              r.drained ? "all deposits answered"
+                        : "some deposits never answered");
+}
 
-  // Check: the ledger holds exactly the acknowledged deposits, and every
-  // account (restarted or not) agrees with the ledger.
+/// The ledger holds exactly the acknowledged deposits, and every account
+/// (restarted or not) agrees with the ledger: the check and the summary.
+bool check_and_report(sv_run& r) {
+  auto& st = r.st;
+  auto& sys = *r.sys;
+  caf::scoped_actor self{sys.actors()};
   int64_t ledger_total = -1;
   self->request(*sys.whereis("ledger"), call_timeout, total_atom::value)
     .receive([&](int64_t x) { ledger_total = x; }, [&](caf::error&) {});
   int64_t balances = 0;
   bool all_answered = true;
-  for (auto& name : names)
+  for (auto& name : r.names)
     self->request(name, call_timeout, balance_atom::value)
       .receive([&](int64_t x) { balances += x; },
                [&](caf::error&) { all_answered = false; });
   auto acked = st->acked.load();
-  bool ok = drained && all_answered && ledger_total == acked
+  bool ok = r.drained && all_answered && ledger_total == acked
             && balances == acked && st->restarts > 0;
   std::printf("summary: %lld deposits acknowledged, %lld failed with an error "
               "(they were in a crashed mailbox, the client was told); "
@@ -342,12 +386,20 @@ int run(int argc, char** argv) {
               static_cast<long long>(balances),
               ok ? "OK, nothing acknowledged was lost"
                  : "MISMATCH (see above)");
-  self->send_exit(ch, caf::exit_reason::user_shutdown);
-  self->send_exit(cl, caf::exit_reason::user_shutdown);
-  return ok ? 0 : 1;
+  return ok;
 }
 
-troupe::cli::register_demo reg{
+int run(int argc, char** argv) {
+  auto r = std::make_unique<sv_run>();
+  if (auto code = parse(argc, argv, r->opt))
+    return *code;
+  if (!deploy(*r))
+    return 1;
+  drive(*r);
+  return check_and_report(*r) ? 0 : 1;
+}
+
+troupe::demo::register_demo reg{
   "supervision",
   "accounts behind a supervision tree heal from a chaos actor (local)", run};
 

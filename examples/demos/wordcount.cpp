@@ -22,18 +22,20 @@
 #include <troupe/troupe.hpp>
 
 #include "demos/wordcount_actors.hpp"
+#include "demos/wordcount_check.hpp"
+#include "demos/wordcount_notes.hpp"
 #include "demos/wordcount_corpus.hpp"
 #include "demos/wordcount_job.hpp"
-#include "troupe/cli.hpp"
-#include "troupe/demo_args.hpp"
-#include "troupe/demo_cluster.hpp"
+#include "demos/demo_registry.hpp"
+#include "demos/demo_cli.hpp"
+#include "demos/demo_cluster.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using namespace troupe::demos::wordcount;
-using troupe::cli::demo_cluster;
-using troupe::cli::progress_line;
+using troupe::demo::demo_cluster;
+using troupe::demo::progress_line;
 using clock_type = std::chrono::steady_clock;
 
 /// A job whose figures do not move for this long has stalled (a node died
@@ -50,29 +52,15 @@ struct options {
   std::string placement = "round_robin";
   uint32_t crashes = 2;
   bool resend = true;
-  troupe::cli::demo_cluster_options cluster
-    = troupe::cli::demo_cluster_options::of("wordcount", 3);
+  troupe::demo::demo_cluster_options cluster
+    = troupe::demo::demo_cluster_options::of("wordcount", 3);
 };
 
-constexpr const char* usage =
-  "usage: troupe demo wordcount [--size-mb MB] [--chunk-kb KB]\n"
-  "         [--vocabulary N] [--corpus-seed N] [--mappers N]\n"
-  "         [--placement round_robin|least_loaded|random]\n"
-  "         [--crashes N] [cluster flags]\n"
-  "Counts the words of a generated corpus with mappers on the worker\n"
-  "nodes and a supervised reducer that is crashed N times on the way,\n"
-  "then checks the result against a single-process count.\n"
-  "  --size-mb MB       corpus size (default 8; decimals allowed)\n"
-  "  --chunk-kb KB      chunk size, one map task each (default 64)\n"
-  "  --vocabulary N     distinct words, Zipf-distributed (default 20000)\n"
-  "  --corpus-seed N    the corpus is a function of this seed (default 42)\n"
-  "  --mappers N        mapper actors (default: 2 per worker node)\n"
-  "  --placement P      how mappers are spread over the workers\n"
-  "                     (default round_robin)\n"
-  "  --crashes N        reducer crashes to inject (default 2; 0 for none)\n"
-  "  --no-resend        do not re-send what a crashed reducer had taken:\n"
-  "                     shows that the check catches the lost counts\n"
-  "                     (the summary says MISMATCH, exit code 1)\n";
+constexpr const char* description =
+  "Counts the words of a generated corpus with mappers on the worker "
+  "nodes and a supervised reducer that is crashed N times on the way, "
+  "then checks the result against a single-process count (exit code 1 on "
+  "a MISMATCH).";
 
 std::optional<troupe::placement> parse_placement(const std::string& name) {
   if (name == "round_robin")
@@ -92,116 +80,87 @@ double megabytes(uint64_t bytes) {
   return static_cast<double>(bytes) / (1 << 20);
 }
 
-/// The text of an exit reason made from an exception (see the reducer's
-/// exception handler), or the rendered error.
-std::string reason_text(const caf::error& reason) {
-  auto& ctx = reason.context();
-  if (ctx.match_elements<std::string>())
-    return ctx.get_as<std::string>(0);
-  return troupe::render(reason);
-}
-
-/// Lines the supervisor's event hook wants printed. The hook runs in the
-/// supervisor's thread; the main thread prints them between progress
-/// updates so that they never tear the live line.
-struct notes {
-  std::mutex mtx;
-  std::vector<std::string> lines;
-
-  void add(std::string line) {
-    std::lock_guard<std::mutex> guard{mtx};
-    lines.push_back(std::move(line));
-  }
-
-  std::vector<std::string> take() {
-    std::lock_guard<std::mutex> guard{mtx};
-    return std::exchange(lines, {});
-  }
-};
-
-struct comparison {
-  uint64_t words = 0;    ///< in the reference count
-  uint64_t distinct = 0; ///< same
-  uint64_t cluster_words = 0;
-  uint64_t cluster_distinct = 0;
-  uint64_t differing = 0; ///< words whose counts differ or that one lacks
-  std::vector<std::string> examples;
-
-  bool ok() const {
-    return differing == 0 && words == cluster_words
-           && distinct == cluster_distinct;
-  }
-};
-
-comparison compare(const word_counts& reference, const table& t) {
-  comparison cmp;
-  cmp.distinct = reference.size();
-  for (auto& kvp : reference)
-    cmp.words += kvp.second;
-  cmp.cluster_distinct = t.words.size();
-  auto note = [&](std::string text) {
-    ++cmp.differing;
-    if (cmp.examples.size() < 3)
-      cmp.examples.push_back(std::move(text));
-  };
-  size_t found = 0;
-  for (size_t i = 0; i < t.words.size() && i < t.counts.size(); ++i) {
-    cmp.cluster_words += t.counts[i];
-    auto j = reference.find(t.words[i]);
-    if (j == reference.end()) {
-      note("\"" + t.words[i] + "\" is not in the text");
-      continue;
-    }
-    ++found;
-    if (j->second != t.counts[i])
-      note("\"" + t.words[i] + "\" " + std::to_string(t.counts[i])
-           + " instead of " + std::to_string(j->second));
-  }
-  if (found < reference.size())
-    cmp.differing += reference.size() - found; // words the cluster lacks
-  return cmp;
-}
-
-std::string top_words(const table& t, size_t n) {
-  std::vector<size_t> idx(std::min(t.words.size(), t.counts.size()));
-  for (size_t i = 0; i < idx.size(); ++i)
-    idx[i] = i;
-  n = std::min(n, idx.size());
-  std::partial_sort(idx.begin(), idx.begin() + static_cast<ptrdiff_t>(n),
-                    idx.end(), [&](size_t a, size_t b) {
-                      return t.counts[a] != t.counts[b]
-                               ? t.counts[a] > t.counts[b]
-                               : t.words[a] < t.words[b];
-                    });
-  std::string result;
-  for (size_t i = 0; i < n; ++i)
-    result += (i ? ", " : "") + t.words[idx[i]] + " "
-              + std::to_string(t.counts[idx[i]]);
-  return result;
-}
-
-int run(int argc, char** argv) {
-  options opt;
-  troupe::cli::demo_args args{std::string{usage}
-                              + troupe::cli::cluster_flags_help};
-  args.cluster(opt.cluster)
-    .decimal("--size-mb", opt.size_mb, 0.01, 1024)
-    .integer("--chunk-kb", opt.chunk_kb, 1, 65536)
-    .integer("--vocabulary", opt.vocabulary, 1, 10'000'000)
-    .integer("--corpus-seed", opt.corpus_seed, 0, UINT64_MAX)
-    .integer("--mappers", opt.mappers, 1, 1024)
-    .text("--placement", opt.placement)
-    .integer("--crashes", opt.crashes, 0, 100)
-    .sets("--no-resend", opt.resend, false);
-  if (auto code = args.parse(argc, argv))
-    return *code;
-  auto where = parse_placement(opt.placement);
+/// The command line: nothing if the demo may run, else its exit code.
+std::optional<int> parse(int argc, char** argv, options& opt,
+                         std::optional<troupe::placement>& where) {
+  CLI::App args{description, argv[0]};
+  troupe::tools::show_defaults(args);
+  args.add_option("--size-mb", opt.size_mb, "corpus size (decimals allowed)")
+    ->type_name("MB")
+    ->check(troupe::tools::in_range(0.01, 1024.0));
+  args.add_option("--chunk-kb", opt.chunk_kb, "chunk size, one map task each")
+    ->type_name("KB")
+    ->check(troupe::tools::in_range(1, 65536));
+  args.add_option("--vocabulary", opt.vocabulary,
+                  "distinct words, Zipf-distributed")
+    ->check(troupe::tools::in_range(1, 10'000'000));
+  args.add_option("--corpus-seed", opt.corpus_seed,
+                  "the corpus is a function of this seed")
+    ->check(troupe::tools::in_range<uint64_t>(0, UINT64_MAX));
+  args.add_option("--mappers", opt.mappers, "mapper actors")
+    ->default_str("2 per worker node")
+    ->check(troupe::tools::in_range(1, 1024));
+  args.add_option("--placement", opt.placement,
+                  "how mappers are spread over the workers: round_robin, "
+                  "least_loaded or random");
+  args.add_option("--crashes", opt.crashes, "reducer crashes to inject")
+    ->check(troupe::tools::in_range(0, 100));
+  args.add_flag_callback("--no-resend", [&opt] { opt.resend = false; },
+                         "do not re-send what a crashed reducer had taken: "
+                         "shows that the check catches the lost counts (the "
+                         "summary says MISMATCH, exit code 1)");
+  troupe::demo::add_cluster_options(args, opt.cluster);
+  if (auto code = troupe::tools::parse(args, argc, argv))
+    return code;
+  where = parse_placement(opt.placement);
   if (!where)
-    return args.fail("--placement must be round_robin, least_loaded or "
-                     "random, got \"" + opt.placement + "\"");
+    return troupe::tools::usage_error(args, "--placement must be round_robin, "
+                                    "least_loaded or random, got \""
+                                      + opt.placement + "\"");
+  return std::nullopt;
+}
 
-  // The corpus, generated before the cluster starts so that its time is
-  // not mistaken for the cluster's.
+/// Everything a run holds, in the order it must be destroyed backwards:
+/// what the supervisor's hook touches before the cluster (its actor system
+/// runs the hook until it stops), the mappers after it (they stop first).
+struct wc_run {
+  options opt;
+  std::optional<troupe::placement> where;
+  std::shared_ptr<const std::vector<std::string>> chunks;
+  uint64_t corpus_bytes = 0;
+  std::shared_ptr<notes> pending_notes = std::make_shared<notes>();
+  std::shared_ptr<std::atomic<uint64_t>> incarnations
+    = std::make_shared<std::atomic<uint64_t>>(0);
+  std::unique_ptr<demo_cluster> dc;
+  std::vector<troupe::member_info> workers;
+  caf::actor reducer;
+  std::unique_ptr<troupe::demo::stop_on_exit> placed_mappers;
+  uint32_t n_mappers = 0;
+  std::map<std::string, int> per_node; ///< mappers placed per node
+  std::shared_ptr<job_progress> progress = std::make_shared<job_progress>();
+  std::optional<table> result;
+  caf::error failure;
+  double cluster_secs = 0;
+  std::map<std::string, uint64_t> chunks_per_node;
+
+  /// The worker that hosts `a`. A member's agent handle appears in the view
+  /// once this node has its own connection to it, so an unknown node
+  /// means: read the view again.
+  std::string node_of(const caf::actor& a) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      for (auto& w : workers)
+        if (w.agent && w.agent.node() == a.node())
+          return w.name;
+      workers = dc->workers();
+    }
+    return "an unknown node";
+  }
+};
+
+/// The corpus, generated before the cluster starts so that its time is
+/// not mistaken for the cluster's.
+void generate(wc_run& r) {
+  auto& opt = r.opt;
   auto t0 = clock_type::now();
   corpus_spec cspec;
   cspec.seed = opt.corpus_seed;
@@ -209,29 +168,29 @@ int run(int argc, char** argv) {
   cspec.chunk_bytes = size_t{opt.chunk_kb} << 10;
   cspec.vocabulary = opt.vocabulary;
   auto generated = generate_corpus(cspec);
-  auto chunks = std::make_shared<const std::vector<std::string>>(
+  r.corpus_bytes = generated.bytes;
+  r.chunks = std::make_shared<const std::vector<std::string>>(
     std::move(generated.chunks));
   std::printf("corpus: %.1f MB in %zu chunks of ~%u KB, %u-word vocabulary "
               "with Zipf weights, seed %" PRIu64 " (generated in %.2f s)\n",
-              megabytes(generated.bytes), chunks->size(), opt.chunk_kb,
+              megabytes(r.corpus_bytes), r.chunks->size(), opt.chunk_kb,
               opt.vocabulary, opt.corpus_seed, seconds_since(t0));
   std::fflush(stdout);
+}
 
-  // What the supervisor's hook touches is declared before the cluster (and
-  // its actor system): supervisors report until the system has stopped them.
-  auto pending_notes = std::make_shared<notes>();
-  auto incarnations = std::make_shared<std::atomic<uint64_t>>(0);
-
-  auto dc = demo_cluster::start(opt.cluster);
-  if (!dc)
-    return 1;
-  auto workers = dc->workers();
-  if (workers.empty()) {
+/// The cluster, the supervised reducer here and the mappers on the worker
+/// nodes; false (the error printed) otherwise.
+bool deploy(wc_run& r) {
+  auto& opt = r.opt;
+  r.dc = demo_cluster::start(opt.cluster);
+  if (!r.dc)
+    return false;
+  r.workers = r.dc->workers();
+  if (r.workers.empty()) {
     std::cerr << "error: no worker node is up\n";
-    return 1;
+    return false;
   }
-  auto& sys = dc->sys();
-
+  auto& sys = r.dc->sys();
   // The reducer, supervised: a crash is followed by a restart with an empty
   // table; its stable name stays valid (and buffers) across restarts.
   auto sup = sys.start(
@@ -239,9 +198,9 @@ int run(int argc, char** argv) {
       .strategy = troupe::one_for_one,
       .intensity = static_cast<int>(opt.crashes) + 3,
       .period = 10s,
-      .children = {reducer_child("reducer", incarnations).named("wc-reducer")},
+      .children = {reducer_child("reducer", r.incarnations).named("wc-reducer")},
       .on_event =
-        [pending_notes](const troupe::supervisor_event& ev) {
+        [pending_notes = r.pending_notes](const troupe::supervisor_event& ev) {
           if (ev.kind == troupe::supervisor_event::child_exited)
             pending_notes->add("  reducer died: " + reason_text(ev.reason));
           else if (ev.kind == troupe::supervisor_event::child_started)
@@ -254,70 +213,63 @@ int run(int argc, char** argv) {
   if (!sup) {
     std::cerr << "error: the reducer's supervisor did not start: "
               << troupe::render(sup.error()) << "\n";
-    return 1;
+    return false;
   }
   auto reducer = sys.whereis("wc-reducer");
   if (!reducer) {
     std::cerr << "error: " << troupe::render(reducer.error()) << "\n";
-    return 1;
+    return false;
   }
-
+  r.reducer = *reducer;
   // The mappers, placed on the worker nodes by the chosen policy.
-  auto n_mappers = opt.mappers ? opt.mappers
-                               : static_cast<uint32_t>(2 * workers.size());
-  troupe::cli::stop_on_exit placed_mappers{
-    sys, caf::make_message(stop_atom::value), "a mapper", {}};
-  auto& mappers = placed_mappers.actors;
-  std::map<std::string, int> per_node;
-  // A member's agent handle appears in the view once this node has its own
-  // connection to it, so an unknown node means: read the view again.
-  auto node_of = [&](const caf::actor& a) -> std::string {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      for (auto& w : workers)
-        if (w.agent && w.agent.node() == a.node())
-          return w.name;
-      workers = dc->workers();
-    }
-    return "an unknown node";
-  };
-  for (uint32_t i = 0; i < n_mappers; ++i) {
-    auto m = dc->client().spawn_on(*where, "wc-mapper",
-                                   caf::make_message(*reducer));
+  r.n_mappers = opt.mappers ? opt.mappers
+                            : static_cast<uint32_t>(2 * r.workers.size());
+  r.placed_mappers.reset(new troupe::demo::stop_on_exit{
+    sys, caf::make_message(stop_atom::value), "a mapper", {}});
+  auto& mappers = r.placed_mappers->actors;
+  for (uint32_t i = 0; i < r.n_mappers; ++i) {
+    auto m = r.dc->client().spawn_on(*r.where, "wc-mapper",
+                                     caf::make_message(r.reducer));
     if (!m) {
       std::cerr << "error: could not place mapper " << i + 1 << ": "
                 << troupe::render(m.error()) << "\n";
-      return 1;
+      return false;
     }
-    ++per_node[node_of(*m)];
+    ++r.per_node[r.node_of(*m)];
     mappers.push_back(std::move(*m));
   }
   std::string placed;
-  for (auto& [name, n] : per_node)
-    placed += (placed.empty() ? "" : ", ") + name + ": "
-              + std::to_string(n);
+  for (auto& [name, n] : r.per_node)
+    placed += (placed.empty() ? "" : ", ") + name + ": " + std::to_string(n);
   std::printf("%u mappers placed %s on %zu worker nodes (%s); the reducer runs "
               "here under a supervisor; %u reducer crashes will be injected\n",
-              n_mappers, opt.placement.c_str(), workers.size(), placed.c_str(),
-              opt.crashes);
+              r.n_mappers, opt.placement.c_str(), r.workers.size(),
+              placed.c_str(), opt.crashes);
   if (!opt.resend)
     std::printf("re-sending is OFF (--no-resend): what a crashed reducer had "
                 "taken will be missing, and the check below must say so\n");
   std::fflush(stdout);
+  return true;
+}
 
-  // The job, and the live line while it runs.
-  auto progress = std::make_shared<job_progress>();
+/// The job, with the live line while it runs, until its result, a failure
+/// or a stall; then where the work went.
+void drive(wc_run& r) {
+  auto& opt = r.opt;
+  auto& sys = r.dc->sys();
+  auto& mappers = r.placed_mappers->actors;
+  auto& pending_notes = r.pending_notes;
+  auto& result = r.result;
+  auto& failure = r.failure;
+  auto& chunks = r.chunks;
   job_spec js;
-  js.chunks = chunks;
+  js.chunks = r.chunks;
   js.mappers = mappers;
-  js.reducer = *reducer;
+  js.reducer = r.reducer;
   js.crashes = opt.crashes;
   js.resend = opt.resend;
-  js.progress = progress;
+  js.progress = r.progress;
   auto job = spawn_job(sys.actors(), std::move(js));
-  std::optional<table> result;
-  caf::error failure;
-  double cluster_secs = 0;
-  std::map<std::string, uint64_t> chunks_per_node;
   {
     caf::scoped_actor self{sys.actors()};
     progress_line line;
@@ -326,7 +278,7 @@ int run(int argc, char** argv) {
     auto last_change = start;
     uint64_t last_figures = 0;
     auto nodes_read = clock_type::time_point{};
-    size_t nodes_up = workers.size();
+    size_t nodes_up = r.workers.size();
     while (!result && !failure) {
       self->receive([&](done_atom, table& t) { result = std::move(t); },
                     [&](done_atom, caf::error& err) { failure = err; },
@@ -336,7 +288,7 @@ int run(int argc, char** argv) {
       if (result || failure)
         break;
       auto now = clock_type::now();
-      auto& p = *progress;
+      auto& p = *r.progress;
       uint64_t figures = p.maps + p.reduced + p.resent + p.retries;
       if (figures != last_figures) {
         last_figures = figures;
@@ -349,7 +301,7 @@ int run(int argc, char** argv) {
         break;
       }
       if (now - nodes_read >= 1s) {
-        nodes_up = dc->workers().size();
+        nodes_up = r.dc->workers().size();
         nodes_read = now;
       }
       auto secs = seconds_since(start);
@@ -367,41 +319,44 @@ int run(int argc, char** argv) {
                     nodes_up);
       line.update(buf);
     }
-    cluster_secs = seconds_since(start);
+    r.cluster_secs = seconds_since(start);
     for (auto& text : pending_notes->take())
       line.note(text);
     // Where the work went: chunks mapped per node (remaps included).
     for (auto& m : mappers)
       self->request(m, call_timeout, stats_atom::value)
         .receive(
-          [&](uint64_t n, uint64_t) { chunks_per_node[node_of(m)] += n; },
+          [&](uint64_t n, uint64_t) { r.chunks_per_node[r.node_of(m)] += n; },
           [&](caf::error& err) {
-            line.note("  a mapper on " + node_of(m) + " did not answer: "
+            line.note("  a mapper on " + r.node_of(m) + " did not answer: "
                       + troupe::render(err));
           });
   }
   caf::anon_send_exit(job, caf::exit_reason::user_shutdown);
-  if (failure) {
-    std::printf("summary: FAILED: %s\n", troupe::render(failure).c_str());
-    return 1;
-  }
+}
 
-  // The check: a single-process count of the same chunks.
+/// The check and the summary: a single-process count of the same chunks;
+/// true if they are equal and the reducer restarted once per crash.
+bool check_and_report(wc_run& r) {
+  if (r.failure) {
+    std::printf("summary: FAILED: %s\n", troupe::render(r.failure).c_str());
+    return false;
+  }
   auto r0 = clock_type::now();
   word_counts reference;
-  for (auto& c : *chunks)
+  for (auto& c : *r.chunks)
     count_words(c, reference);
   auto reference_secs = seconds_since(r0);
-  auto cmp = compare(reference, *result);
-  auto crashes = progress->crashes.load();
-  auto restarts = incarnations->load() - 1;
+  auto cmp = compare(reference, *r.result);
+  auto crashes = r.progress->crashes.load();
+  auto restarts = r.incarnations->load() - 1;
   std::string spread;
-  for (auto& [name, n] : chunks_per_node)
+  for (auto& [name, n] : r.chunks_per_node)
     spread += (spread.empty() ? "" : ", ") + name + " "
               + std::to_string(n);
   std::printf("chunks mapped per node: %s; %u partial counts re-sent, %" PRIu64
               " duplicates ignored by the reducer\n",
-              spread.c_str(), progress->resent.load(), result->duplicates);
+              spread.c_str(), r.progress->resent.load(), r.result->duplicates);
   for (auto& e : cmp.examples)
     std::printf("  differs: %s\n", e.c_str());
   bool ok = cmp.ok() && restarts == crashes;
@@ -419,14 +374,25 @@ int run(int argc, char** argv) {
     "times and its supervisor restarted it %" PRIu64 " times; top words: %s; "
     "single-process count (%.2f s): %" PRIu64 " words (%" PRIu64
     " distinct): %s\n",
-    cmp.cluster_words, cmp.cluster_distinct, megabytes(generated.bytes),
-    chunks->size(), n_mappers, per_node.size(), cluster_secs, crashes,
-    restarts, top_words(*result, 5).c_str(), reference_secs, cmp.words,
+    cmp.cluster_words, cmp.cluster_distinct, megabytes(r.corpus_bytes),
+    r.chunks->size(), r.n_mappers, r.per_node.size(), r.cluster_secs, crashes,
+    restarts, top_words(*r.result, 5).c_str(), reference_secs, cmp.words,
     cmp.distinct, verdict.c_str());
-  return ok ? 0 : 1;
+  return ok;
 }
 
-troupe::cli::register_demo reg{
+int run(int argc, char** argv) {
+  auto r = std::make_unique<wc_run>();
+  if (auto code = parse(argc, argv, r->opt, r->where))
+    return *code;
+  generate(*r);
+  if (!deploy(*r))
+    return 1;
+  drive(*r);
+  return check_and_report(*r) ? 0 : 1;
+}
+
+troupe::demo::register_demo reg{
   "wordcount",
   "map-reduce word count over the cluster with a crashing, supervised reducer",
   run};

@@ -10,7 +10,7 @@
 #include <troupe/troupe.hpp>
 
 #include "demos/wordcount_corpus.hpp"
-#include "troupe/node_setup.hpp"
+#include "demos/demo_registry.hpp"
 
 namespace troupe::demos::wordcount {
 namespace {
@@ -146,7 +146,7 @@ void setup(troupe::config& cfg) {
   cfg.export_type("wc-mapper", mapper);
 }
 
-troupe::cli::register_node_setup reg{setup};
+troupe::demo::register_node_setup reg{setup};
 
 } // namespace
 

@@ -13,12 +13,12 @@
 
 #include <catch2/catch.hpp>
 
-#include "troupe/local_cluster.hpp"
+#include "tools/local_cluster.hpp"
 #include "../unit/test_support.hpp"
 
 using namespace troupe;
 using namespace std::chrono_literals;
-using troupe::cli::local_cluster;
+using troupe::tools::local_cluster;
 
 namespace {
 
@@ -26,11 +26,6 @@ struct fixture {
   test::test_config cfg;
   troupe::system sys{troupe::add_node_types(cfg)};
   local_cluster cluster{TROUPE_BINARY, log_dir()};
-
-  fixture() {
-    // This test binary registers no demo types: nor may its nodes.
-    cluster.set_common_args({"--no-demo-types"});
-  }
 
   /// One log directory per test case, so a failure's logs stand alone.
   static std::string log_dir() {
@@ -133,7 +128,9 @@ TEST_CASE_METHOD(fixture, "a node that leaves gracefully is seen leaving, "
 TEST_CASE_METHOD(fixture, "a node with a different set of message types is "
                           "refused at join") {
   REQUIRE_FALSE(cluster.start(1));
-  auto err = cluster.start_node("odd", {"--troupe.extra-test-type"}, 20s);
+  // The odd node (one message type more) joins through the seed.
+  local_cluster odd{TROUPE_ODD_NODE_BINARY, log_dir()};
+  auto err = odd.start_node("odd", {"--seeds", cluster.seed()}, 20s);
   REQUIRE(err);
   CHECK(err->find("exited during start-up") != std::string::npos);
   // The seed stays up and alone.

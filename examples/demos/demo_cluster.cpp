@@ -1,4 +1,4 @@
-#include "troupe/demo_cluster.hpp"
+#include "demos/demo_cluster.hpp"
 
 #include <unistd.h>
 
@@ -9,10 +9,10 @@
 
 #include <caf/scoped_actor.hpp>
 
-#include "troupe/cli.hpp"
-#include "troupe/node_setup.hpp"
+#include "demos/demo_registry.hpp"
+#include "tools/command_line.hpp"
 
-namespace troupe::cli {
+namespace troupe::demo {
 
 std::unique_ptr<demo_cluster>
 demo_cluster::start(const demo_cluster_options& opt) {
@@ -25,7 +25,7 @@ demo_cluster::start(const demo_cluster_options& opt) {
                 "(logs in %s/)\n",
                 opt.nodes, log_dir.c_str());
     std::fflush(stdout);
-    result->local_ = std::make_unique<local_cluster>(self_path(), log_dir);
+    result->local_ = std::make_unique<tools::local_cluster>(tools::self_path(), log_dir);
     if (auto err = result->local_->start(opt.nodes, "n", opt.node_args)) {
       std::cerr << "error: the local cluster did not start: " << *err << "\n";
       return nullptr;
@@ -44,6 +44,10 @@ demo_cluster::start(const demo_cluster_options& opt) {
   if (!n) {
     std::cerr << "error: this process could not join the cluster at " << seed
               << ": " << troupe::render(n.error()) << "\n";
+    if (!opt.seed.empty() && n.error() == troupe::errc::type_set_mismatch)
+      std::cerr << "a demo joins nodes that register the demos' types: start "
+                   "the cluster with `troupe-demos cluster up` (or "
+                   "`troupe-demos node`), not `troupe cluster up`\n";
     return nullptr;
   }
   result->client_ = std::move(*n);
@@ -138,4 +142,4 @@ stop_on_exit::~stop_on_exit() {
                });
 }
 
-} // namespace troupe::cli
+} // namespace troupe::demo

@@ -1,39 +1,20 @@
-#include "troupe/local_cluster.hpp"
+#include "tools/local_cluster.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
+#include <cstdlib>
 #include <iostream>
 #include <string_view>
-#include <thread>
 
-namespace troupe::cli {
+namespace troupe::tools {
 
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-
-bool reap(pid_t pid, std::chrono::milliseconds timeout) {
-  auto deadline = clock_type::now() + timeout;
-  for (;;) {
-    int status = 0;
-    auto r = waitpid(pid, &status, WNOHANG);
-    if (r == pid || (r < 0 && errno == ECHILD))
-      return true;
-    if (clock_type::now() >= deadline)
-      return false;
-    // Polling a child's exit: there is no portable fd to wait on here.
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
 
 /// Finds "listening on HOST:PORT" in a complete line of `text`.
 bool parse_address(const std::string& text, std::string& host, uint16_t& port) {
@@ -76,81 +57,49 @@ std::string local_cluster::seed() const {
 
 std::optional<std::string>
 local_cluster::launch(local_node& node, std::chrono::milliseconds timeout) {
-  int fd = -1;
-  if (auto err = spawn_process(node, fd))
+  child_process proc;
+  if (auto err = spawn_process(node, proc))
     return err;
-  return await_address(node, fd, timeout);
+  return await_address(node, proc, timeout);
 }
 
 std::optional<std::string> local_cluster::spawn_process(local_node& node,
-                                                        int& stdout_fd) {
-  int out[2];
-  if (pipe(out) != 0)
-    return std::string{"pipe failed: "} + std::strerror(errno);
-  auto pid = fork();
-  if (pid < 0)
-    return std::string{"fork failed: "} + std::strerror(errno);
-  if (pid == 0) {
-    // Dies with the tool (even on SIGKILL of the tool): no stray nodes.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    setpgid(0, 0); // Ctrl-C goes to the tool, which stops nodes in order
-    int log = open(node.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (log >= 0) {
-      dup2(log, STDERR_FILENO);
-      close(log);
-    }
-    dup2(out[1], STDOUT_FILENO);
-    close(out[0]);
-    close(out[1]);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(binary_.c_str()));
-    for (auto& a : node.args)
-      argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(binary_.c_str(), argv.data());
-    std::fprintf(stderr, "exec %s failed: %s\n", binary_.c_str(),
-                 std::strerror(errno));
-    _exit(127);
-  }
-  close(out[1]);
-  node.pid = pid;
-  stdout_fd = out[0];
+                                                        child_process& proc) {
+  // In a process group of its own: Ctrl-C goes to the tool, which stops
+  // the nodes in order.
+  proc = child_process{{.binary = binary_,
+                        .args = node.args,
+                        .stderr_path = node.log_path,
+                        .own_process_group = true}};
+  if (auto err = proc.start())
+    return "node " + node.name + ": " + *err;
+  node.pid = proc.pid();
   return std::nullopt;
 }
 
 std::optional<std::string>
-local_cluster::await_address(local_node& node, int fd,
+local_cluster::await_address(local_node& node, child_process& proc,
                              std::chrono::milliseconds timeout) {
   // The node prints "troupe node NAME listening on HOST:PORT" once it is up.
   std::string buffer;
-  auto deadline = clock_type::now() + timeout;
+  auto status = proc.read_until(
+    buffer,
+    [&](const std::string& text) {
+      return parse_address(text, node.host, node.port);
+    },
+    timeout);
   std::optional<std::string> err;
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - clock_type::now());
-    if (left.count() <= 0) {
-      err = "node " + node.name + " did not report its address within "
-            + std::to_string(timeout.count()) + " ms; see " + node.log_path;
-      break;
-    }
-    pollfd pfd{fd, POLLIN, 0};
-    if (poll(&pfd, 1, static_cast<int>(left.count())) <= 0)
-      continue;
-    char chunk[512];
-    auto n = read(fd, chunk, sizeof(chunk));
-    if (n <= 0) {
-      err = "node " + node.name + " exited during start-up; see "
-            + node.log_path;
-      break;
-    }
-    buffer.append(chunk, static_cast<size_t>(n));
-    if (parse_address(buffer, node.host, node.port))
-      break;
-  }
+  if (status == child_process::read_status::timeout)
+    err = "node " + node.name + " did not report its address within "
+          + std::to_string(timeout.count()) + " ms; see " + node.log_path;
+  else if (status == child_process::read_status::closed)
+    err = "node " + node.name + " exited during start-up; see "
+          + node.log_path;
   // Whatever the node prints later on stdout goes to its log, so that it
   // never writes into a closed pipe.
-  drainers_.emplace_back([fd, path = node.log_path, rest = buffer] {
-    int log = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  drainers_.emplace_back([fd = proc.release_stdout(), path = node.log_path,
+                          rest = buffer] {
+    int log = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log >= 0 && !rest.empty())
       [[maybe_unused]] auto ignored = write(log, rest.data(), rest.size());
     char chunk[4096];
@@ -166,9 +115,10 @@ local_cluster::await_address(local_node& node, int fd,
     close(fd);
   });
   if (err) {
-    ::kill(node.pid, SIGKILL);
-    reap(node.pid, std::chrono::seconds(5));
+    proc.stop(SIGKILL, std::chrono::seconds(5));
     node.pid = -1;
+  } else {
+    proc.detach(); // from now on node.pid is the handle (signal, stop_all)
   }
   return err;
 }
@@ -218,18 +168,18 @@ std::optional<std::string> local_cluster::start(int n, const std::string& prefix
   // The rest start at once and join through the seed concurrently: a node's
   // start-up (process, CAF, join) is mostly waiting, so 16 nodes take about
   // as long as a few.
-  std::vector<std::pair<size_t, int>> started; // node index, stdout
+  std::vector<std::pair<size_t, child_process>> started; // node index
   std::optional<std::string> err;
   for (int i = first; i <= n && !err; ++i) {
     nodes_.push_back(make_node(prefix + std::to_string(i), extra));
-    int fd = -1;
-    err = spawn_process(nodes_.back(), fd);
+    child_process proc;
+    err = spawn_process(nodes_.back(), proc);
     if (!err)
-      started.emplace_back(nodes_.size() - 1, fd);
+      started.emplace_back(nodes_.size() - 1, std::move(proc));
   }
   int count = first - 1;
-  for (auto& [index, fd] : started) {
-    auto node_err = await_address(nodes_[index], fd, std::chrono::seconds(60));
+  for (auto& [index, proc] : started) {
+    auto node_err = await_address(nodes_[index], proc, std::chrono::seconds(60));
     if (node_err && !err)
       err = node_err;
     if (!node_err)
@@ -294,4 +244,4 @@ void local_cluster::stop_all(std::chrono::milliseconds grace) {
   }
 }
 
-} // namespace troupe::cli
+} // namespace troupe::tools

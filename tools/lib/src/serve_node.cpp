@@ -1,6 +1,4 @@
-#include "troupe/serve_node.hpp"
-
-#include <signal.h>
+#include "tools/serve_node.hpp"
 
 #include <cstring>
 #include <iostream>
@@ -8,16 +6,12 @@
 
 #include <troupe/troupe.hpp>
 
-namespace troupe::cli {
+#include "tools/stop_signals.hpp"
+
+namespace troupe::tools {
 
 int serve_node(troupe::config& cfg) {
-  // Block the stop signals in every thread (CAF's threads inherit the mask)
-  // and wait for them here.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  auto stop_signals = block_stop_signals();
   auto n = troupe::node::start(cfg);
   if (!n) {
     std::cerr << "error: the node did not start: " << troupe::render(n.error())
@@ -27,8 +21,7 @@ int serve_node(troupe::config& cfg) {
   auto& nd = **n;
   std::cout << "troupe node " << nd.name() << " listening on " << nd.host()
             << ":" << nd.port() << std::endl;
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  auto sig = wait_stop_signal(stop_signals);
   troupe::log::info("node", std::string{"received "} + strsignal(sig)
                               + "; leaving the cluster");
   if (auto err = nd.leave())
@@ -38,4 +31,4 @@ int serve_node(troupe::config& cfg) {
   return 0;
 }
 
-} // namespace troupe::cli
+} // namespace troupe::tools

@@ -21,9 +21,9 @@
 #include <troupe/errc.hpp>
 #include <troupe/node.hpp>
 
-#include "troupe/local_cluster.hpp"
+#include "tools/local_cluster.hpp"
 
-namespace troupe::cli {
+namespace troupe::demo {
 
 struct demo_cluster_options {
   std::string demo;               ///< names the log directory
@@ -59,7 +59,7 @@ public:
   }
 
   /// The embedded local cluster, or null when running against `--seed`.
-  local_cluster* local() {
+  tools::local_cluster* local() {
     return local_.get();
   }
 
@@ -74,7 +74,7 @@ public:
 private:
   demo_cluster() = default;
 
-  std::unique_ptr<local_cluster> local_;
+  std::unique_ptr<tools::local_cluster> local_;
   // The actor system keeps a reference to its config: it must outlive the
   // node (members are destroyed in reverse order).
   std::unique_ptr<troupe::config> cfg_;
@@ -119,4 +119,4 @@ struct stop_on_exit {
   ~stop_on_exit();
 };
 
-} // namespace troupe::cli
+} // namespace troupe::demo

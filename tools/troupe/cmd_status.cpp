@@ -1,32 +1,17 @@
 // `troupe status --seed HOST:PORT`: the membership table as one node sees it.
 
 #include <cstdio>
-#include <cstring>
 #include <iostream>
+#include <memory>
 
 #include <troupe/troupe.hpp>
 
-#include "troupe/cli.hpp"
+#include "commands.hpp"
 
-namespace troupe::cli {
+namespace troupe::tool {
 namespace {
 
-int run_status(int argc, char** argv) {
-  std::string seed;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--seed") && i + 1 < argc)
-      seed = argv[++i];
-    else if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
-      std::cout << "usage: troupe status --seed HOST:PORT\n"
-                   "prints the membership table (name, address, state, actors,"
-                   " mailbox backlog, uptime) as the node at HOST:PORT sees it\n";
-      return 0;
-    } else {
-      std::cerr << "error: unknown option " << argv[i]
-                << "; usage: troupe status --seed HOST:PORT\n";
-      return 2;
-    }
-  }
+int run_status(const std::string& seed) {
   auto addr = troupe::parse_host_port(seed, "--seed");
   if (!addr) {
     std::cerr << "error: " << troupe::render(addr.error()) << "\n";
@@ -52,8 +37,17 @@ int run_status(int argc, char** argv) {
   return 0;
 }
 
-register_command reg{"status", "print the membership table of a cluster",
-                     run_status};
-
 } // namespace
-} // namespace troupe::cli
+
+tools::command add_status_command(CLI::App& app) {
+  auto seed = std::make_shared<std::string>();
+  auto* sub = app.add_subcommand(
+    "status", "print the membership table (name, address, state, role, "
+              "actors, mailbox backlog, uptime) as one node sees it");
+  sub->add_option("--seed", *seed, "address of any node of the cluster")
+    ->type_name("HOST:PORT")
+    ->required();
+  return {sub, [seed] { return run_status(*seed); }};
+}
+
+} // namespace troupe::tool

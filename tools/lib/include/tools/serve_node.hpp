@@ -1,11 +1,11 @@
 #pragma once
-// Runs one node in the foreground until SIGINT or SIGTERM: what `troupe
-// node` does once its options are read, and what the distributed
-// benchmark's own node binary does with its types.
+// Runs one node in the foreground until SIGINT or SIGTERM: what every node
+// binary (`troupe node`, `troupe-demos node`, the distributed benchmark's
+// and the cluster tests' nodes) does once its options are read.
 
 #include <troupe/config.hpp>
 
-namespace troupe::cli {
+namespace troupe::tools {
 
 /// Starts a node with `cfg`, prints "troupe node NAME listening on
 /// HOST:PORT" (local_cluster waits for that line), serves until SIGINT or
@@ -14,4 +14,4 @@ namespace troupe::cli {
 /// must inherit the blocked stop signals.
 int serve_node(troupe::config& cfg);
 
-} // namespace troupe::cli
+} // namespace troupe::tools

@@ -1,8 +1,10 @@
 #pragma once
-// An embedded local cluster: N `troupe node` processes on this machine, on
-// ephemeral loopback ports, each logging to its own file. Used by
-// `troupe cluster up` and by the demos; the processes die with their parent
-// (PR_SET_PDEATHSIG), so nothing is left behind even on a crash.
+// An embedded local cluster: N node processes on this machine (`BINARY node
+// --listen 127.0.0.1:0 --name NAME [--seeds ...]`: `troupe node`, or another
+// binary with the same `node` command line), on ephemeral loopback ports,
+// each logging to its own file. Used by `troupe cluster up`, the demos, the
+// cluster tests and the distributed benchmark; the processes die with their
+// parent (PR_SET_PDEATHSIG), so nothing is left behind even on a crash.
 
 #include <sys/types.h>
 
@@ -12,7 +14,9 @@
 #include <thread>
 #include <vector>
 
-namespace troupe::cli {
+#include "tools/child_process.hpp"
+
+namespace troupe::tools {
 
 struct local_node {
   std::string name;
@@ -29,7 +33,7 @@ struct local_node {
 
 class local_cluster {
 public:
-  /// `binary` is the troupe executable, `log_dir` where node logs go.
+  /// `binary` is the node executable, `log_dir` where node logs go.
   local_cluster(std::string binary, std::string log_dir);
   ~local_cluster();
 
@@ -75,11 +79,13 @@ private:
                        std::vector<std::string> extra_args) const;
   std::optional<std::string> launch(local_node& node,
                                     std::chrono::milliseconds timeout);
-  /// Forks and execs the node; `stdout_fd` reads what it prints.
-  std::optional<std::string> spawn_process(local_node& node, int& stdout_fd);
+  /// Forks and execs the node (its stderr to its log).
+  std::optional<std::string> spawn_process(local_node& node,
+                                           child_process& proc);
   /// Waits for the node's "listening on" line, then drains its output to
   /// its log; kills the node on a timeout or an early exit.
-  std::optional<std::string> await_address(local_node& node, int fd,
+  std::optional<std::string> await_address(local_node& node,
+                                           child_process& proc,
                                            std::chrono::milliseconds timeout);
 
   std::string binary_;
@@ -89,4 +95,4 @@ private:
   std::vector<std::thread> drainers_;
 };
 
-} // namespace troupe::cli
+} // namespace troupe::tools
