@@ -8,7 +8,9 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -157,8 +159,9 @@ struct member_fixture : fixture {
   test::test_config node_cfg;
   std::unique_ptr<node> self_node;
 
-  /// Joins as a worker (it may host placed actors) or as a client.
-  void join(const std::string& role = "worker") {
+  /// Joins as a worker (it may host placed actors) or as a client; with
+  /// `await_connected`, waits until this node is connected to every member.
+  void join(const std::string& role = "worker", bool await_connected = true) {
     node_cfg.set("troupe.role", role);
     // The tester exports what every `troupe node` exports (echo).
     node_cfg.export_type("echo", [](caf::event_based_actor*) -> caf::behavior {
@@ -169,6 +172,8 @@ struct member_fixture : fixture {
     auto n = node::start(node_cfg);
     REQUIRE(n);
     self_node = std::move(*n);
+    if (!await_connected)
+      return;
     // Wait (bounded) until this node is connected to every other member.
     auto expected = cluster.nodes().size() + 1;
     auto deadline = std::chrono::steady_clock::now() + 40s;
@@ -436,4 +441,78 @@ TEST_CASE_METHOD(member_fixture, "a remote child of an unexported type fails "
   REQUIRE(reason);
   auto text = render(*reason);
   CHECK(text.find("no-such-type") != std::string::npos);
+}
+
+namespace {
+
+/// Starts `n` remote children of type echo placed by `where`, under one
+/// supervisor of this node, and says how many run on each node
+/// ("n1=4 n2=4 n3=4").
+std::string place_children(troupe::system& sys, int n,
+                                          const placement& where) {
+  std::vector<child_spec> kids;
+  for (int i = 0; i < n; ++i)
+    kids.push_back(child("echo-" + std::to_string(i), "echo").on(where));
+  auto root = sys.start(supervisor_spec{
+    .strategy = one_for_one,
+    .intensity = 0,
+    .period = 30s,
+    .children = std::move(kids),
+  });
+  REQUIRE(root);
+  auto rows = root->which_children();
+  REQUIRE(rows);
+  REQUIRE(rows->size() == static_cast<size_t>(n));
+  std::map<std::string, int> result;
+  for (auto& row : *rows)
+    ++result[echo_node(sys.actors(), row.handle)];
+  REQUIRE_FALSE(root->shutdown());
+  std::string text;
+  for (auto& [where_it_runs, count] : result)
+    text += (text.empty() ? "" : " ") + where_it_runs + "=" + std::to_string(count);
+  return text;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(member_fixture, "12 round-robin remote children of a client "
+                                 "that has just joined run 4/4/4 on 3 worker "
+                                 "nodes") {
+  REQUIRE_FALSE(cluster.start(3));
+  // No wait for the connections: the supervisor starts right after the
+  // join, as the jobs demo's does.
+  join("client", false);
+  auto counts = place_children(self_node->sys(), 12, placement::round_robin);
+  CHECK(counts == "n1=4 n2=4 n3=4");
+}
+
+TEST_CASE_METHOD(member_fixture, "12 round-robin remote children of a client "
+                                 "connected to every member run 4/4/4 on 3 "
+                                 "worker nodes") {
+  REQUIRE_FALSE(cluster.start(3));
+  join("client");
+  auto counts = place_children(self_node->sys(), 12, placement::round_robin);
+  CHECK(counts == "n1=4 n2=4 n3=4");
+}
+
+TEST_CASE_METHOD(member_fixture, "a burst of least_loaded remote children "
+                                 "spreads over idle worker nodes instead of "
+                                 "piling on the one least loaded a heartbeat "
+                                 "ago") {
+  REQUIRE_FALSE(cluster.start(3));
+  join("client");
+  auto counts = place_children(self_node->sys(), 12, placement::least_loaded);
+  // The nodes run about as many actors each (their own, give or take one or
+  // two); every placement counts as load until the node's next heartbeat.
+  INFO(counts);
+  std::istringstream in{counts};
+  std::string entry;
+  int nodes = 0;
+  while (in >> entry) {
+    ++nodes;
+    auto n = std::stoi(entry.substr(entry.find('=') + 1));
+    CHECK(n >= 2);
+    CHECK(n <= 6);
+  }
+  CHECK(nodes == 3);
 }

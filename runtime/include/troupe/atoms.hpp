@@ -35,6 +35,9 @@ using group_join_atom = caf::atom_constant<caf::atom("t_gjoin")>;
 using group_sync_atom = caf::atom_constant<caf::atom("t_gsync")>;
 using group_members_atom = caf::atom_constant<caf::atom("t_gmembers")>;
 using stop_spawned_atom = caf::atom_constant<caf::atom("t_stopsp")>;
+using place_atom = caf::atom_constant<caf::atom("t_place")>;
+using await_member_atom = caf::atom_constant<caf::atom("t_awaitmb")>;
+using wake_atom = caf::atom_constant<caf::atom("t_wake")>;
 /// Key of the node agent in CAF's actor registry (set by node::start).
 using node_agent_atom = caf::atom_constant<caf::atom("t_agent")>;
 

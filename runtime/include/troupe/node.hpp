@@ -122,7 +122,6 @@ private:
   std::string host_;
   uint16_t port_ = 0;
   bool left_ = false;
-  uint64_t turn_ = 0;
 };
 
 /// Asks the node listening on `host:port` for its membership view (the

@@ -27,6 +27,7 @@
 #include <caf/io/middleman_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "node/placement_state.hpp"
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"
@@ -67,6 +68,19 @@ struct agent_state {
   std::vector<caf::response_promise> awaiting_spawned_stop;
   steady::time_point started = steady::now();
   uint64_t ticks = 0;
+  placement_state placements;
+  struct place_waiter {
+    placement where;
+    caf::response_promise rp;
+    steady::time_point until;
+  };
+  std::vector<place_waiter> place_waiters;
+  struct member_waiter {
+    std::string name;
+    caf::response_promise rp;
+    steady::time_point until;
+  };
+  std::vector<member_waiter> member_waiters;
   static inline const char* name = "troupe.agent";
 };
 
@@ -116,6 +130,46 @@ std::vector<member_info> view(agent_actor* self) {
   for (auto& kvp : self->state.peers)
     result.push_back(kvp.second.info);
   return result;
+}
+
+/// Answers the `place` and `await_member` requests that can be answered
+/// now: a placement once every worker member that is up is connected (right
+/// after a join only the seed is: placing then put every child there) or at
+/// its deadline; a member once it is up and connected, gone, or at the
+/// deadline.
+void serve_waiters(agent_actor* self) {
+  auto& st = self->state;
+  if (st.place_waiters.empty() && st.member_waiters.empty())
+    return;
+  auto now = steady::now();
+  auto xs = view(self);
+  bool settled = std::none_of(xs.begin(), xs.end(), [](auto& m) {
+    return m.state == member_state::up && m.hosts_placed_actors() && !m.agent;
+  });
+  std::erase_if(st.place_waiters, [&](auto& w) {
+    if (!settled && now < w.until)
+      return false;
+    w.rp.deliver(st.placements.order(w.where, up_workers(xs)));
+    return true;
+  });
+  std::erase_if(st.member_waiters, [&](auto& w) {
+    auto m = std::find_if(xs.begin(), xs.end(),
+                          [&](auto& x) { return x.name == w.name; });
+    if (m == xs.end())
+      w.rp.deliver(make_error(errc::node_down, "no member named " + w.name));
+    else if (m->state == member_state::up && m->agent)
+      w.rp.deliver(*m);
+    else if (m->state != member_state::up && m->state != member_state::joining)
+      w.rp.deliver(make_error(errc::node_down, "member " + w.name + " is "
+                                                 + to_string(m->state)));
+    else if (now >= w.until)
+      w.rp.deliver(make_error(errc::node_down,
+                              "member " + w.name + " is up, but this node "
+                                "could not connect to it within the timeout"));
+    else
+      return false;
+    return true;
+  });
 }
 
 /// Publishes the registry to node::whereis (see registry_mirror.hpp).
@@ -212,6 +266,7 @@ void connect(agent_actor* self, const std::string& name, bool probe = false) {
           log::info("membership", "reconnected to member " + name);
         }
         self->monitor(i->second.info.agent);
+        serve_waiters(self);
         // Only the owner announces its names, over its own connection, so
         // that the receiver's handle is direct, never relayed.
         for (auto& [reg_name, entry] : self->state.registry)
@@ -234,6 +289,7 @@ void connect(agent_actor* self, const std::string& name, bool probe = false) {
               mark(self, i->second, member_state::down,
                    "connection lost and reconnecting failed (" + render(err)
                      + ")");
+            serve_waiters(self);
             return;
           }
         }
@@ -299,6 +355,7 @@ bool merge(agent_actor* self, const member_info& m) {
     notify(self, member_event::member_down, cur);
   else if (m.state == member_state::leaving && before != member_state::leaving)
     notify(self, member_event::member_left, cur);
+  serve_waiters(self);
   return true;
 }
 
@@ -312,6 +369,7 @@ void mark(agent_actor* self, peer& p, member_state state, const std::string& why
   if (state == member_state::down && before != member_state::down)
     notify(self, member_event::member_down, p.info);
   gossip(self, {p.info});
+  serve_waiters(self);
 }
 
 caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) {
@@ -410,12 +468,33 @@ caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) 
     [self](heartbeat_atom, member_info& m) {
       auto i = self->state.peers.find(m.name);
       if (i != self->state.peers.end()
-          && i->second.info.incarnation == m.incarnation)
+          && i->second.info.incarnation == m.incarnation) {
         i->second.last_seen = steady::now();
+        self->state.placements.heard_from(m.name);
+      }
       if (merge(self, m))
         gossip(self, {m});
     },
     [self](members_atom) { return view(self); },
+    [self](place_atom, placement& where,
+           caf::timespan max_wait) -> caf::result<std::vector<member_info>> {
+      auto rp = self->make_response_promise();
+      self->state.place_waiters.push_back({std::move(where), rp,
+                                           steady::now() + max_wait});
+      self->delayed_send(self, max_wait, wake_atom::value);
+      serve_waiters(self);
+      return rp;
+    },
+    [self](await_member_atom, std::string& name,
+           caf::timespan max_wait) -> caf::result<member_info> {
+      auto rp = self->make_response_promise();
+      self->state.member_waiters.push_back({std::move(name), rp,
+                                            steady::now() + max_wait});
+      self->delayed_send(self, max_wait, wake_atom::value);
+      serve_waiters(self);
+      return rp;
+    },
+    [self](wake_atom) { serve_waiters(self); },
     [self](bound_atom, uint16_t port) { self->state.me.port = port; },
     [self](register_atom, std::string& name,
            caf::actor& handle) -> caf::result<void> {
@@ -599,6 +678,7 @@ caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) 
         for (auto& kvp : st.peers)
           if (kvp.second.info.state == member_state::down)
             connect(self, kvp.first, true);
+      serve_waiters(self);
       self->delayed_send(self, st.settings.heartbeat_interval, tick_atom::value);
     },
   };
