@@ -18,6 +18,7 @@
 #include <caf/message.hpp>
 #include <caf/timespan.hpp>
 
+#include "troupe/cluster_agent.hpp"
 #include "troupe/config.hpp"
 #include "troupe/member.hpp"
 #include "troupe/placement.hpp"

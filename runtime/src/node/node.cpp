@@ -16,11 +16,18 @@
 
 #include "core/blocking_ask.hpp"
 #include "node/agent.hpp"
+#include "node/agent_protocol.hpp"
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"
 
 namespace troupe {
+
+using detail::bound_atom;
+using detail::gossip_atom;
+using detail::join_atom;
+using detail::leave_atom;
+using detail::stop_spawned_atom;
 
 namespace {
 

@@ -32,6 +32,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "troupe/atoms.hpp"
+#include "troupe/cluster_agent.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"
 #include "troupe/member.hpp"
