@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <set>
@@ -150,6 +151,16 @@ TEST_CASE_METHOD(fixture, "a seed address with nothing behind it is a clear "
                                            "--troupe.join-timeout=1s"},
                                 20s);
   REQUIRE(err);
+  // It gave up by itself (not killed for not reporting an address), and
+  // says why.
+  INFO(*err);
+  CHECK(err->find("exited during start-up") != std::string::npos);
+  auto log_path = err->substr(err->rfind("see ") + 4);
+  std::ifstream in{log_path};
+  std::string log{std::istreambuf_iterator<char>{in}, {}};
+  INFO(log);
+  CHECK(log.find("could not join through any seed within 1 s") != std::string::npos);
+  CHECK(log.find("seed 127.0.0.1:1: caf: cannot_connect_to_node") != std::string::npos);
 }
 
 namespace {
@@ -167,6 +178,11 @@ struct member_fixture : fixture {
     node_cfg.export_type("echo", [](caf::event_based_actor*) -> caf::behavior {
       return {[](const std::string& text) { return "tester:" + text; }};
     });
+    // Known here but not exported: remote spawn must refuse it.
+    node_cfg.add_actor_type("tester-only",
+                            [](caf::event_based_actor*) -> caf::behavior {
+                              return {[](const std::string& text) { return text; }};
+                            });
     node_cfg.set("troupe.seeds", cluster.seed());
     node_cfg.set("troupe.node-name", "tester");
     auto n = node::start(node_cfg);
@@ -222,6 +238,11 @@ TEST_CASE_METHOD(member_fixture, "remote spawn by exported type name answers "
     auto bad = self_node->spawn_on("n2", "no_such_type");
     REQUIRE_FALSE(bad);
     CHECK(bad.error() == errc::unknown_actor_type);
+  }
+  SECTION("a type the node knows but does not export is not_allowed") {
+    auto bad = self_node->spawn_on("tester", "tester-only");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error() == errc::not_allowed);
   }
   SECTION("wrong arguments are an error value") {
     auto bad = self_node->spawn_on("n2", "counter",
@@ -423,24 +444,36 @@ TEST_CASE_METHOD(member_fixture, "a supervised remote child is restarted on "
   CHECK(test::await_down(sys.actors(), *remote));
 }
 
-TEST_CASE_METHOD(member_fixture, "a remote child of an unexported type fails "
-                                 "with a clear error and its supervisor "
-                                 "escalates") {
+TEST_CASE_METHOD(member_fixture, "a remote child of a type its node knows "
+                                 "but does not export fails with not_allowed "
+                                 "and its supervisor escalates") {
   REQUIRE_FALSE(cluster.start(1));
-  join("client");
+  join(); // a worker that knows "tester-only" but does not export it
+  // A key that places on the tester among the workers {n1, tester}.
+  std::vector<member_info> workers(2);
+  workers[0].name = "n1";
+  workers[1].name = "tester";
+  std::string key;
+  for (int i = 0; key.empty(); ++i) {
+    auto k = "k" + std::to_string(i);
+    if (placement::key_hash(k).pick(workers, 0) == 1)
+      key = k;
+  }
   // The remote start is asynchronous: like an OTP child that crashes right
   // after init, the failure counts against the restart intensity.
   auto root = self_node->sys().start(supervisor_spec{
     .strategy = one_for_one,
     .intensity = 0,
     .period = 1s,
-    .children = {child("ghost", "no-such-type").on(placement::random)},
+    .children = {child("ghost", "tester-only").on(placement::key_hash(key))},
   });
   REQUIRE(root);
   auto reason = test::await_down(self_node->sys().actors(), root->handle());
   REQUIRE(reason);
   auto text = render(*reason);
-  CHECK(text.find("no-such-type") != std::string::npos);
+  INFO(text);
+  CHECK(text.find("not_allowed") != std::string::npos);
+  CHECK(text.find("node tester does not export \"tester-only\"") != std::string::npos);
 }
 
 namespace {

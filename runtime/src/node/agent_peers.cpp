@@ -56,11 +56,9 @@ void gossip(agent_actor* self, std::vector<member_info> changes) {
 
 void notify(agent_actor* self, member_event::kind_t kind, const member_info& who) {
   auto& st = self->state;
-  if (kind != member_event::member_up) {
-    // Names and group members of a node that is gone disappear with it.
-    st.registry.erase_owner(who.name);
-    st.groups.erase_owner(who.name);
-  }
+  // Names and group members of a node that is gone disappear with it.
+  st.registry.on_member_event(kind, who.name);
+  st.groups.on_member_event(kind, who.name);
   log::info("membership", "member " + who.name + " (" + who.address() + ") "
                             + to_string(kind));
   for (auto& sub : st.subscribers)

@@ -52,6 +52,12 @@ void cluster_registry::erase_owner(const std::string& node) {
     publish();
 }
 
+void cluster_registry::on_member_event(member_event::kind_t kind,
+                                       const std::string& node) {
+  if (kind == member_event::member_down || kind == member_event::member_left)
+    erase_owner(node);
+}
+
 std::vector<std::string>
 cluster_registry::erase_local_actor(const caf::actor_addr& who) {
   std::vector<std::string> result;

@@ -19,6 +19,7 @@
 #include <caf/expected.hpp>
 
 #include "node/registry_mirror.hpp"
+#include "troupe/member.hpp"
 
 namespace troupe::detail {
 
@@ -49,6 +50,10 @@ public:
 
   /// Erases the names `node` owns (it is down or left).
   void erase_owner(const std::string& node);
+
+  /// Applies a member event: the names of a node that went down or left go
+  /// with it (a restarted node registers its names anew).
+  void on_member_event(member_event::kind_t kind, const std::string& node);
 
   /// Erases this node's names of the actor `who` (it died); returns them,
   /// to announce their withdrawal.

@@ -34,6 +34,13 @@ public:
   /// Erases the members `node` owns (it is down or left).
   void erase_owner(const std::string& node);
 
+  /// Applies a member event: the members of a node that went down or left
+  /// leave every group.
+  void on_member_event(member_event::kind_t kind, const std::string& node) {
+    if (kind == member_event::member_down || kind == member_event::member_left)
+      erase_owner(node);
+  }
+
   /// Erases this node's member `who` (it died) from every group; returns
   /// the groups it left, to announce.
   std::vector<std::string> erase_local_actor(const caf::actor_addr& who);
