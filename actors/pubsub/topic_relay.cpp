@@ -81,61 +81,64 @@ void confirmed(relay_actor* self) {
 /// the next round, until all confirmed or the deadline passed.
 void confirm(relay_actor* self) {
   cluster_api::members(self, self->state.agent, agent_timeout)
-    .then(
-      [self](std::vector<member_info>& view) {
-        auto& st = self->state;
-        std::vector<member_info> ask;
-        bool unreachable = false;
-        for (auto& m : view) {
-          if (m.agent == st.agent || st.confirmed_by.count(m.name) > 0
-              || (m.state != member_state::up
-                  && m.state != member_state::suspect))
-            continue;
-          if (m.agent)
-            ask.push_back(std::move(m));
-          else
-            unreachable = true; // this node has not connected to it yet
-        }
-        auto pending = std::make_shared<size_t>(ask.size());
-        auto round_done = [self, unreachable] {
-          auto& st = self->state;
-          if (!unreachable && !st.retry_needed) {
-            confirmed(self);
-            return;
-          }
-          st.retry_needed = false;
-          if (std::chrono::steady_clock::now() >= st.confirm_until)
-            confirmed(self); // with those that could confirm
-          else
-            self->delayed_send(self, confirm_retry, confirm_tick_atom::value);
-        };
-        if (ask.empty()) {
-          round_done();
-          return;
-        }
-        auto me = self->address();
-        for (auto& m : ask)
-          cluster_api::group_members(self, m.agent, topic_group(st.topic),
-                                 confirm_timeout)
-            .then(
-              [self, pending, me, name = m.name,
-               round_done](std::vector<caf::actor>& xs) {
-                if (std::any_of(xs.begin(), xs.end(),
-                                [&](auto& x) { return x.address() == me; }))
-                  self->state.confirmed_by.insert(name);
-                else
-                  self->state.retry_needed = true;
-                if (--*pending == 0)
-                  round_done();
-              },
-              [self, pending, round_done](caf::error&) {
-                // Lost, or the member died or froze: ask again next round.
-                self->state.retry_needed = true;
-                if (--*pending == 0)
-                  round_done();
-              });
-      },
-      [self](caf::error& err) { self->quit(std::move(err)); });
+      .then(
+          [self](std::vector<member_info>& view) {
+            auto& st = self->state;
+            std::vector<member_info> ask;
+            bool unreachable = false;
+            for (auto& m : view) {
+              if (m.agent == st.agent || st.confirmed_by.count(m.name) > 0
+                  || (m.state != member_state::up
+                      && m.state != member_state::suspect))
+                continue;
+              if (m.agent)
+                ask.push_back(std::move(m));
+              else
+                unreachable = true; // this node has not connected to it yet
+            }
+            auto pending = std::make_shared<size_t>(ask.size());
+            auto round_done = [self, unreachable] {
+              auto& st = self->state;
+              if (!unreachable && !st.retry_needed) {
+                confirmed(self);
+                return;
+              }
+              st.retry_needed = false;
+              if (std::chrono::steady_clock::now() >= st.confirm_until)
+                confirmed(self); // with those that could confirm
+              else
+                self->delayed_send(self, confirm_retry,
+                                   confirm_tick_atom::value);
+            };
+            if (ask.empty()) {
+              round_done();
+              return;
+            }
+            auto me = self->address();
+            for (auto& m : ask)
+              cluster_api::group_members(self, m.agent, topic_group(st.topic),
+                                         confirm_timeout)
+                  .then(
+                      [self, pending, me, name = m.name,
+                       round_done](std::vector<caf::actor>& xs) {
+                        if (std::any_of(xs.begin(), xs.end(), [&](auto& x) {
+                              return x.address() == me;
+                            }))
+                          self->state.confirmed_by.insert(name);
+                        else
+                          self->state.retry_needed = true;
+                        if (--*pending == 0)
+                          round_done();
+                      },
+                      [self, pending, round_done](caf::error&) {
+                        // Lost, or the member died or froze: ask again next
+                        // round.
+                        self->state.retry_needed = true;
+                        if (--*pending == 0)
+                          round_done();
+                      });
+          },
+          [self](caf::error& err) { self->quit(std::move(err)); });
 }
 
 void fan_out(relay_actor* self, const std::string& topic,
@@ -144,62 +147,64 @@ void fan_out(relay_actor* self, const std::string& topic,
     self->send(sub, topic_atom::value, topic, payload);
 }
 
-caf::behavior topic_relay(relay_actor* self, std::string topic, caf::actor agent) {
+caf::behavior topic_relay(relay_actor* self, std::string topic,
+                          caf::actor agent) {
   auto& st = self->state;
   st.topic = std::move(topic);
   st.agent = std::move(agent);
   // Without the group the relay is useless: failing to join ends it, and
   // through the link its broker, which is then replaced on next use.
   cluster_api::group_join(self, st.agent, topic_group(st.topic),
-                      caf::actor_cast<caf::actor>(self), agent_timeout)
-    .then(
-      [self] {
-        self->state.confirm_until = std::chrono::steady_clock::now()
-                                    + confirm_deadline;
-        confirm(self);
-      },
+                          caf::actor_cast<caf::actor>(self), agent_timeout)
+      .then(
+          [self] {
+            self->state.confirm_until
+                = std::chrono::steady_clock::now() + confirm_deadline;
+            confirm(self);
+          },
           [self](caf::error& err) { self->quit(std::move(err)); });
   return {
-    [self](subscribe_atom, const std::string&,
-           caf::actor& sub) -> caf::result<size_t> {
-      auto& st = self->state;
-      if (std::find(st.subscribers.begin(), st.subscribers.end(), sub)
-          == st.subscribers.end())
-        st.subscribers.push_back(std::move(sub));
-      auto rp = promise_if_request(self);
-      if (st.confirmed)
-        rp.deliver(nodes(self));
-      else if (rp.pending())
-        st.waiting.push_back(rp);
-      return rp;
-    },
-    [self](unsubscribe_atom, const std::string&, const caf::actor& sub) {
-      auto& subs = self->state.subscribers;
-      subs.erase(std::remove(subs.begin(), subs.end(), sub), subs.end());
-    },
-    [self](topic_atom, const std::string& topic, const caf::message& payload) {
-      // From this node's broker: the hop is local and cannot lose anything.
-      fan_out(self, topic, payload);
-    },
-    [self](link_deliver_atom, const std::string& topic,
-           const caf::message& payload, const caf::actor& broker,
-           uint64_t epoch, uint64_t seq) {
-      auto& st = self->state;
-      st.links.receive(broker, epoch, seq, topic, payload,
-                       [self](const std::string& t, const caf::message& x) {
-                         fan_out(self, t, x);
-                       });
-      if (!st.ack_scheduled) {
-        st.ack_scheduled = true;
-        self->delayed_send(self, ack_interval, ack_tick_atom::value);
-      }
-    },
-    [self](confirm_tick_atom) { confirm(self); },
-    [self](ack_tick_atom) {
-      self->state.ack_scheduled = false;
-      self->state.links.send_acks(self);
-    },
-    [self](stop_relay_atom) { self->quit(); },
+      [self](subscribe_atom, const std::string&,
+             caf::actor& sub) -> caf::result<size_t> {
+        auto& st = self->state;
+        if (std::find(st.subscribers.begin(), st.subscribers.end(), sub)
+            == st.subscribers.end())
+          st.subscribers.push_back(std::move(sub));
+        auto rp = promise_if_request(self);
+        if (st.confirmed)
+          rp.deliver(nodes(self));
+        else if (rp.pending())
+          st.waiting.push_back(rp);
+        return rp;
+      },
+      [self](unsubscribe_atom, const std::string&, const caf::actor& sub) {
+        auto& subs = self->state.subscribers;
+        subs.erase(std::remove(subs.begin(), subs.end(), sub), subs.end());
+      },
+      [self](topic_atom, const std::string& topic,
+             const caf::message& payload) {
+        // From this node's broker: the hop is local and cannot lose anything.
+        fan_out(self, topic, payload);
+      },
+      [self](link_deliver_atom, const std::string& topic,
+             const caf::message& payload, const caf::actor& broker,
+             uint64_t epoch, uint64_t seq) {
+        auto& st = self->state;
+        st.links.receive(broker, epoch, seq, topic, payload,
+                         [self](const std::string& t, const caf::message& x) {
+                           fan_out(self, t, x);
+                         });
+        if (!st.ack_scheduled) {
+          st.ack_scheduled = true;
+          self->delayed_send(self, ack_interval, ack_tick_atom::value);
+        }
+      },
+      [self](confirm_tick_atom) { confirm(self); },
+      [self](ack_tick_atom) {
+        self->state.ack_scheduled = false;
+        self->state.links.send_acks(self);
+      },
+      [self](stop_relay_atom) { self->quit(); },
   };
 }
 

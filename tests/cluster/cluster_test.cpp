@@ -549,3 +549,17 @@ TEST_CASE_METHOD(member_fixture, "a burst of least_loaded remote children "
   }
   CHECK(nodes == 3);
 }
+
+TEST_CASE_METHOD(member_fixture, "spawn_on a member right after joining waits "
+                                 "for the connection to it") {
+  REQUIRE_FALSE(cluster.start(3));
+  join("client", false);
+  for (auto name : {"n3", "n2", "n1"}) {
+    auto e = self_node->spawn_on(name, "echo", {}, 20s);
+    REQUIRE(e);
+    CHECK(echo_node(self_node->sys().actors(), *e) == name);
+  }
+  auto none = self_node->spawn_on("n9", "echo", {}, 2s);
+  REQUIRE_FALSE(none);
+  CHECK(none.error() == errc::node_down);
+}

@@ -103,10 +103,14 @@ TEST_CASE("a restarted node (a higher incarnation) overrides its down entry "
 
 TEST_CASE("gossip converges to the same view whatever order it arrives in") {
   std::vector<member_info> news{
-    member("n2", 5, member_state::up),      member("n2", 5, member_state::suspect),
-    member("n2", 6, member_state::up),      member("n3", 1, member_state::up),
-    member("n3", 1, member_state::leaving), member("n4", 2, member_state::up),
-    member("n4", 2, member_state::down),    member("n4", 1, member_state::up),
+      member("n2", 5, member_state::up),
+      member("n2", 5, member_state::suspect),
+      member("n2", 6, member_state::up),
+      member("n3", 1, member_state::up),
+      member("n3", 1, member_state::leaving),
+      member("n4", 2, member_state::up),
+      member("n4", 2, member_state::down),
+      member("n4", 1, member_state::up),
   };
   std::sort(news.begin(), news.end(), [](auto& a, auto& b) {
     return std::tie(a.name, a.incarnation, a.state)
@@ -129,13 +133,13 @@ TEST_CASE("gossip converges to the same view whatever order it arrives in") {
       CHECK(v.find(name)->info.incarnation
             == reference.find(name)->info.incarnation);
     }
-  } while (std::next_permutation(news.begin(), news.end(),
-                                 [](auto& a, auto& b) {
-                                   return std::tie(a.name, a.incarnation, a.state)
-                                          < std::tie(b.name, b.incarnation,
-                                                     b.state);
-                                 })
-           && ++orders < 5000);
+  } while (
+      std::next_permutation(news.begin(), news.end(),
+                            [](auto& a, auto& b) {
+                              return std::tie(a.name, a.incarnation, a.state)
+                                     < std::tie(b.name, b.incarnation, b.state);
+                            })
+      && ++orders < 5000);
   CHECK(orders == 5000);
 }
 

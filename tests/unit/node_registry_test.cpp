@@ -45,8 +45,9 @@ struct registry_fixture {
 
 } // namespace
 
-TEST_CASE_METHOD(registry_fixture, "on a conflict the registration of the node "
-                                   "whose name sorts first wins, in any order") {
+TEST_CASE_METHOD(registry_fixture,
+                 "on a conflict the registration of the node "
+                 "whose name sorts first wins, in any order") {
   for (bool first_early : {true, false}) {
     cluster_registry reg{"n3", nullptr};
     if (first_early) {
@@ -76,8 +77,9 @@ TEST_CASE_METHOD(registry_fixture, "a local registration of a name that a node "
   CHECK(reg.whereis("other") == b);
 }
 
-TEST_CASE_METHOD(registry_fixture, "the names of a node that goes down or "
-                                   "leaves are erased, and the mirror follows") {
+TEST_CASE_METHOD(registry_fixture,
+                 "the names of a node that goes down or "
+                 "leaves are erased, and the mirror follows") {
   auto mirror = std::make_shared<registry_mirror>();
   cluster_registry reg{"n1", mirror};
   reg.apply("n2", "x", a);
@@ -93,9 +95,10 @@ TEST_CASE_METHOD(registry_fixture, "the names of a node that goes down or "
   CHECK_FALSE(mirror->find("y"));
 }
 
-TEST_CASE_METHOD(registry_fixture, "only the owner withdraws a name, and a dead "
-                                   "local actor's names are returned to "
-                                   "announce") {
+TEST_CASE_METHOD(registry_fixture,
+                 "only the owner withdraws a name, and a dead "
+                 "local actor's names are returned to "
+                 "announce") {
   cluster_registry reg{"n1", nullptr};
   REQUIRE_FALSE(reg.register_local("mine", a));
   reg.apply("n2", "mine", caf::actor{}); // not n2's to withdraw

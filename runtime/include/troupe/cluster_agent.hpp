@@ -105,7 +105,8 @@ auto members(Self* self, const caf::actor& agent, caf::timespan timeout) {
 template <class Self>
 auto await_member_connected(Self* self, const caf::actor& agent,
                             std::string name, caf::timespan max_wait) {
-  return self->request(agent, max_wait + max_wait / 10 + std::chrono::milliseconds(1),
+  return self->request(agent,
+                       max_wait + max_wait / 10 + std::chrono::milliseconds(1),
                        await_member_atom::value, std::move(name), max_wait);
 }
 

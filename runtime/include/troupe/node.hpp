@@ -97,14 +97,22 @@ public:
                                   caf::timespan timeout = default_timeout);
 
   /// Spawns an exported type on the member named `node_name` (which may be
-  /// this node). Errors: unknown_actor_type, not_allowed, bad_arguments,
-  /// node_down; the target node never crashes on a bad request.
+  /// this node). A member that gossip reports up but this node has not
+  /// connected to yet (right after a join) is waited for, within `timeout`.
+  /// Errors: unknown_actor_type, not_allowed (known there, not exported),
+  /// bad_arguments, node_down; the target node never crashes on a bad
+  /// request.
   caf::expected<caf::actor> spawn_on(const std::string& node_name,
                                      const std::string& type,
                                      caf::message args = {},
                                      caf::timespan timeout = default_timeout);
 
-  /// Spawns on a member chosen by `where` among the members that are up.
+  /// Spawns on a worker member chosen by `where` (see up_workers). The
+  /// node's one placement state chooses, shared with its supervisors'
+  /// remote children: round_robin takes the workers in turn across all of
+  /// them, least_loaded counts recent placements as load. Right after a
+  /// join it waits (up to half of `timeout`) until this node is connected
+  /// to every worker member it knows, so that it places over all of them.
   caf::expected<caf::actor> spawn_on(const placement& where,
                                      const std::string& type,
                                      caf::message args = {},

@@ -39,7 +39,7 @@ namespace {
 
 /// A monitored actor ended: a member's agent (its connection broke), or a
 /// local actor with names, group memberships, a subscription or a host.
-void on_down(agent_actor* self, const caf::down_msg& dm) {
+void agent_down_handler(agent_actor* self, const caf::down_msg& dm) {
   auto& st = self->state;
   for (auto& [name, p] : st.members.peers()) {
     if (!p.info.agent || p.info.agent.address() != dm.source)
@@ -51,7 +51,8 @@ void on_down(agent_actor* self, const caf::down_msg& dm) {
       connect(self, name);
     } else if (st.members.disconnected(p)) {
       // Kept as a tombstone so that old gossip cannot bring it back.
-      log::info("membership", "member " + name + " removed: it left and disconnected");
+      log::info("membership",
+                "member " + name + " removed: it left and disconnected");
       gossip(self, {p.info});
     }
     return;
@@ -66,14 +67,15 @@ void on_down(agent_actor* self, const caf::down_msg& dm) {
     for_each_live_peer(self, [&](const caf::actor& agent) {
       self->send(agent, group_sync_atom::value, me, group, gone, false);
     });
-  std::erase_if(st.subscribers, [&](auto& s) { return s.address() == dm.source; });
+  std::erase_if(st.subscribers,
+                [&](auto& s) { return s.address() == dm.source; });
   st.hosted.erase(dm.source);
 }
 
 /// Parks a request until serve_waiters can answer it (or `max_wait`).
 template <class Waiters, class... Ts>
-caf::response_promise park(agent_actor* self, Waiters& waiters,
-                           caf::timespan max_wait, Ts&&... xs) {
+caf::response_promise park_until_served(agent_actor* self, Waiters& waiters,
+                                        caf::timespan max_wait, Ts&&... xs) {
   auto rp = self->make_response_promise();
   waiters.push_back({std::forward<Ts>(xs)..., rp,
                      std::chrono::steady_clock::now() + max_wait});
@@ -82,144 +84,137 @@ caf::response_promise park(agent_actor* self, Waiters& waiters,
   return rp;
 }
 
-caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) {
+caf::behavior node_agent(agent_actor* self, member_info me,
+                         agent_settings settings) {
   self->state.init(std::move(me), std::move(settings));
   self->state.members.me().agent = caf::actor_cast<caf::actor>(self);
-  self->set_down_handler([self](caf::down_msg& dm) { on_down(self, dm); });
+  self->set_down_handler(
+      [self](caf::down_msg& dm) { agent_down_handler(self, dm); });
   self->send(self, tick_atom::value);
   return {
-    [self](join_atom, member_info& joiner,
-           uint64_t type_set) -> caf::result<std::vector<member_info>> {
-      auto& st = self->state;
-      auto& my_name = st.members.me().name;
-      if (type_set != st.settings.type_set_id) {
-        log::warning("membership", "refused join of " + joiner.name
-                                     + ": different message types");
-        return make_error(errc::type_set_mismatch,
-                          "node " + joiner.name + " registers a different set "
-                            "of message types than " + my_name + " (digest "
-                            + std::to_string(type_set) + " vs "
-                            + std::to_string(st.settings.type_set_id) + ")");
-      }
-      if (joiner.name == my_name)
-        return make_error(errc::name_taken,
-                          "node name " + joiner.name + " is this node's name");
-      joiner.state = member_state::up;
-      merge(self, joiner);
-      gossip(self, {joiner});
-      return view(self);
-    },
-    [self](gossip_atom, std::vector<member_info>& xs) {
-      std::vector<member_info> changed;
-      for (auto& m : xs)
+      [self](join_atom, member_info& joiner, uint64_t type_set) {
+        return accept_join(self, joiner, type_set);
+      },
+      [self](gossip_atom, std::vector<member_info>& xs) {
+        std::vector<member_info> changed;
+        for (auto& m : xs)
+          if (merge(self, m))
+            // A rumour about this node is answered with this node as it is.
+            changed.push_back(
+                m.name == self->state.members.me().name ? current_me(self) : m);
+        gossip(self, std::move(changed));
+      },
+      [self](heartbeat_atom, member_info& m) {
+        auto& st = self->state;
+        auto* p = st.members.find(m.name);
+        if (p && p->info.incarnation == m.incarnation) {
+          p->last_seen = std::chrono::steady_clock::now();
+          st.placements.heard_from(m.name);
+        }
         if (merge(self, m))
-          // A rumour about this node is answered with this node as it is.
-          changed.push_back(m.name == self->state.members.me().name
-                              ? current_me(self)
-                              : m);
-      gossip(self, std::move(changed));
-    },
-    [self](heartbeat_atom, member_info& m) {
-      auto& st = self->state;
-      auto* p = st.members.find(m.name);
-      if (p && p->info.incarnation == m.incarnation) {
-        p->last_seen = std::chrono::steady_clock::now();
-        st.placements.heard_from(m.name);
-      }
-      if (merge(self, m))
-        gossip(self, {m});
-    },
-    [self](members_atom) { return view(self); },
-    [self](place_atom, placement& where, caf::timespan max_wait) {
-      return park(self, self->state.place_waiters, max_wait, std::move(where));
-    },
-    [self](await_member_atom, std::string& name, caf::timespan max_wait) {
-      return park(self, self->state.member_waiters, max_wait, std::move(name));
-    },
-    [self](wake_atom) { serve_waiters(self); },
-    [self](bound_atom, uint16_t port) { self->state.members.me().port = port; },
-    [self](register_atom, std::string& name, caf::actor& handle) -> caf::result<void> {
-      auto& st = self->state;
-      if (auto err = st.registry.register_local(name, handle))
-        return err;
-      self->monitor(handle);
-      for_each_live_peer(self, [&](const caf::actor& agent) {
-        self->send(agent, registry_atom::value, st.members.me().name, name, handle);
-      });
-      return caf::unit;
-    },
-    [self](registry_atom, std::string& owner, std::string& name, caf::actor& handle) {
-      self->state.registry.apply(owner, name, std::move(handle));
-    },
-    [self](whereis_atom, const std::string& name) -> caf::result<caf::actor> {
-      auto found = self->state.registry.whereis(name);
-      if (!found)
-        return std::move(found.error());
-      return std::move(*found);
-    },
-    [self](group_join_atom, const std::string& group, caf::actor& handle) {
-      auto& st = self->state;
-      st.groups.join_local(group, handle);
-      self->monitor(handle);
-      for_each_live_peer(self, [&](const caf::actor& agent) {
-        self->send(agent, group_sync_atom::value, st.members.me().name, group,
-                   handle, true);
-      });
-      return caf::unit;
-    },
-    [self](group_sync_atom, const std::string& owner, const std::string& group,
-           caf::actor& handle, bool joined) {
-      self->state.groups.apply(owner, group, handle, joined);
-    },
-    [self](group_members_atom, const std::string& group) {
-      return self->state.groups.members(group);
-    },
-    [self](spawn_atom, const std::string& type,
-           caf::message& args) -> caf::result<caf::actor> {
-      auto res = self->state.hosted.spawn(self->system(), type, std::move(args));
-      if (!res)
-        return std::move(res.error());
-      self->monitor(*res);
-      return std::move(*res);
-    },
-    [self](stop_spawned_atom, caf::timespan grace) -> caf::result<void> {
-      // Part of a node's orderly stop: the actors it hosts for others get
-      // user_shutdown, then a kill after `grace`.
-      auto& hosted = self->state.hosted;
-      if (hosted.actors().empty())
+          gossip(self, {m});
+      },
+      [self](members_atom) { return view(self); },
+      [self](place_atom, placement& where, caf::timespan max_wait) {
+        return park_until_served(self, self->state.place_waiters, max_wait,
+                                 std::move(where));
+      },
+      [self](await_member_atom, std::string& name, caf::timespan max_wait) {
+        return park_until_served(self, self->state.member_waiters, max_wait,
+                                 std::move(name));
+      },
+      [self](wake_atom) { serve_waiters(self); },
+      [self](bound_atom, uint16_t port) {
+        self->state.members.me().port = port;
+      },
+      [self](register_atom, std::string& name,
+             caf::actor& handle) -> caf::result<void> {
+        auto& st = self->state;
+        if (auto err = st.registry.register_local(name, handle))
+          return err;
+        self->monitor(handle);
+        for_each_live_peer(self, [&](const caf::actor& agent) {
+          self->send(agent, registry_atom::value, st.members.me().name, name,
+                     handle);
+        });
         return caf::unit;
-      log::info("node", "stopping " + std::to_string(hosted.actors().size())
-                          + " actors spawned here by other nodes");
-      for (auto& a : hosted.actors())
-        self->send_exit(a, caf::exit_reason::user_shutdown);
-      auto rp = self->make_response_promise();
-      hosted.when_all_stopped(rp);
-      self->delayed_send(self, grace, stop_spawned_atom::value);
-      return rp;
-    },
-    [self](stop_spawned_atom) {
-      auto& hosted = self->state.hosted;
-      if (self->current_sender() != self->ctrl() || hosted.actors().empty())
-        return;
-      log::warning("node", std::to_string(hosted.actors().size())
-                             + " spawned actors did not stop in time; killing them");
-      for (auto& a : hosted.actors())
-        self->send_exit(a, caf::exit_reason::kill);
-    },
-    [self](subscribe_atom, caf::actor& sub) {
-      self->monitor(sub);
-      self->state.subscribers.push_back(sub);
-      self->send(sub, member_event{member_event::member_up, current_me(self)});
-      for (auto& [name, p] : self->state.members.peers())
-        if (membership::alive(p.info.state))
-          self->send(sub, member_event{member_event::member_up, p.info});
-    },
-    [self](leave_atom) { return leave_cluster(self); },
-    [self](tick_atom) {
-      heartbeat_tick(self);
-      self->delayed_send(self, self->state.settings.heartbeat_interval,
-                         tick_atom::value);
-    },
+      },
+      [self](registry_atom, std::string& owner, std::string& name,
+             caf::actor& handle) {
+        self->state.registry.apply(owner, name, std::move(handle));
+      },
+      [self](whereis_atom, const std::string& name) -> caf::result<caf::actor> {
+        auto found = self->state.registry.whereis(name);
+        if (!found)
+          return std::move(found.error());
+        return std::move(*found);
+      },
+      [self](group_join_atom, const std::string& group, caf::actor& handle) {
+        auto& st = self->state;
+        st.groups.join_local(group, handle);
+        self->monitor(handle);
+        for_each_live_peer(self, [&](const caf::actor& agent) {
+          self->send(agent, group_sync_atom::value, st.members.me().name, group,
+                     handle, true);
+        });
+        return caf::unit;
+      },
+      [self](group_sync_atom, const std::string& owner,
+             const std::string& group, caf::actor& handle, bool joined) {
+        self->state.groups.apply(owner, group, handle, joined);
+      },
+      [self](group_members_atom, const std::string& group) {
+        return self->state.groups.members(group);
+      },
+      [self](spawn_atom, const std::string& type,
+             caf::message& args) -> caf::result<caf::actor> {
+        auto res
+            = self->state.hosted.spawn(self->system(), type, std::move(args));
+        if (!res)
+          return std::move(res.error());
+        self->monitor(*res);
+        return std::move(*res);
+      },
+      [self](stop_spawned_atom, caf::timespan grace) -> caf::result<void> {
+        // Part of a node's orderly stop: the actors it hosts for others get
+        // user_shutdown, then a kill after `grace`.
+        auto& hosted = self->state.hosted;
+        if (hosted.actors().empty())
+          return caf::unit;
+        log::info("node", "stopping " + std::to_string(hosted.actors().size())
+                              + " actors spawned here by other nodes");
+        for (auto& a : hosted.actors())
+          self->send_exit(a, caf::exit_reason::user_shutdown);
+        auto rp = self->make_response_promise();
+        hosted.when_all_stopped(rp);
+        self->delayed_send(self, grace, stop_spawned_atom::value);
+        return rp;
+      },
+      [self](stop_spawned_atom) {
+        auto& hosted = self->state.hosted;
+        if (self->current_sender() != self->ctrl() || hosted.actors().empty())
+          return;
+        log::warning(
+            "node", std::to_string(hosted.actors().size())
+                        + " spawned actors did not stop in time; killing them");
+        for (auto& a : hosted.actors())
+          self->send_exit(a, caf::exit_reason::kill);
+      },
+      [self](subscribe_atom, caf::actor& sub) {
+        self->monitor(sub);
+        self->state.subscribers.push_back(sub);
+        self->send(sub,
+                   member_event{member_event::member_up, current_me(self)});
+        for (auto& [name, p] : self->state.members.peers())
+          if (membership::alive(p.info.state))
+            self->send(sub, member_event{member_event::member_up, p.info});
+      },
+      [self](leave_atom) { return leave_cluster(self); },
+      [self](tick_atom) {
+        heartbeat_tick(self);
+        self->delayed_send(self, self->state.settings.heartbeat_interval,
+                           tick_atom::value);
+      },
   };
 }
 
@@ -227,7 +222,7 @@ caf::behavior agent(agent_actor* self, member_info me, agent_settings settings) 
 
 caf::actor spawn_agent(caf::actor_system& sys, member_info self,
                        agent_settings settings) {
-  return sys.spawn(agent, std::move(self), settings);
+  return sys.spawn(node_agent, std::move(self), settings);
 }
 
 } // namespace troupe::detail

@@ -20,8 +20,8 @@ member_info current_me(agent_actor* self) {
   auto& st = self->state;
   auto me = st.members.me();
   me.uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::steady_clock::now() - st.started)
-                   .count();
+                     std::chrono::steady_clock::now() - st.started)
+                     .count();
   me.actors = self->system().registry().running();
   // CAF keeps no count of all mailboxes; the agent's own queue is the
   // node's congestion signal: a saturated node's agent falls behind. Only
@@ -54,13 +54,14 @@ void gossip(agent_actor* self, std::vector<member_info> changes) {
   });
 }
 
-void notify(agent_actor* self, member_event::kind_t kind, const member_info& who) {
+void notify(agent_actor* self, member_event::kind_t kind,
+            const member_info& who) {
   auto& st = self->state;
   // Names and group members of a node that is gone disappear with it.
   st.registry.on_member_event(kind, who.name);
   st.groups.on_member_event(kind, who.name);
   log::info("membership", "member " + who.name + " (" + who.address() + ") "
-                            + to_string(kind));
+                              + to_string(kind));
   for (auto& sub : st.subscribers)
     self->send(sub, member_event{kind, who});
 }
@@ -81,12 +82,13 @@ bool merge(agent_actor* self, const member_info& m) {
   return true;
 }
 
-void mark(agent_actor* self, peer& p, member_state state, const std::string& why) {
+void mark(agent_actor* self, peer& p, member_state state,
+          const std::string& why) {
   auto before = self->state.members.mark(p, state);
   if (!before)
     return;
   log::warning("membership", "member " + p.info.name + " is now "
-                               + to_string(state) + ": " + why);
+                                 + to_string(state) + ": " + why);
   if (state == member_state::down && *before != member_state::down)
     notify(self, member_event::member_down, p.info);
   gossip(self, {p.info});
@@ -97,24 +99,25 @@ namespace {
 
 /// A member we consider down answered a probe: tell it, then read its
 /// (possibly refuted) view back on the same connection.
-void exchange_views(agent_actor* self, const caf::actor& peer_agent) {
+void exchange_views_with_downed(agent_actor* self,
+                                const caf::actor& peer_agent) {
   self->send(peer_agent, gossip_atom::value, view(self));
   self->request(peer_agent, std::chrono::seconds(5), members_atom::value)
-    .then(
-      [self](std::vector<member_info>& xs) {
-        std::vector<member_info> changed;
-        for (auto& m : xs)
-          if (merge(self, m))
-            changed.push_back(m);
-        gossip(self, std::move(changed));
-      },
-      [](caf::error&) {});
+      .then(
+          [self](std::vector<member_info>& xs) {
+            std::vector<member_info> changed;
+            for (auto& m : xs)
+              if (merge(self, m))
+                changed.push_back(m);
+            gossip(self, std::move(changed));
+          },
+          [](caf::error&) {});
 }
 
 /// The connection to `p` is made: use it, and announce this node's names
 /// and group members over it (only the owner announces, so that the
 /// receiver's handle is direct, never relayed).
-void connected(agent_actor* self, peer& p, caf::actor agent) {
+void use_new_connection(agent_actor* self, peer& p, caf::actor agent) {
   auto& st = self->state;
   p.info.agent = std::move(agent);
   p.last_seen = std::chrono::steady_clock::now();
@@ -145,40 +148,65 @@ void connect(agent_actor* self, const std::string& name, bool probe) {
   p->connecting = true;
   auto incarnation = p->info.incarnation;
   auto mm = self->system().middleman().actor_handle();
-  self
-    ->request(mm, std::chrono::seconds(10), caf::connect_atom::value,
-              p->info.host, p->info.port)
-    .then(
-      [self, name, incarnation](const caf::node_id&, caf::strong_actor_ptr& ptr,
-                                const std::set<std::string>&) {
-        auto* p = self->state.members.find(name);
-        if (!p)
-          return;
-        p->connecting = false;
-        if (!ptr || p->info.incarnation != incarnation)
-          return;
-        if (membership::alive(p->info.state))
-          connected(self, *p, caf::actor_cast<caf::actor>(ptr));
-        else
-          exchange_views(self, caf::actor_cast<caf::actor>(ptr));
-      },
-      [self, name, probe](caf::error& err) {
-        auto* p = self->state.members.find(name);
-        if (p) {
-          p->connecting = false;
-          if (p->reconnecting) {
-            p->reconnecting = false;
+  self->request(mm, std::chrono::seconds(10), caf::connect_atom::value,
+                p->info.host, p->info.port)
+      .then(
+          [self, name, incarnation](const caf::node_id&,
+                                    caf::strong_actor_ptr& ptr,
+                                    const std::set<std::string>&) {
+            auto* p = self->state.members.find(name);
+            if (!p)
+              return;
+            p->connecting = false;
+            if (!ptr || p->info.incarnation != incarnation)
+              return;
             if (membership::alive(p->info.state))
-              mark(self, *p, member_state::down,
-                   "connection lost and reconnecting failed (" + render(err) + ")");
-            serve_waiters(self);
-            return;
-          }
-        }
-        if (!probe)
-          log::warning("membership",
-                       "cannot connect to member " + name + ": " + render(err));
-      });
+              use_new_connection(self, *p, caf::actor_cast<caf::actor>(ptr));
+            else
+              exchange_views_with_downed(self,
+                                         caf::actor_cast<caf::actor>(ptr));
+          },
+          [self, name, probe](caf::error& err) {
+            auto* p = self->state.members.find(name);
+            if (p) {
+              p->connecting = false;
+              if (p->reconnecting) {
+                p->reconnecting = false;
+                if (membership::alive(p->info.state))
+                  mark(self, *p, member_state::down,
+                       "connection lost and reconnecting failed (" + render(err)
+                           + ")");
+                serve_waiters(self);
+                return;
+              }
+            }
+            if (!probe)
+              log::warning("membership", "cannot connect to member " + name
+                                             + ": " + render(err));
+          });
+}
+
+caf::result<std::vector<member_info>>
+accept_join(agent_actor* self, member_info& joiner, uint64_t type_set) {
+  auto& st = self->state;
+  auto& my_name = st.members.me().name;
+  if (type_set != st.settings.type_set_id) {
+    log::warning("membership", "refused join of " + joiner.name
+                                   + ": different message types");
+    return make_error(errc::type_set_mismatch,
+                      "node " + joiner.name
+                          + " registers a different set of message types than "
+                          + my_name + " (digest " + std::to_string(type_set)
+                          + " vs " + std::to_string(st.settings.type_set_id)
+                          + ")");
+  }
+  if (joiner.name == my_name)
+    return make_error(errc::name_taken,
+                      "node name " + joiner.name + " is this node's name");
+  joiner.state = member_state::up;
+  merge(self, joiner);
+  gossip(self, {joiner});
+  return view(self);
 }
 
 caf::result<void> leave_cluster(agent_actor* self) {
@@ -200,7 +228,8 @@ caf::result<void> leave_cluster(agent_actor* self) {
   };
   for_each_live_peer(self, [&](const caf::actor& agent) {
     self->request(agent, std::chrono::seconds(2), gossip_atom::value, news)
-      .then([done]() mutable { done(); }, [done](caf::error&) mutable { done(); });
+        .then([done]() mutable { done(); },
+              [done](caf::error&) mutable { done(); });
   });
   return rp;
 }

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/result.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "node/agent.hpp"
@@ -64,7 +64,8 @@ struct agent_state {
   std::vector<place_waiter> place_waiters;
   std::vector<member_waiter> member_waiters;
   std::vector<caf::actor> subscribers;
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point started
+      = std::chrono::steady_clock::now();
   uint64_t ticks = 0;
   static inline const char* name = "troupe.agent";
 };
@@ -89,14 +90,21 @@ void gossip(agent_actor* self, std::vector<member_info> changes);
 bool merge(agent_actor* self, const member_info& m);
 
 /// This node's own decision about a peer, logged with `why` and gossiped.
-void mark(agent_actor* self, peer& p, member_state state, const std::string& why);
+void mark(agent_actor* self, peer& p, member_state state,
+          const std::string& why);
 
 /// Connects to the member's own address (see agent_peers.cpp).
 void connect(agent_actor* self, const std::string& name, bool probe = false);
 
 /// Tells subscribers; a member that is gone takes its names and group
 /// memberships with it.
-void notify(agent_actor* self, member_event::kind_t kind, const member_info& who);
+void notify(agent_actor* self, member_event::kind_t kind,
+            const member_info& who);
+
+/// A node asks to join through this one: refused with type_set_mismatch or
+/// name_taken, otherwise up in our view, gossiped, and answered with it.
+caf::result<std::vector<member_info>>
+accept_join(agent_actor* self, member_info& joiner, uint64_t type_set);
 
 /// Announces `leaving` to every live peer; answered once all confirmed.
 caf::result<void> leave_cluster(agent_actor* self);

@@ -27,8 +27,9 @@ bool answer_member_waiter(member_waiter& w, const std::vector<member_info>& xs,
                             "member " + w.name + " is " + to_string(m->state)));
   else if (now >= w.until)
     w.rp.deliver(make_error(errc::node_down,
-                            "member " + w.name + " is up, but this node could "
-                              "not connect to it within the timeout"));
+                            "member " + w.name
+                                + " is up, but this node could "
+                                  "not connect to it within the timeout"));
   else
     return false;
   return true;

@@ -6,15 +6,16 @@ namespace troupe::detail {
 
 cluster_registry::cluster_registry(std::string self,
                                    std::shared_ptr<registry_mirror> mirror)
-  : self_(std::move(self)), mirror_(std::move(mirror)) {
-}
+    : self_(std::move(self)), mirror_(std::move(mirror)) {}
 
 caf::error cluster_registry::register_local(const std::string& name,
                                             caf::actor handle) {
   auto i = entries_.find(name);
-  if (i != entries_.end() && i->second.owner != self_ && i->second.owner < self_)
-    return make_error(errc::name_taken,
-                      "\"" + name + "\" is registered by node " + i->second.owner);
+  if (i != entries_.end() && i->second.owner != self_
+      && i->second.owner < self_)
+    return make_error(errc::name_taken, "\"" + name
+                                            + "\" is registered by node "
+                                            + i->second.owner);
   entries_[name] = registration{std::move(handle), self_};
   publish();
   return {};
@@ -32,13 +33,15 @@ void cluster_registry::apply(const std::string& owner, const std::string& name,
   }
   // Conflicts resolve the same way on every node: the registration of the
   // node whose name sorts first wins.
-  if (i == entries_.end() || i->second.owner == owner || owner < i->second.owner) {
+  if (i == entries_.end() || i->second.owner == owner
+      || owner < i->second.owner) {
     entries_[name] = registration{std::move(handle), owner};
     publish();
   }
 }
 
-caf::expected<caf::actor> cluster_registry::whereis(const std::string& name) const {
+caf::expected<caf::actor>
+cluster_registry::whereis(const std::string& name) const {
   auto i = entries_.find(name);
   if (i == entries_.end())
     return make_error(errc::unknown_name,
@@ -47,7 +50,8 @@ caf::expected<caf::actor> cluster_registry::whereis(const std::string& name) con
 }
 
 void cluster_registry::erase_owner(const std::string& node) {
-  auto n = std::erase_if(entries_, [&](auto& kvp) { return kvp.second.owner == node; });
+  auto n = std::erase_if(entries_,
+                         [&](auto& kvp) { return kvp.second.owner == node; });
   if (n > 0)
     publish();
 }

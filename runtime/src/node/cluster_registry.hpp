@@ -8,8 +8,8 @@
 //  - the names of a node that is down or left are erased with it.
 // Every change is published to the registry_mirror (node::whereis).
 
-#include <memory>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>

@@ -12,11 +12,13 @@ failure_detector::check(const std::map<std::string, peer>& peers,
     auto silent = now - p.last_seen;
     if (should_down(silent)) {
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(silent);
-      result.push_back({name, member_state::down,
-                        "no heartbeat for " + std::to_string(ms.count()) + " ms"});
+      result.push_back(
+          {name, member_state::down,
+           "no heartbeat for " + std::to_string(ms.count()) + " ms"});
     } else if (silent > suspect_after_ && p.info.state == member_state::up) {
       result.push_back({name, member_state::suspect, "heartbeats late"});
-    } else if (silent <= suspect_after_ && p.info.state == member_state::suspect) {
+    } else if (silent <= suspect_after_
+               && p.info.state == member_state::suspect) {
       result.push_back({name, member_state::up, "heartbeats again"});
     }
   }

@@ -32,8 +32,7 @@ public:
   failure_detector() = default;
 
   failure_detector(caf::timespan suspect_after, caf::timespan down_after)
-    : suspect_after_(suspect_after), down_after_(down_after) {
-  }
+      : suspect_after_(suspect_after), down_after_(down_after) {}
 
   /// The downing policy: a member silent for longer than `down_after` is
   /// down. (Timeout-based; a member only this node cannot hear is downed by

@@ -25,7 +25,7 @@ caf::expected<caf::actor> hosted_actors::spawn(caf::actor_system& sys,
   if (!res)
     return make_error(errc::bad_arguments,
                       "node " + node_ + " cannot spawn \"" + type
-                        + "\" from these arguments: " + render(res.error()));
+                          + "\" from these arguments: " + render(res.error()));
   spawned_.push_back(*res);
   return *res;
 }

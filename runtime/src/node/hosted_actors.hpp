@@ -23,8 +23,7 @@ public:
 
   /// `node` names this node in errors; `exported` is the allowlist.
   hosted_actors(std::string node, std::vector<std::string> exported)
-    : node_(std::move(node)), exported_(std::move(exported)) {
-  }
+      : node_(std::move(node)), exported_(std::move(exported)) {}
 
   /// The allowlist: no error if `type` is exported here; otherwise
   /// errc::not_allowed when this node knows the type (`known`: registered
@@ -35,8 +34,8 @@ public:
   /// Spawns an exported type in `sys` for another node (errors: admit's,
   /// and errc::bad_arguments when `args` do not fit). The caller monitors
   /// the actor and reports its end with erase().
-  caf::expected<caf::actor> spawn(caf::actor_system& sys, const std::string& type,
-                                  caf::message args);
+  caf::expected<caf::actor> spawn(caf::actor_system& sys,
+                                  const std::string& type, caf::message args);
 
   /// A hosted actor ended; the stop waiting for the last one is answered.
   void erase(const caf::actor_addr& who);

@@ -44,8 +44,8 @@ merge_outcome membership::merge(const member_info& m, clock::time_point now) {
         && me_.state == member_state::up) {
       // Refute: we are alive. Only we may raise our incarnation.
       me_.incarnation = m.incarnation + 1;
-      log::warning("membership", "refuting a rumour that this node is "
-                                   + to_string(m.state));
+      log::warning("membership",
+                   "refuting a rumour that this node is " + to_string(m.state));
       result.changed = result.refuted = true;
     }
     return result;
@@ -77,8 +77,9 @@ merge_outcome membership::merge(const member_info& m, clock::time_point now) {
   auto before = cur.state;
   // A new life: the process restarted (elsewhere, or after being down), so
   // the old connection and agent handle are of no use.
-  bool new_life = m.incarnation > cur.incarnation
-                  && (m.host != cur.host || m.port != cur.port || !alive(before));
+  bool new_life
+      = m.incarnation > cur.incarnation
+        && (m.host != cur.host || m.port != cur.port || !alive(before));
   auto agent = cur.agent;
   cur = m;
   cur.agent = new_life ? caf::actor{} : agent;

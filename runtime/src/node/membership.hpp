@@ -34,9 +34,9 @@ struct peer {
 
 /// What a merge changed, for the agent to act on.
 struct merge_outcome {
-  bool changed = false;  ///< the view changed: gossip the entry on
-  bool refuted = false;  ///< a rumour about this node: gossip ourselves
-  bool connect = false;  ///< dial the member (new, or a new life)
+  bool changed = false; ///< the view changed: gossip the entry on
+  bool refuted = false; ///< a rumour about this node: gossip ourselves
+  bool connect = false; ///< dial the member (new, or a new life)
   std::optional<member_event::kind_t> event; ///< for subscribers
 };
 
@@ -72,7 +72,8 @@ public:
   peer* find(const std::string& name);
 
   /// Applies one entry of someone's view at time `now`.
-  merge_outcome merge(const member_info& m, clock::time_point now = clock::now());
+  merge_outcome merge(const member_info& m,
+                      clock::time_point now = clock::now());
 
   /// This node's own decision about a peer (suspect, down, up again).
   /// Returns the state before if it changed.

@@ -24,7 +24,8 @@ void placement_state::heard_from(const std::string& member) {
   placed_.erase(member);
 }
 
-uint64_t placement_state::placed_since_heartbeat(const std::string& member) const {
+uint64_t
+placement_state::placed_since_heartbeat(const std::string& member) const {
   auto i = placed_.find(member);
   return i == placed_.end() ? 0 : i->second;
 }

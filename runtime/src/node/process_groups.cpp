@@ -9,12 +9,14 @@ void process_groups::join_local(const std::string& group, caf::actor handle) {
 void process_groups::apply(const std::string& owner, const std::string& group,
                            const caf::actor& handle, bool joined) {
   auto& xs = groups_[group];
-  std::erase_if(xs, [&](auto& m) { return m.owner == owner && m.handle == handle; });
+  std::erase_if(
+      xs, [&](auto& m) { return m.owner == owner && m.handle == handle; });
   if (joined && handle)
     xs.push_back(registration{handle, owner});
 }
 
-std::vector<caf::actor> process_groups::members(const std::string& group) const {
+std::vector<caf::actor>
+process_groups::members(const std::string& group) const {
   std::vector<caf::actor> result;
   auto i = groups_.find(group);
   if (i != groups_.end())
@@ -32,9 +34,11 @@ std::vector<std::string>
 process_groups::erase_local_actor(const caf::actor_addr& who) {
   std::vector<std::string> result;
   for (auto& [group, xs] : groups_)
-    if (std::erase_if(xs, [&](auto& m) {
-          return m.owner == self_ && m.handle.address() == who;
-        }) > 0)
+    if (std::erase_if(xs,
+                      [&](auto& m) {
+                        return m.owner == self_ && m.handle.address() == who;
+                      })
+        > 0)
       result.push_back(group);
   return result;
 }

@@ -19,8 +19,7 @@ class process_groups {
 public:
   process_groups() = default;
 
-  explicit process_groups(std::string self) : self_(std::move(self)) {
-  }
+  explicit process_groups(std::string self) : self_(std::move(self)) {}
 
   /// Adds `handle`, owned by this node, to `group`.
   void join_local(const std::string& group, caf::actor handle);
