@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -110,6 +111,8 @@ caf::behavior node_agent(agent_actor* self, member_info me,
         if (p && p->info.incarnation == m.incarnation) {
           p->last_seen = std::chrono::steady_clock::now();
           st.placements.heard_from(m.name);
+          if (p->info.agent && !std::exchange(p->heard_since_connect, true))
+            serve_waiters(self);
         }
         if (merge(self, m))
           gossip(self, {m});

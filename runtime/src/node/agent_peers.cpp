@@ -120,6 +120,7 @@ void exchange_views_with_downed(agent_actor* self,
 void use_new_connection(agent_actor* self, peer& p, caf::actor agent) {
   auto& st = self->state;
   p.info.agent = std::move(agent);
+  p.heard_since_connect = false;
   p.last_seen = std::chrono::steady_clock::now();
   if (p.reconnecting) {
     p.reconnecting = false;

@@ -1,6 +1,9 @@
 // Local requests the agent answers later: `place` once every worker member
-// that is up is connected (right after a join only the seed is, and placing
-// then put every child there), `await_member` once the member is connected.
+// that is up is connected and has sent a heartbeat since (right after a join
+// only the seed is connected, and placing then put every child there; a
+// connection made while the member dials this node too may still be
+// dropped by CAF until the member's heartbeat shows it connected back),
+// `await_member` once the member is connected.
 // Each has a deadline; the agent re-checks them whenever a connection or a
 // member's state changes, at every tick, and at each deadline (wake_atom).
 
@@ -43,8 +46,12 @@ void serve_waiters(agent_actor* self) {
     return;
   auto now = std::chrono::steady_clock::now();
   auto xs = view(self);
-  bool settled = std::none_of(xs.begin(), xs.end(), [](auto& m) {
-    return m.state == member_state::up && m.hosts_placed_actors() && !m.agent;
+  // Every worker that is up is connected, and has been heard from since.
+  auto& peers = st.members.peers();
+  bool settled = std::none_of(peers.begin(), peers.end(), [](auto& kvp) {
+    auto& p = kvp.second;
+    return p.info.state == member_state::up && p.info.hosts_placed_actors()
+           && (!p.info.agent || !p.heard_since_connect);
   });
   std::erase_if(st.place_waiters, [&](auto& w) {
     if (!settled && now < w.until)

@@ -30,6 +30,10 @@ struct peer {
   // refuses it at once (then the member is down), while a connection that
   // CAF dropped because both sides dialled each other at once comes back.
   bool reconnecting = false;
+  // A heartbeat arrived since this node's connection was made: the member
+  // has connected back, so a connection that CAF drops because both sides
+  // dialled at once has been dropped by now (placement waits for this).
+  bool heard_since_connect = false;
 };
 
 /// What a merge changed, for the agent to act on.
