@@ -45,8 +45,9 @@ namespace troupe {
 ///   // turn. The node's one placement state: every caller shares its
 ///   // round-robin turn, and least_loaded counts the placements made since
 ///   // each member's last heartbeat. Waits (at most `max_wait`) while a
-///   // worker member that is up is not connected yet, as right after a
-///   // join. Empty when no worker member is up.
+///   // worker member that is up is not connected yet or has not sent a
+///   // heartbeat since (right after a join: a fresh connection may still be
+///   // dropped while the member dials back). Empty when no worker is up.
 ///   (place_atom, placement where, caf::timespan max_wait)
 ///   -> (std::vector<member_info>)
 ///
