@@ -11,7 +11,9 @@
 #include <caf/all.hpp>
 
 #include "pubsub/links.hpp"
+#include "pubsub/topic_relay.hpp"
 #include "troupe/atoms.hpp"
+#include "troupe/cluster_agent.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/member.hpp"
 
@@ -19,37 +21,15 @@ namespace troupe::pubsub {
 
 namespace {
 
-/// Bound for the broker's and relays' requests to node agents: an agent
-/// that does not answer within it is gone or hopelessly overloaded.
-constexpr auto agent_timeout = std::chrono::seconds(10);
-
-/// How long a relay tries to get its subscription confirmed by every member
-/// that is up; a member that cannot confirm by then (frozen, or its
-/// replies are lost) is left out of the count the subscriber gets.
-constexpr auto confirm_deadline = std::chrono::seconds(10);
-
-/// Bound for one member's answer; a lost answer is asked again.
-constexpr auto confirm_timeout = std::chrono::seconds(1);
-
-/// Pause before asking again the members that have not confirmed yet
-/// (not connected yet, or their group update is still on its way).
-constexpr auto confirm_retry = std::chrono::milliseconds(100);
+using detail::agent_timeout;
+using detail::promise_if_request;
+using detail::stop_relay_atom;
 
 /// Key of this node's broker in CAF's actor registry.
 using registry_key_atom = caf::atom_constant<caf::atom("ps_broker")>;
 
-/// The broker tells a relay to end (its topic has no local subscriber left).
-using stop_relay_atom = caf::atom_constant<caf::atom("ps_rstop")>;
-
-/// Timers: a relay's confirmation rounds and acknowledgements, a broker's
-/// resends.
-using confirm_tick_atom = caf::atom_constant<caf::atom("ps_conft")>;
-using ack_tick_atom = caf::atom_constant<caf::atom("ps_ackt")>;
+/// Timer of the broker's resends.
 using resend_tick_atom = caf::atom_constant<caf::atom("ps_resend")>;
-
-/// A relay acknowledges at most this long after a message arrived: cheap
-/// (one message per link and interval) and far below resend_after.
-constexpr auto ack_interval = std::chrono::milliseconds(20);
 
 /// Unacknowledged for this long: sent again. Well above a loaded machine's
 /// acknowledgement delay, so that resends stay rare when nothing was lost.
@@ -58,178 +38,6 @@ constexpr auto resend_after = std::chrono::milliseconds(500);
 /// A link without any acknowledgement for this long: check (with the agent)
 /// whether its relay is still in the topic's group.
 constexpr auto stalled_after = std::chrono::seconds(3);
-
-// -- relay: one topic's subscribers on one node, member of the topic group ----
-
-struct relay_state {
-  std::string topic;
-  caf::actor agent;
-  std::vector<caf::actor> subscribers;
-  bool confirmed = false;
-  std::set<std::string> confirmed_by; // members that listed this relay
-  std::chrono::steady_clock::time_point confirm_until;
-  bool retry_needed = false; // in this round, a member did not confirm
-  std::vector<caf::typed_response_promise<size_t>> waiting;
-  detail::incoming_links links;
-  bool ack_scheduled = false;
-  static inline const char* name = "troupe.pubsub.relay";
-};
-
-using relay_actor = caf::stateful_actor<relay_state>;
-
-/// A promise for the current message if it is a request; an invalid one
-/// (delivering is a no-op) otherwise. CAF would send the reply to an
-/// asynchronous message back as an unexpected asynchronous message.
-template <class Self>
-caf::typed_response_promise<size_t> promise_if_request(Self* self) {
-  if (self->current_mailbox_element()->mid.is_request())
-    return self->template make_response_promise<size_t>();
-  return {};
-}
-
-size_t nodes(relay_actor* self) {
-  return self->state.confirmed_by.size() + 1; // this node included
-}
-
-void confirmed(relay_actor* self) {
-  auto& st = self->state;
-  st.confirmed = true;
-  for (auto& rp : st.waiting)
-    rp.deliver(nodes(self));
-  st.waiting.clear();
-}
-
-/// One round: asks every other member that is up and has not listed this
-/// relay yet for the topic's group. The agents' group updates and these
-/// queries share each connection (FIFO), so an answer that lists this relay
-/// proves every later publish there sees it. Members not connected yet, or
-/// whose answer was lost or did not list the relay yet, are asked again in
-/// the next round, until all confirmed or the deadline passed.
-void confirm(relay_actor* self) {
-  self->request(self->state.agent, agent_timeout, members_atom::value)
-    .then(
-      [self](std::vector<member_info>& view) {
-        auto& st = self->state;
-        std::vector<member_info> ask;
-        bool unreachable = false;
-        for (auto& m : view) {
-          if (m.agent == st.agent || st.confirmed_by.count(m.name) > 0
-              || (m.state != member_state::up
-                  && m.state != member_state::suspect))
-            continue;
-          if (m.agent)
-            ask.push_back(std::move(m));
-          else
-            unreachable = true; // this node has not connected to it yet
-        }
-        auto pending = std::make_shared<size_t>(ask.size());
-        auto round_done = [self, unreachable] {
-          auto& st = self->state;
-          if (!unreachable && !st.retry_needed) {
-            confirmed(self);
-            return;
-          }
-          st.retry_needed = false;
-          if (std::chrono::steady_clock::now() >= st.confirm_until)
-            confirmed(self); // with those that could confirm
-          else
-            self->delayed_send(self, confirm_retry, confirm_tick_atom::value);
-        };
-        if (ask.empty()) {
-          round_done();
-          return;
-        }
-        auto me = self->address();
-        for (auto& m : ask)
-          self
-            ->request(m.agent, confirm_timeout, group_members_atom::value,
-                      topic_group(st.topic))
-            .then(
-              [self, pending, me, name = m.name,
-               round_done](std::vector<caf::actor>& xs) {
-                if (std::any_of(xs.begin(), xs.end(),
-                                [&](auto& x) { return x.address() == me; }))
-                  self->state.confirmed_by.insert(name);
-                else
-                  self->state.retry_needed = true;
-                if (--*pending == 0)
-                  round_done();
-              },
-              [self, pending, round_done](caf::error&) {
-                // Lost, or the member died or froze: ask again next round.
-                self->state.retry_needed = true;
-                if (--*pending == 0)
-                  round_done();
-              });
-      },
-      [self](caf::error& err) { self->quit(std::move(err)); });
-}
-
-void fan_out(relay_actor* self, const std::string& topic,
-             const caf::message& payload) {
-  for (auto& sub : self->state.subscribers)
-    self->send(sub, topic_atom::value, topic, payload);
-}
-
-caf::behavior relay(relay_actor* self, std::string topic, caf::actor agent) {
-  auto& st = self->state;
-  st.topic = std::move(topic);
-  st.agent = std::move(agent);
-  // Without the group the relay is useless: failing to join ends it, and
-  // through the link its broker, which is then replaced on next use.
-  self
-    ->request(st.agent, agent_timeout, group_join_atom::value,
-              topic_group(st.topic), caf::actor_cast<caf::actor>(self))
-    .then(
-      [self] {
-        self->state.confirm_until = std::chrono::steady_clock::now()
-                                    + confirm_deadline;
-        confirm(self);
-      },
-          [self](caf::error& err) { self->quit(std::move(err)); });
-  return {
-    [self](subscribe_atom, const std::string&,
-           caf::actor& sub) -> caf::result<size_t> {
-      auto& st = self->state;
-      if (std::find(st.subscribers.begin(), st.subscribers.end(), sub)
-          == st.subscribers.end())
-        st.subscribers.push_back(std::move(sub));
-      auto rp = promise_if_request(self);
-      if (st.confirmed)
-        rp.deliver(nodes(self));
-      else if (rp.pending())
-        st.waiting.push_back(rp);
-      return rp;
-    },
-    [self](unsubscribe_atom, const std::string&, const caf::actor& sub) {
-      auto& subs = self->state.subscribers;
-      subs.erase(std::remove(subs.begin(), subs.end(), sub), subs.end());
-    },
-    [self](topic_atom, const std::string& topic, const caf::message& payload) {
-      // From this node's broker: the hop is local and cannot lose anything.
-      fan_out(self, topic, payload);
-    },
-    [self](detail::link_deliver_atom, const std::string& topic,
-           const caf::message& payload, const caf::actor& broker,
-           uint64_t epoch, uint64_t seq) {
-      auto& st = self->state;
-      st.links.receive(broker, epoch, seq, topic, payload,
-                       [self](const std::string& t, const caf::message& x) {
-                         fan_out(self, t, x);
-                       });
-      if (!st.ack_scheduled) {
-        st.ack_scheduled = true;
-        self->delayed_send(self, ack_interval, ack_tick_atom::value);
-      }
-    },
-    [self](confirm_tick_atom) { confirm(self); },
-    [self](ack_tick_atom) {
-      self->state.ack_scheduled = false;
-      self->state.links.send_acks(self);
-    },
-    [self](stop_relay_atom) { self->quit(); },
-  };
-}
 
 // -- broker: this node's entry point --------------------------------------------
 
@@ -285,9 +93,8 @@ void schedule_resend(broker_actor* self) {
 
 /// Drops the links of `topic` whose relays left its group.
 void prune(broker_actor* self, const std::string& topic) {
-  self
-    ->request(self->state.agent, agent_timeout, group_members_atom::value,
-              topic_group(topic))
+  cluster_api::group_members(self, self->state.agent, topic_group(topic),
+                         agent_timeout)
     .then(
       [self, topic](std::vector<caf::actor>& members) {
         self->state.links.retain(topic, members);
@@ -311,9 +118,8 @@ void flush(broker_actor* self, const std::string& topic) {
     else
       flush(self, topic);
   };
-  self
-    ->request(self->state.agent, agent_timeout, group_members_atom::value,
-              topic_group(topic))
+  cluster_api::group_members(self, self->state.agent, topic_group(topic),
+                         agent_timeout)
     .then(
       [self, topic, batch, next](std::vector<caf::actor>& members) {
         auto& st = self->state;
@@ -362,7 +168,7 @@ caf::behavior cluster_broker_fn(broker_actor* self, caf::actor agent) {
         return size_t{0};
       auto& local = self->state.topics[topic];
       if (!local.relay)
-        local.relay = self->spawn<caf::linked>(relay, topic, self->state.agent);
+        local.relay = detail::spawn_topic_relay(self, topic, self->state.agent);
       if (local.subscribers.insert(sub).second)
         self->monitor(sub); // one down_msg per subscription; extras are harmless
       // The relay answers once the subscription is confirmed.
@@ -440,11 +246,11 @@ caf::actor cluster_broker(caf::actor_system& sys, const caf::actor& agent) {
 }
 
 caf::expected<caf::actor> cluster_broker(caf::actor_system& sys) {
-  auto agent = sys.registry().get<caf::actor>(node_agent_atom::value);
+  auto agent = local_agent(sys);
   if (!agent)
     return make_error(errc::node_down,
-                      "no troupe node runs in this actor system (no agent in "
-                      "its registry): start one with troupe::node::start");
+                      "no troupe node runs in this actor system: start one "
+                      "with troupe::node::start");
   return cluster_broker(sys, agent);
 }
 

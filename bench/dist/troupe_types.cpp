@@ -10,11 +10,9 @@
 namespace bench::dist {
 namespace {
 
-/// The node agent of the node this actor runs on (node::start puts it in
-/// CAF's registry).
+/// The node agent of the node this actor runs on.
 caf::actor local_agent(caf::local_actor* self) {
-  return caf::actor_cast<caf::actor>(
-      self->system().registry().get(troupe::node_agent_atom::value));
+  return troupe::local_agent(self->system());
 }
 
 constexpr auto agent_timeout = std::chrono::seconds(10);
@@ -31,7 +29,7 @@ caf::behavior troupe_pinger(caf::stateful_actor<pinger_state>* self) {
         // The member's agent in this node's view was resolved by a direct
         // connection (see the node agent's connect()); asking it to spawn the
         // ponger yields a handle that routes straight to that node.
-        self->request(agent, agent_timeout, troupe::members_atom::value)
+        troupe::cluster_api::members(self, agent, agent_timeout)
             .then(
                 [self, rp,
                  peer](std::vector<troupe::member_info>& view) mutable {
@@ -40,9 +38,9 @@ caf::behavior troupe_pinger(caf::stateful_actor<pinger_state>* self) {
                       continue;
                     if (m.state != troupe::member_state::up || !m.agent)
                       break; // not connected yet: the caller retries
-                    self->request(m.agent, agent_timeout,
-                                  troupe::spawn_atom::value,
-                                  std::string{"bench-ponger"}, caf::message{})
+                    troupe::cluster_api::spawn(self, m.agent,
+                                           std::string{"bench-ponger"},
+                                           caf::message{}, agent_timeout)
                         .then(
                             [self, rp](caf::actor& pong) mutable {
                               self->state.target = std::move(pong);
@@ -65,8 +63,9 @@ caf::behavior troupe_pinger(caf::stateful_actor<pinger_state>* self) {
 caf::behavior named(caf::event_based_actor* self, std::string name) {
   auto agent = local_agent(self);
   if (agent)
-    self->request(agent, agent_timeout, troupe::register_atom::value, name,
-                  caf::actor_cast<caf::actor>(self))
+    troupe::cluster_api::register_name(self, agent, name,
+                                   caf::actor_cast<caf::actor>(self),
+                                   agent_timeout)
         .then([] {},
               [name](caf::error& err) {
                 troupe::log::error("bench", "registering " + name + " failed: "
@@ -91,8 +90,7 @@ struct watcher_state {
 caf::behavior watcher(caf::stateful_actor<watcher_state>* self, std::string me,
                       std::string victim) {
   if (auto agent = local_agent(self))
-    self->send(agent, troupe::subscribe_atom::value,
-               caf::actor_cast<caf::actor>(self));
+    troupe::cluster_api::subscribe(self, agent, caf::actor_cast<caf::actor>(self));
   return {
       // Answered once this node sees the victim up, so that the benchmark
       // kills it only when every survivor can see it go.

@@ -94,7 +94,7 @@ struct chat_run : chat::roster {
       for (auto& w : dc->workers()) {
         if (!converged)
           break;
-        self->request(w.agent, std::chrono::seconds(2), troupe::members_atom::value)
+        troupe::cluster_api::members(self.ptr(), w.agent, std::chrono::seconds(2))
           .receive(
             [&](std::vector<troupe::member_info>& xs) {
               converged = xs.size() == expected->size()

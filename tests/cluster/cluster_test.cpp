@@ -7,8 +7,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <functional>
+#include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -145,6 +148,16 @@ TEST_CASE_METHOD(fixture, "a seed address with nothing behind it is a clear "
                                            "--troupe.join-timeout=1s"},
                                 20s);
   REQUIRE(err);
+  // It gave up by itself (not killed for not reporting an address), and
+  // says why.
+  INFO(*err);
+  CHECK(err->find("exited during start-up") != std::string::npos);
+  auto log_path = err->substr(err->rfind("see ") + 4);
+  std::ifstream in{log_path};
+  std::string log{std::istreambuf_iterator<char>{in}, {}};
+  INFO(log);
+  CHECK(log.find("could not join through any seed within 1 s") != std::string::npos);
+  CHECK(log.find("seed 127.0.0.1:1: caf: cannot_connect_to_node") != std::string::npos);
 }
 
 namespace {
@@ -154,30 +167,37 @@ struct member_fixture : fixture {
   test::test_config node_cfg;
   std::unique_ptr<node> self_node;
 
-  /// Joins as a worker (it may host placed actors) or as a client.
-  void join(const std::string& role = "worker") {
+  /// Joins as a worker (it may host placed actors) or as a client; with
+  /// `await_connected`, waits until this node is connected to every member.
+  void join(const std::string& role = "worker", bool await_connected = true) {
     node_cfg.set("troupe.role", role);
     // The tester exports what every `troupe node` exports (echo).
     node_cfg.export_type("echo", [](caf::event_based_actor*) -> caf::behavior {
       return {[](const std::string& text) { return "tester:" + text; }};
     });
+    // Known here but not exported: remote spawn must refuse it.
+    node_cfg.add_actor_type("tester-only",
+                            [](caf::event_based_actor*) -> caf::behavior {
+                              return {[](const std::string& text) { return text; }};
+                            });
     node_cfg.set("troupe.seeds", cluster.seed());
     node_cfg.set("troupe.node-name", "tester");
     auto n = node::start(node_cfg);
     REQUIRE(n);
     self_node = std::move(*n);
-    // Wait (bounded) until this node is connected to every other member.
-    auto expected = cluster.nodes().size() + 1;
-    auto deadline = std::chrono::steady_clock::now() + 40s;
-    size_t connected = 0;
-    while (connected < expected && std::chrono::steady_clock::now() < deadline) {
-      auto xs = self_node->members();
-      connected = 0;
-      if (xs)
-        for (auto& m : *xs)
-          connected += m.state == member_state::up && m.agent ? 1 : 0;
+    if (!await_connected)
+      return;
+    // Wait (bounded) until this node is connected to every other member:
+    // the agent answers once it is (it knows them all from the seed's view).
+    caf::scoped_actor self{self_node->sys().actors()};
+    for (auto& other : cluster.nodes()) {
+      caf::error err;
+      cluster_api::await_member_connected(self.ptr(), self_node->agent(),
+                                          other.name, 40s)
+        .receive([](member_info&) {}, [&](caf::error& x) { err = x; });
+      INFO(other.name << ": " << render(err));
+      REQUIRE_FALSE(err);
     }
-    REQUIRE(connected == expected);
   }
 
   caf::actor agent_of(const std::string& name) {
@@ -214,6 +234,11 @@ TEST_CASE_METHOD(member_fixture, "remote spawn by exported type name answers "
     auto bad = self_node->spawn_on("n2", "no_such_type");
     REQUIRE_FALSE(bad);
     CHECK(bad.error() == errc::unknown_actor_type);
+  }
+  SECTION("a type the node knows but does not export is not_allowed") {
+    auto bad = self_node->spawn_on("tester", "tester-only");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error() == errc::not_allowed);
   }
   SECTION("wrong arguments are an error value") {
     auto bad = self_node->spawn_on("n2", "counter",
@@ -376,8 +401,13 @@ TEST_CASE_METHOD(member_fixture, "a supervised remote child is restarted on "
   auto first = echo_node(sys.actors(), *name);
   REQUIRE(first.size() == 2);
   REQUIRE(first[0] == 'n');
-  // The cluster registry has the remote actor itself under the same name.
+  // The cluster registry has the remote actor itself under the same name
+  // (registered by the stand-in once it runs: ask again, bounded).
   auto registered = self_node->whereis("echo");
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       !registered && std::chrono::steady_clock::now() < until;
+       registered = self_node->whereis("echo"))
+    std::this_thread::sleep_for(5ms); // re-query interval, not a sync point
   REQUIRE(registered);
   CHECK(echo_node(sys.actors(), *registered) == first);
   CHECK(registered->node() != self_node->sys().actors().node());
@@ -415,22 +445,128 @@ TEST_CASE_METHOD(member_fixture, "a supervised remote child is restarted on "
   CHECK(test::await_down(sys.actors(), *remote));
 }
 
-TEST_CASE_METHOD(member_fixture, "a remote child of an unexported type fails "
-                                 "with a clear error and its supervisor "
-                                 "escalates") {
+TEST_CASE_METHOD(member_fixture, "a remote child of a type its node knows "
+                                 "but does not export fails with not_allowed "
+                                 "and its supervisor escalates") {
   REQUIRE_FALSE(cluster.start(1));
-  join("client");
+  join(); // a worker that knows "tester-only" but does not export it
+  // A key that places on the tester among the workers {n1, tester}.
+  std::vector<member_info> workers(2);
+  workers[0].name = "n1";
+  workers[1].name = "tester";
+  std::string key;
+  for (int i = 0; key.empty(); ++i) {
+    auto k = "k" + std::to_string(i);
+    if (placement::key_hash(k).pick(workers, 0) == 1)
+      key = k;
+  }
   // The remote start is asynchronous: like an OTP child that crashes right
   // after init, the failure counts against the restart intensity.
   auto root = self_node->sys().start(supervisor_spec{
     .strategy = one_for_one,
     .intensity = 0,
     .period = 1s,
-    .children = {child("ghost", "no-such-type").on(placement::random)},
+    .children = {child("ghost", "tester-only").on(placement::key_hash(key))},
+  });
+  // The refusal comes from this very node, so it may come before start
+  // returns (start fails) or after (the supervisor escalates).
+  std::string text;
+  if (!root) {
+    text = render(root.error());
+  } else {
+    auto reason = test::await_down(self_node->sys().actors(), root->handle());
+    REQUIRE(reason);
+    text = render(*reason);
+  }
+  INFO(text);
+  CHECK(text.find("not_allowed") != std::string::npos);
+  CHECK(text.find("node tester does not export \"tester-only\"") != std::string::npos);
+}
+
+namespace {
+
+/// Starts `n` remote children of type echo placed by `where`, under one
+/// supervisor of this node, and says how many run on each node
+/// ("n1=4 n2=4 n3=4").
+std::string place_children(troupe::system& sys, int n,
+                                          const placement& where) {
+  std::vector<child_spec> kids;
+  for (int i = 0; i < n; ++i)
+    kids.push_back(child("echo-" + std::to_string(i), "echo").on(where));
+  auto root = sys.start(supervisor_spec{
+    .strategy = one_for_one,
+    .intensity = 0,
+    .period = 30s,
+    .children = std::move(kids),
   });
   REQUIRE(root);
-  auto reason = test::await_down(self_node->sys().actors(), root->handle());
-  REQUIRE(reason);
-  auto text = render(*reason);
-  CHECK(text.find("no-such-type") != std::string::npos);
+  auto rows = root->which_children();
+  REQUIRE(rows);
+  REQUIRE(rows->size() == static_cast<size_t>(n));
+  std::map<std::string, int> result;
+  for (auto& row : *rows)
+    ++result[echo_node(sys.actors(), row.handle)];
+  REQUIRE_FALSE(root->shutdown());
+  std::string text;
+  for (auto& [where_it_runs, count] : result)
+    text += (text.empty() ? "" : " ") + where_it_runs + "=" + std::to_string(count);
+  return text;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(member_fixture, "12 round-robin remote children of a client "
+                                 "that has just joined run 4/4/4 on 3 worker "
+                                 "nodes") {
+  REQUIRE_FALSE(cluster.start(3));
+  // No wait for the connections: the supervisor starts right after the
+  // join, as the jobs demo's does.
+  join("client", false);
+  auto counts = place_children(self_node->sys(), 12, placement::round_robin);
+  CHECK(counts == "n1=4 n2=4 n3=4");
+}
+
+TEST_CASE_METHOD(member_fixture, "12 round-robin remote children of a client "
+                                 "connected to every member run 4/4/4 on 3 "
+                                 "worker nodes") {
+  REQUIRE_FALSE(cluster.start(3));
+  join("client");
+  auto counts = place_children(self_node->sys(), 12, placement::round_robin);
+  CHECK(counts == "n1=4 n2=4 n3=4");
+}
+
+TEST_CASE_METHOD(member_fixture, "a burst of least_loaded remote children "
+                                 "spreads over idle worker nodes instead of "
+                                 "piling on the one least loaded a heartbeat "
+                                 "ago") {
+  REQUIRE_FALSE(cluster.start(3));
+  join("client");
+  auto counts = place_children(self_node->sys(), 12, placement::least_loaded);
+  // The nodes run about as many actors each (their own, give or take one or
+  // two); every placement counts as load until the node's next heartbeat.
+  INFO(counts);
+  std::istringstream in{counts};
+  std::string entry;
+  int nodes = 0;
+  while (in >> entry) {
+    ++nodes;
+    auto n = std::stoi(entry.substr(entry.find('=') + 1));
+    CHECK(n >= 2);
+    CHECK(n <= 6);
+  }
+  CHECK(nodes == 3);
+}
+
+TEST_CASE_METHOD(member_fixture, "spawn_on a member right after joining waits "
+                                 "for the connection to it") {
+  REQUIRE_FALSE(cluster.start(3));
+  join("client", false);
+  for (auto name : {"n3", "n2", "n1"}) {
+    auto e = self_node->spawn_on(name, "echo", {}, 20s);
+    REQUIRE(e);
+    CHECK(echo_node(self_node->sys().actors(), *e) == name);
+  }
+  auto none = self_node->spawn_on("n9", "echo", {}, 2s);
+  REQUIRE_FALSE(none);
+  CHECK(none.error() == errc::node_down);
 }

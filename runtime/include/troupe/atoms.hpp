@@ -18,24 +18,7 @@ using unbind_atom = caf::atom_constant<caf::atom("t_unbind")>;
 using retry_atom = caf::atom_constant<caf::atom("t_retry")>;
 using shutdown_timeout_atom = caf::atom_constant<caf::atom("t_shuttmo")>;
 
-// Node agent protocol.
-using join_atom = caf::atom_constant<caf::atom("t_join")>;
-using gossip_atom = caf::atom_constant<caf::atom("t_gossip")>;
-using heartbeat_atom = caf::atom_constant<caf::atom("t_hbeat")>;
-using members_atom = caf::atom_constant<caf::atom("t_members")>;
-using leave_atom = caf::atom_constant<caf::atom("t_leave")>;
-using subscribe_atom = caf::atom_constant<caf::atom("t_subscr")>;
-using tick_atom = caf::atom_constant<caf::atom("t_tick")>;
-using bound_atom = caf::atom_constant<caf::atom("t_bound")>;
-using register_atom = caf::atom_constant<caf::atom("t_reg")>;
-using registry_atom = caf::atom_constant<caf::atom("t_regsync")>;
-using whereis_atom = caf::atom_constant<caf::atom("t_whereis")>;
-using spawn_atom = caf::atom_constant<caf::atom("t_spawn")>;
-using group_join_atom = caf::atom_constant<caf::atom("t_gjoin")>;
-using group_sync_atom = caf::atom_constant<caf::atom("t_gsync")>;
-using group_members_atom = caf::atom_constant<caf::atom("t_gmembers")>;
-using stop_spawned_atom = caf::atom_constant<caf::atom("t_stopsp")>;
-/// Key of the node agent in CAF's actor registry (set by node::start).
-using node_agent_atom = caf::atom_constant<caf::atom("t_agent")>;
+// The node agent's local requests (members, register, spawn...) are in
+// troupe/cluster_agent.hpp; its peer-to-peer protocol is internal.
 
 } // namespace troupe

@@ -7,8 +7,10 @@
 // A node that is suspected but alive refutes the suspicion by gossiping a
 // higher incarnation of itself; only the node itself raises its incarnation.
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/meta/type_name.hpp>
@@ -66,5 +68,17 @@ typename Inspector::result_type inspect(Inspector& f, member_event& x) {
 }
 
 std::string to_string(member_event::kind_t x);
+
+/// The members of `view` that can take placed actors now: up, connected
+/// (their agent is known to this node) and hosting placed actors (not
+/// clients), sorted by name, as every placement policy expects them.
+inline std::vector<member_info> up_workers(std::vector<member_info> view) {
+  std::erase_if(view, [](const member_info& m) {
+    return m.state != member_state::up || !m.agent || !m.hosts_placed_actors();
+  });
+  std::sort(view.begin(), view.end(),
+            [](const member_info& a, const member_info& b) { return a.name < b.name; });
+  return view;
+}
 
 } // namespace troupe

@@ -18,6 +18,7 @@
 #include <caf/message.hpp>
 #include <caf/timespan.hpp>
 
+#include "troupe/cluster_agent.hpp"
 #include "troupe/config.hpp"
 #include "troupe/member.hpp"
 #include "troupe/placement.hpp"
@@ -96,14 +97,22 @@ public:
                                   caf::timespan timeout = default_timeout);
 
   /// Spawns an exported type on the member named `node_name` (which may be
-  /// this node). Errors: unknown_actor_type, not_allowed, bad_arguments,
-  /// node_down; the target node never crashes on a bad request.
+  /// this node). A member that gossip reports up but this node has not
+  /// connected to yet (right after a join) is waited for, within `timeout`.
+  /// Errors: unknown_actor_type, not_allowed (known there, not exported),
+  /// bad_arguments, node_down; the target node never crashes on a bad
+  /// request.
   caf::expected<caf::actor> spawn_on(const std::string& node_name,
                                      const std::string& type,
                                      caf::message args = {},
                                      caf::timespan timeout = default_timeout);
 
-  /// Spawns on a member chosen by `where` among the members that are up.
+  /// Spawns on a worker member chosen by `where` (see up_workers). The
+  /// node's one placement state chooses, shared with its supervisors'
+  /// remote children: round_robin takes the workers in turn across all of
+  /// them, least_loaded counts recent placements as load. Right after a
+  /// join it waits (up to half of `timeout`) until this node is connected
+  /// to every worker member it knows, so that it places over all of them.
   caf::expected<caf::actor> spawn_on(const placement& where,
                                      const std::string& type,
                                      caf::message args = {},
@@ -122,14 +131,7 @@ private:
   std::string host_;
   uint16_t port_ = 0;
   bool left_ = false;
-  uint64_t turn_ = 0;
 };
-
-/// The agent of the troupe::node running on `sys` (what local code asks for
-/// membership, the cluster registry, groups and remote spawns), or an
-/// invalid handle when no node runs there. Set by node::start, cleared when
-/// the node stops.
-caf::actor local_agent(caf::actor_system& sys);
 
 /// Registers the node layer's message types (member_info, member_event) in
 /// `cfg`. node::start does it; a plain troupe::system that talks to a node's

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <caf/meta/type_name.hpp>
+
 #include "troupe/member.hpp"
 
 namespace troupe {
@@ -26,8 +28,16 @@ public:
   }
 
   /// Picks one of `up` (members sorted by name, all up); `turn` is the
-  /// caller's round-robin counter. Precondition: !up.empty().
+  /// caller's round-robin counter. Precondition: !up.empty(). The node keeps
+  /// one such counter (and the load of its recent placements) for every
+  /// spawn_on and remote child of its process: see troupe/cluster_agent.hpp.
   size_t pick(const std::vector<member_info>& up, uint64_t turn) const;
+
+  /// Placements travel in requests to the local agent.
+  template <class Inspector>
+  friend typename Inspector::result_type inspect(Inspector& f, placement& x) {
+    return f(caf::meta::type_name("troupe.placement"), x.kind_, x.key_);
+  }
 
 private:
   placement(policy kind, std::string key = {}) : kind_(kind), key_(std::move(key)) {

@@ -16,11 +16,19 @@
 
 #include "core/blocking_ask.hpp"
 #include "node/agent.hpp"
+#include "node/agent_protocol.hpp"
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"
 
 namespace troupe {
+
+using detail::node_agent_atom;
+using detail::bound_atom;
+using detail::gossip_atom;
+using detail::join_atom;
+using detail::leave_atom;
+using detail::stop_spawned_atom;
 
 namespace {
 
@@ -271,48 +279,34 @@ caf::expected<caf::actor> node::spawn_on(const std::string& node_name,
     return std::max<caf::timespan>(deadline - clock::now(),
                                    std::chrono::milliseconds(1));
   };
-  for (;;) {
-    auto view = members(left());
-    if (!view)
-      return view.error();
-    auto m = std::find_if(view->begin(), view->end(),
-                          [&](auto& x) { return x.name == node_name; });
-    if (m == view->end())
-      return make_error(errc::node_down, "no member named " + node_name);
-    if (m->state == member_state::up && m->agent)
-      return ask_agent<caf::actor>(sys_->actors(), m->agent, left(),
-                                   spawn_atom::value, type, std::move(args));
-    if (m->state != member_state::up)
-      return make_error(errc::node_down, "member " + node_name + " is "
-                                           + to_string(m->state));
-    // Gossip said the member is up before this node's own connection to it
-    // was made (right after a join, under load): that takes a moment.
-    if (clock::now() >= deadline)
-      return make_error(errc::node_down,
-                        "member " + node_name + " is up, but this node could "
-                          "not connect to it within the timeout");
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  // Gossip may say the member is up before this node's own connection to it
+  // is made (right after a join, under load): the agent answers once it is
+  // connected, or with node_down at 9/10 of the timeout (so that its answer
+  // arrives before this request times out).
+  auto member = ask_agent<member_info>(sys_->actors(), agent_, left(),
+                                       await_member_atom::value, node_name,
+                                       caf::timespan{left() * 9 / 10});
+  if (!member)
+    return member.error();
+  return ask_agent<caf::actor>(sys_->actors(), member->agent, left(),
+                               spawn_atom::value, type, std::move(args));
 }
 
 caf::expected<caf::actor> node::spawn_on(const placement& where,
                                          const std::string& type,
                                          caf::message args,
                                          caf::timespan timeout) {
-  auto view = members(timeout);
-  if (!view)
-    return view.error();
-  std::vector<member_info> up;
-  for (auto& m : *view)
-    if (m.state == member_state::up && m.agent && m.hosts_placed_actors())
-      up.push_back(m);
-  if (up.empty())
+  // The node's one placement state (shared with its remote children) picks
+  // among the worker members once this node is connected to all of them.
+  auto candidates = ask_agent<std::vector<member_info>>(
+    sys_->actors(), agent_, timeout, place_atom::value, where,
+    caf::timespan{timeout / 2});
+  if (!candidates)
+    return candidates.error();
+  if (candidates->empty())
     return make_error(errc::no_members,
                       "no worker member is up (clients host no placed actors)");
-  std::sort(up.begin(), up.end(),
-            [](auto& a, auto& b) { return a.name < b.name; });
-  auto& target = up[where.pick(up, turn_++)];
-  return spawn_on(target.name, type, std::move(args), timeout);
+  return spawn_on(candidates->front().name, type, std::move(args), timeout);
 }
 
 caf::expected<std::vector<member_info>>

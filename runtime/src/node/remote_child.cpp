@@ -20,7 +20,6 @@
 //    runs out of patience and kills the stand-in).
 
 #include <algorithm>
-#include <atomic>
 #include <deque>
 #include <optional>
 
@@ -33,6 +32,7 @@
 
 #include "troupe/atoms.hpp"
 #include "troupe/child_spec.hpp"
+#include "troupe/cluster_agent.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"
 #include "troupe/member.hpp"
@@ -73,9 +73,9 @@ using remote_child_atom = caf::atom_constant<caf::atom("t_rchild")>;
 constexpr auto placement_wait = std::chrono::seconds(10);
 constexpr auto placement_retry = std::chrono::milliseconds(200);
 
-/// Round-robin turns shared by every remote child of this process, so that
-/// restarts and siblings spread over the members.
-std::atomic<uint64_t> placement_turn{0};
+/// How long the agent may wait for connections to worker members it
+/// already knows before it answers a placement (see the agent's `place`).
+constexpr auto placement_settle = std::chrono::seconds(5);
 
 struct remote_child_state {
   remote_spec spec;
@@ -232,20 +232,22 @@ void try_next(remote_child_actor* self, caf::error last_error) {
 void place(remote_child_actor* self) {
   auto& st = self->state;
   st.request_pending = true;
-  self->request(st.agent, request_timeout, members_atom::value)
+  // The node's one placement state orders the workers (the placement's
+  // choice first, then the others in turn), so that siblings, restarts and
+  // node::spawn_on share one round-robin turn and least_loaded counts the
+  // placements it just made.
+  self
+    ->request(st.agent, request_timeout, place_atom::value, *st.spec.where,
+              caf::timespan{placement_settle})
     .then(
-      [self](std::vector<member_info>& view) {
+      [self](std::vector<member_info>& candidates) {
         auto& st = self->state;
         st.request_pending = false;
         if (st.stop_requested) {
           finish_stop(self);
           return;
         }
-        std::vector<member_info> up;
-        for (auto& m : view)
-          if (m.state == member_state::up && m.agent && m.hosts_placed_actors())
-            up.push_back(std::move(m));
-        if (up.empty()) {
+        if (candidates.empty()) {
           if (std::chrono::steady_clock::now() - st.started < placement_wait) {
             self->delayed_send(self, placement_retry,
                                remote_child_atom::value);
@@ -257,12 +259,7 @@ void place(remote_child_actor* self) {
                                        "10 s to run it"));
           return;
         }
-        std::sort(up.begin(), up.end(),
-                  [](auto& a, auto& b) { return a.name < b.name; });
-        // The placement's choice first, then the others in turn.
-        auto first = st.spec.where->pick(up, placement_turn++);
-        for (size_t i = 0; i < up.size(); ++i)
-          st.candidates.push_back(up[(first + i) % up.size()]);
+        st.candidates = std::move(candidates);
         try_next(self, caf::error{});
       },
       [self](caf::error& err) {

@@ -1,0 +1,39 @@
+#pragma once
+// The node agents' peer-to-peer protocol: what one node's agent sends to
+// another's (and the few messages node.cpp and the agent send themselves).
+// Internal: it may change with every release, unlike the local interface in
+// troupe/cluster_agent.hpp.
+//
+//   (join_atom, member_info joiner, uint64_t type_set_id)
+//     -> std::vector<member_info>            the seed's view, or an error
+//   (gossip_atom, std::vector<member_info> changes)  [answered: leave waits]
+//   (heartbeat_atom, member_info sender)     the sender's load and liveness
+//   (registry_atom, string owner, string name, actor handle)
+//                                            handle null: withdrawn
+//   (group_sync_atom, string owner, string group, actor handle, bool joined)
+//   (leave_atom) -> void                     local: announce `leaving`
+//   (bound_atom, uint16_t port)              local: the published port
+//   (stop_spawned_atom, timespan grace) -> void  local: stop hosted actors
+//   (tick_atom), (stop_spawned_atom), (wake_atom)  the agent's own timers
+
+#include <caf/atom.hpp>
+
+#include "troupe/cluster_agent.hpp"
+
+namespace troupe::detail {
+
+using join_atom = caf::atom_constant<caf::atom("t_join")>;
+using gossip_atom = caf::atom_constant<caf::atom("t_gossip")>;
+using heartbeat_atom = caf::atom_constant<caf::atom("t_hbeat")>;
+using leave_atom = caf::atom_constant<caf::atom("t_leave")>;
+using tick_atom = caf::atom_constant<caf::atom("t_tick")>;
+using bound_atom = caf::atom_constant<caf::atom("t_bound")>;
+using registry_atom = caf::atom_constant<caf::atom("t_regsync")>;
+using group_sync_atom = caf::atom_constant<caf::atom("t_gsync")>;
+using stop_spawned_atom = caf::atom_constant<caf::atom("t_stopsp")>;
+using wake_atom = caf::atom_constant<caf::atom("t_wake")>;
+/// Key of the node agent in CAF's actor registry (node::start puts it
+/// there; troupe::local_agent reads it).
+using node_agent_atom = caf::atom_constant<caf::atom("t_agent")>;
+
+} // namespace troupe::detail

@@ -1,0 +1,120 @@
+#pragma once
+// The node agent's state, one member per concern, and the helpers that the
+// agent's files share (agent.cpp: the dispatch; agent_peers.cpp: connecting
+// to members and acting on membership changes; agent_waiters.cpp: requests
+// answered later). Internal to the node layer.
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/result.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "node/agent.hpp"
+#include "node/cluster_registry.hpp"
+#include "node/failure_detector.hpp"
+#include "node/hosted_actors.hpp"
+#include "node/membership.hpp"
+#include "node/placement_state.hpp"
+#include "node/process_groups.hpp"
+
+namespace troupe::detail {
+
+/// A `place` request waiting until every worker member that is up is
+/// connected (or its deadline).
+struct place_waiter {
+  placement where;
+  caf::response_promise rp;
+  std::chrono::steady_clock::time_point until;
+};
+
+/// An `await_member` request waiting until the member is connected.
+struct member_waiter {
+  std::string name;
+  caf::response_promise rp;
+  std::chrono::steady_clock::time_point until;
+};
+
+struct agent_state {
+  // CAF constructs the state without arguments (not an aggregate: see
+  // cluster_broker.cpp); the agent calls init() first.
+  agent_state() = default;
+
+  void init(member_info me, agent_settings cfg) {
+    settings = std::move(cfg);
+    members = membership{std::move(me)};
+    detector = failure_detector{settings.suspect_after, settings.down_after};
+    registry = cluster_registry{members.me().name, settings.registry};
+    groups = process_groups{members.me().name};
+    hosted = hosted_actors{members.me().name, settings.exported};
+  }
+
+  agent_settings settings;
+  membership members;
+  failure_detector detector;
+  cluster_registry registry;
+  process_groups groups;
+  hosted_actors hosted;
+  placement_state placements;
+  std::vector<place_waiter> place_waiters;
+  std::vector<member_waiter> member_waiters;
+  std::vector<caf::actor> subscribers;
+  std::chrono::steady_clock::time_point started
+      = std::chrono::steady_clock::now();
+  uint64_t ticks = 0;
+  static inline const char* name = "troupe.agent";
+};
+
+using agent_actor = caf::stateful_actor<agent_state>;
+
+/// This node as the others should see it now (load and uptime included).
+member_info current_me(agent_actor* self);
+
+/// This node's view: itself first, then every peer.
+std::vector<member_info> view(agent_actor* self);
+
+/// Calls `f(agent)` for every peer that is alive and connected.
+void for_each_live_peer(agent_actor* self,
+                        const std::function<void(const caf::actor&)>& f);
+
+/// Pushes `changes` to every live peer.
+void gossip(agent_actor* self, std::vector<member_info> changes);
+
+/// Applies one entry of someone's view and acts on the outcome (connect,
+/// notify); true if our view changed.
+bool merge(agent_actor* self, const member_info& m);
+
+/// This node's own decision about a peer, logged with `why` and gossiped.
+void mark(agent_actor* self, peer& p, member_state state,
+          const std::string& why);
+
+/// Connects to the member's own address (see agent_peers.cpp).
+void connect(agent_actor* self, const std::string& name, bool probe = false);
+
+/// Tells subscribers; a member that is gone takes its names and group
+/// memberships with it.
+void notify(agent_actor* self, member_event::kind_t kind,
+            const member_info& who);
+
+/// A node asks to join through this one: refused with type_set_mismatch or
+/// name_taken, otherwise up in our view, gossiped, and answered with it.
+caf::result<std::vector<member_info>>
+accept_join(agent_actor* self, member_info& joiner, uint64_t type_set);
+
+/// Announces `leaving` to every live peer; answered once all confirmed.
+caf::result<void> leave_cluster(agent_actor* self);
+
+/// One heartbeat round: beats to every live peer, the failure detector's
+/// verdicts, probes of members marked down.
+void heartbeat_tick(agent_actor* self);
+
+/// Answers the waiting `place` and `await_member` requests that can be
+/// answered now (see agent_waiters.cpp).
+void serve_waiters(agent_actor* self);
+
+} // namespace troupe::detail
