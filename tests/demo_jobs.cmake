@@ -11,4 +11,17 @@ if(TARGET troupe_demos)
                    --down-ms 400 --timeout 90 --require-kills 2)
   set_tests_properties("demo: jobs loses no job while worker nodes are killed"
                        PROPERTIES TIMEOUT 150 RUN_SERIAL TRUE)
+
+  # Where the workers run, as the demo reads it from the cluster registry:
+  # without chaos, round-robin puts the 12 workers 4 on each of the 3 nodes,
+  # both after deploying and in the summary. PASS_REGULAR_EXPRESSION makes
+  # CTest ignore the exit code: the shell prints it, and the expression
+  # requires 0 (every job completed exactly once).
+  set(name "demo: jobs reports its 12 workers placed 4 per node on 3 nodes")
+  add_test(NAME "${name}"
+           COMMAND sh -c "\"$0\" jobs --jobs 2000 --chaos-ms 0 --timeout 60; echo \"exit code $?\""
+                   $<TARGET_FILE:troupe_demos>)
+  set_tests_properties("${name}" PROPERTIES
+    TIMEOUT 90 RUN_SERIAL TRUE
+    PASS_REGULAR_EXPRESSION "workers per node: n1=4 n2=4 n3=4\n.*summary: [^\n]*; workers per node: n1=4 n2=4 n3=4; [^\n]*OK, no job lost\n.*exit code 0\n")
 endif()

@@ -6,7 +6,8 @@
 // redelivers their leased jobs, the supervisor restarts the workers on live
 // nodes, and the sink drops the duplicate results that redelivery can
 // cause. The summary checks that every job completed exactly once in the
-// sink.
+// sink, and says how many workers run on each node at the end (after
+// deploying too), as the cluster registry locates the named workers.
 //
 // run() reads as the recipe: parse -> deploy -> drive -> check -> report.
 
@@ -17,6 +18,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -144,9 +146,61 @@ bool sink_drops_duplicates(troupe::system& sys) {
          && std::get<0>(*r) == 1 && std::get<1>(*r) == 2;
 }
 
+/// The stable name of worker `i`. A named remote child registers its
+/// remote actor under it in the cluster registry, at each (re)start, so
+/// `whereis` tells where the worker runs now. Prefixed with this client's
+/// node name, unique in the cluster, so that two runs against one --seed
+/// cluster do not take each other's names.
+std::string worker_name(const troupe::node& client, int i) {
+  return client.name() + "/worker-" + std::to_string(i);
+}
+
+/// How many workers run on each worker node that is up, e.g.
+/// "n1=4 n2=4 n3=4": each worker's registered actor is matched with the
+/// members' agents by node id. A worker that died with its node matches no
+/// member (a restarted node has a new node id), and a registration follows
+/// a (re)start by a moment: so the registry is read again until every
+/// worker is located on a live node, or `timeout`; the ones not located by
+/// then are counted as such.
+std::string workers_per_node(demo_cluster& dc, int workers,
+                             std::chrono::milliseconds timeout) {
+  auto deadline = clock::now() + timeout;
+  for (;;) {
+    auto up = dc.workers();
+    std::map<std::string, int> per_node; // sorted by name, as the members
+    for (auto& m : up)
+      per_node[m.name] = 0;
+    int located = 0;
+    for (int i = 0; i < workers; ++i) {
+      auto hdl = dc.client().whereis(worker_name(dc.client(), i));
+      if (!hdl || !*hdl)
+        continue;
+      auto m = std::find_if(up.begin(), up.end(), [&](const member_info& x) {
+        return x.agent && x.agent.node() == hdl->node();
+      });
+      if (m != up.end()) {
+        ++per_node[m->name];
+        ++located;
+      }
+    }
+    if (located == workers || clock::now() >= deadline) {
+      std::string text;
+      for (auto& [name, n] : per_node)
+        text += (text.empty() ? "" : " ") + name + "=" + std::to_string(n);
+      if (located < workers)
+        text += (text.empty() ? "" : " ") + std::string{"("}
+                + std::to_string(workers - located) + " not located within "
+                + std::to_string(timeout.count() / 1000) + " s)";
+      return text;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+}
+
 /// Starts the queue, the sink, the workers and the producer; false (the
 /// error printed) if the sink miscounts or the workers did not start.
-bool deploy(troupe::system& sys, const options& opt, deployment& d) {
+bool deploy(demo_cluster& dc, const options& opt, deployment& d) {
+  auto& sys = dc.sys();
   if (!sink_drops_duplicates(sys)) {
     std::cerr << "error: the result sink does not count a duplicate result "
                  "as a duplicate: the demo's check would be void\n";
@@ -167,6 +221,7 @@ bool deploy(troupe::system& sys, const options& opt, deployment& d) {
   for (int i = 0; i < opt.workers; ++i)
     workers.push_back(troupe::child("worker-" + std::to_string(i), "jobs-worker",
                                     caf::make_message(d.queue, d.results))
+                        .named(worker_name(dc.client(), i))
                         .on(troupe::placement::round_robin));
   auto on_event = [count = d.count](const troupe::supervisor_event& ev) {
     if (ev.kind == troupe::supervisor_event::child_started) {
@@ -193,6 +248,8 @@ bool deploy(troupe::system& sys, const options& opt, deployment& d) {
   std::printf("%d workers supervised from here, running on the worker "
               "nodes; queue log %s\n",
               opt.workers, d.log_path.c_str());
+  std::printf("workers per node: %s\n",
+              workers_per_node(dc, opt.workers, 10s).c_str());
   d.producer = sys.spawn(producer, d.queue, opt.jobs, uint64_t{256});
   return true;
 }
@@ -207,6 +264,7 @@ struct figures {
   uint64_t distinct = 0, received = 0; ///< recounted by the sink at the end
   int kills = 0;
   int restarts = 0;
+  std::string per_node; ///< where the workers run at the end
   size_t ready = 0, leased = 0, dead = 0;
   double elapsed_s = 0;
 };
@@ -295,6 +353,7 @@ figures drive(demo_cluster& dc, const options& opt, deployment& d) {
   progress.finish("");
   f.kills = chaos.kills();
   f.restarts = std::max(0, d.count->worker_starts.load() - opt.workers);
+  f.per_node = workers_per_node(dc, opt.workers, 10s);
   if (auto t = ask_tuple<uint64_t, uint64_t>(
         sys.actors(), d.results, caf::make_message(recount_atom::value)))
     std::tie(f.distinct, f.received) = *t;
@@ -345,8 +404,8 @@ void report(const options& opt, const figures& f, bool ok) {
               "nodes; %llu completed exactly once (%llu of them redelivered "
               "after their worker died), %llu lost, %llu duplicate results "
               "dropped by the sink, %llu wrong results; %d node kills, %d "
-              "worker restarts; queue left: %zu ready, %zu leased, %zu dead "
-              "letters: %s\n",
+              "worker restarts; workers per node: %s; queue left: %zu ready, "
+              "%zu leased, %zu dead letters: %s\n",
               static_cast<unsigned long long>(f.jobs), batches.c_str(),
               f.elapsed_s, static_cast<double>(f.completed) / f.elapsed_s,
               opt.cluster.nodes, static_cast<unsigned long long>(f.distinct),
@@ -355,7 +414,7 @@ void report(const options& opt, const figures& f, bool ok) {
                                               - std::min(f.distinct, f.jobs)),
               static_cast<unsigned long long>(f.duplicates),
               static_cast<unsigned long long>(f.wrong), f.kills, f.restarts,
-              f.ready, f.leased, f.dead,
+              f.per_node.c_str(), f.ready, f.leased, f.dead,
               ok ? "OK, no job lost"
                  : "FAILED (see the node logs and the numbers above)");
   std::fflush(stdout);
@@ -375,7 +434,7 @@ int run(int argc, char** argv) {
   }
   // Declared after the cluster: stopped before the cluster's system ends.
   deployment d;
-  if (!deploy(dc->sys(), opt, d))
+  if (!deploy(*dc, opt, d))
     return 1;
   auto f = drive(*dc, opt, d);
   bool ok = check(opt, f);
