@@ -30,7 +30,7 @@ int run_status(const std::string& seed) {
   for (auto& m : *members)
     std::printf("%-20s %-22s %-8s %-7s %8llu %8llu %9.1fs\n", m.name.c_str(),
                 m.address().c_str(), troupe::to_string(m.state).c_str(),
-                m.role.c_str(),
+                troupe::to_string(m.role).c_str(),
                 static_cast<unsigned long long>(m.actors),
                 static_cast<unsigned long long>(m.backlog),
                 static_cast<double>(m.uptime_ms) / 1000.0);

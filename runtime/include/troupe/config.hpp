@@ -55,7 +55,8 @@ public:
   // -- troupe.* options, read from the parsed content ------------------------
 
   std::string node_name() const;
-  /// "worker" (default) or "client"; see member_info::role.
+  /// troupe.role as written: "worker" (default) or "client" (member_role;
+  /// node::start refuses any other value).
   std::string role() const;
   std::string log_level() const;
 

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,24 @@ namespace troupe {
 
 enum class member_state : uint8_t { joining, up, suspect, down, leaving, removed };
 
+/// "joining", "up", "suspect", "down", "leaving", "removed" ("?" otherwise).
 std::string to_string(member_state x);
 
+/// What a member is for (like Akka's roles), from --troupe.role.
+enum class member_role : uint8_t {
+  worker, ///< hosts actors placed by spawn_on and remote children
+  client, ///< joins only to use the cluster (demo drivers, tools)
+};
+
+/// "worker" or "client" ("?" otherwise).
+std::string to_string(member_role x);
+
+/// The role named `text` ("worker" or "client"), or nothing.
+std::optional<member_role> parse_member_role(const std::string& text);
+
+/// A cluster member as a node sees it: identity, address, state, its
+/// agent's handle (null while this node is not connected to it) and the
+/// load it last reported.
 struct member_info {
   std::string name;
   std::string host;
@@ -28,9 +45,8 @@ struct member_info {
   uint64_t incarnation = 0;
   member_state state = member_state::joining;
   caf::actor agent;
-  /// "worker" members host actors placed by spawn_on; "client" members
-  /// (demo drivers, tools) join only to use the cluster (like Akka's roles).
-  std::string role = "worker";
+  /// Workers host placed actors; clients only use the cluster.
+  member_role role = member_role::worker;
   /// Load reported in heartbeats (used for least_loaded placement): the
   /// node's running actors, and the messages waiting in its agent's
   /// mailbox (CAF counts no other mailbox; a saturated node's agent falls
@@ -40,10 +56,12 @@ struct member_info {
   /// Milliseconds since the member's process started.
   int64_t uptime_ms = 0;
 
+  /// Whether placement may put actors on this member.
   bool hosts_placed_actors() const {
-    return role != "client";
+    return role != member_role::client;
   }
 
+  /// "host:port".
   std::string address() const {
     return host + ":" + std::to_string(port);
   }

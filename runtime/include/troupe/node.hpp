@@ -1,12 +1,5 @@
 #pragma once
-// A node: one process's troupe::system, published on a TCP port through
-// CAF's middleman (BASP), with a node agent that keeps the cluster's
-// membership by gossip and detects failures with heartbeats and monitors.
-//
-//   troupe::config cfg;                 // --troupe.listen, --troupe.seeds...
-//   auto n = troupe::node::start(cfg);  // publishes, joins through a seed
-//   if (!n) { std::cerr << troupe::render(n.error()); return 1; }
-//   (*n)->subscribe(my_actor);          // member_event messages
+// A cluster node: troupe::node and the node layer's free functions.
 
 #include <chrono>
 #include <memory>
@@ -30,8 +23,22 @@ class registry_mirror;
 
 namespace troupe {
 
+/// One process's membership in a cluster: its troupe::system, published on
+/// a TCP port through CAF's middleman (BASP), and a node agent that keeps
+/// the membership by gossip, detects failures with heartbeats and monitors,
+/// and serves the cluster registry, process groups and remote spawns.
+///
+///   troupe::config cfg;                 // --troupe.listen, --troupe.seeds...
+///   auto n = troupe::node::start(cfg);  // publishes, joins through a seed
+///   if (!n) { std::cerr << troupe::render(n.error()); return 1; }
+///   (*n)->subscribe(my_actor);          // member_event messages
+///
+/// The member functions block the calling thread (each for at most its
+/// timeout); from inside an actor use the agent's asynchronous interface
+/// instead (troupe/cluster_agent.hpp, `local_agent(sys)`).
 class node {
 public:
+  /// Time a blocking call waits for the agent by default.
   static constexpr caf::timespan default_timeout = std::chrono::seconds(10);
 
   /// Starts the system, publishes the agent on `troupe.listen` and joins
@@ -42,18 +49,23 @@ public:
   /// Leaves the cluster (if not done yet) and stops the system.
   ~node();
 
+  /// The node's actor system (owned by the node).
   troupe::system& sys() noexcept {
     return *sys_;
   }
+  /// The member name (troupe.node-name, or node-PID).
   const std::string& name() const noexcept {
     return name_;
   }
+  /// The address the node listens on.
   const std::string& host() const noexcept {
     return host_;
   }
+  /// The port the node listens on (resolved if troupe.listen said port 0).
   uint16_t port() const noexcept {
     return port_;
   }
+  /// The node agent (the same as local_agent(sys().actors())).
   const caf::actor& agent() const noexcept {
     return agent_;
   }

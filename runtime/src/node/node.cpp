@@ -98,6 +98,11 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   // CAF drops a connection that is silent for this long, which reads as an
   // immediate `down`; leave our own suspicion/down timers to decide first.
   cfg.set("middleman.connection-timeout", 2 * settings.down_after);
+  auto role = parse_member_role(cfg.role());
+  if (!role)
+    return make_error(errc::invalid_config,
+                      "--troupe.role expects worker or client, got \""
+                        + cfg.role() + "\"");
   std::unique_ptr<node> result{new node};
   result->sys_ = std::make_unique<troupe::system>(cfg);
   auto& sys = result->sys_->actors();
@@ -107,7 +112,7 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   member_info me;
   me.name = result->name_;
   me.host = addr->first;
-  me.role = cfg.role();
+  me.role = *role;
   me.incarnation = static_cast<uint64_t>(
     std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::system_clock::now().time_since_epoch())
@@ -330,6 +335,24 @@ std::string to_string(member_state x) {
                                           "down",    "leaving", "removed"};
   auto i = static_cast<size_t>(x);
   return i < 6 ? names[i] : "?";
+}
+
+std::string to_string(member_role x) {
+  switch (x) {
+    case member_role::worker:
+      return "worker";
+    case member_role::client:
+      return "client";
+  }
+  return "?";
+}
+
+std::optional<member_role> parse_member_role(const std::string& text) {
+  if (text == "worker")
+    return member_role::worker;
+  if (text == "client")
+    return member_role::client;
+  return std::nullopt;
 }
 
 std::string to_string(member_event::kind_t x) {

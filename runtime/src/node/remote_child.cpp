@@ -20,7 +20,6 @@
 //    runs out of patience and kills the stand-in).
 
 #include <algorithm>
-#include <deque>
 #include <optional>
 
 #include <caf/actor_registry.hpp>
@@ -30,6 +29,7 @@
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "core/request_buffer.hpp"
 #include "troupe/atoms.hpp"
 #include "troupe/child_spec.hpp"
 #include "troupe/cluster_agent.hpp"
@@ -60,7 +60,6 @@ namespace troupe::detail {
 namespace {
 
 constexpr auto request_timeout = std::chrono::seconds(10);
-constexpr size_t buffer_limit = 1024;
 
 /// Asks the membership again while no worker member is up.
 using remote_child_atom = caf::atom_constant<caf::atom("t_rchild")>;
@@ -84,7 +83,7 @@ struct remote_child_state {
   caf::actor remote;
   std::string remote_node;
   std::vector<member_info> candidates; // still to try, in placement order
-  std::deque<std::pair<caf::response_promise, caf::message>> buffer;
+  request_buffer buffer; // messages for the remote actor, until it exists
   caf::error stopping; // set: the supervisor asked us to stop
   bool stop_requested = false;
   bool request_pending = false; // members or spawn request on its way
@@ -106,13 +105,13 @@ std::string describe(remote_child_actor* self) {
 }
 
 void fail_buffered(remote_child_actor* self, const caf::error& reason) {
-  auto& st = self->state;
-  for (auto& [rp, msg] : st.buffer)
-    if (!rp.async())
-      rp.deliver(make_error(errc::receiver_down,
-                            describe(self) + " ended before it started: "
-                              + render(reason)));
-  st.buffer.clear();
+  auto dropped = self->state.buffer.fail_all(
+    make_error(errc::receiver_down,
+               describe(self) + " ended before it started: " + render(reason)));
+  if (dropped > 0)
+    log::warning("supervisor", describe(self) + ": dropped "
+                                 + std::to_string(dropped)
+                                 + " message(s) sent before it started");
 }
 
 void give_up(remote_child_actor* self, caf::error reason) {
@@ -144,11 +143,7 @@ void started(remote_child_actor* self, caf::actor remote,
   self->link_to(st.remote);
   self->monitor(st.remote);
   log::info("supervisor", describe(self) + " runs on node " + where);
-  while (!st.buffer.empty()) {
-    auto& [rp, msg] = st.buffer.front();
-    rp.delegate(st.remote, std::move(msg));
-    st.buffer.pop_front();
-  }
+  st.buffer.flush_to(st.remote);
   if (!st.spec.name.empty())
     self->request(st.agent, request_timeout, register_atom::value, st.spec.name,
                   st.remote)
@@ -285,9 +280,7 @@ caf::behavior remote_child(remote_child_actor* self, remote_spec spec,
       auto msg = view.move_content_to_message();
       if (st.remote)
         rp.delegate(st.remote, std::move(msg));
-      else if (st.buffer.size() < buffer_limit)
-        st.buffer.emplace_back(std::move(rp), std::move(msg));
-      else if (!rp.async())
+      else if (!st.buffer.hold(rp, msg) && !rp.async())
         rp.deliver(make_error(errc::name_buffer_full,
                               describe(self) + " is still starting"));
       return rp;
