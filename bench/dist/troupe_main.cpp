@@ -185,7 +185,7 @@ void registry_lookup(context& ctx) {
   // poll (bounded) until it has arrived.
   auto deadline = clock_type::now() + 10s;
   for (;;) {
-    auto hdl = node.whereis(name, call_timeout);
+    auto hdl = node.lookup(name);
     if (hdl && *hdl == *target)
       break;
     if (clock_type::now() >= deadline)
@@ -197,11 +197,11 @@ void registry_lookup(context& ctx) {
   std::vector<double> us;
   for (int64_t i = 0; i < n; ++i) {
     auto t0 = clock_type::now();
-    auto hdl = node.whereis(name, call_timeout);
+    auto hdl = node.lookup(name);
     auto ns = elapsed_ns(t0);
     if (!hdl || *hdl != *target)
       throw std::runtime_error(
-          "whereis returned "
+          "lookup returned "
           + (hdl ? std::string{"another actor"} : troupe::render(hdl.error())));
     us.push_back(ns / 1e3);
   }

@@ -172,7 +172,7 @@ std::string workers_per_node(demo_cluster& dc, int workers,
       per_node[m.name] = 0;
     int located = 0;
     for (int i = 0; i < workers; ++i) {
-      auto hdl = dc.client().whereis(worker_name(dc.client(), i));
+      auto hdl = dc.client().lookup(worker_name(dc.client(), i));
       if (!hdl || !*hdl)
         continue;
       auto m = std::find_if(up.begin(), up.end(), [&](const member_info& x) {

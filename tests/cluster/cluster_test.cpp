@@ -300,7 +300,7 @@ TEST_CASE_METHOD(member_fixture, "the cluster registry is visible from every "
   auto counter = self_node->spawn_on("n1", "counter", caf::make_message(int64_t{7}));
   REQUIRE(counter);
   REQUIRE_FALSE(self_node->register_name("the-counter", *counter));
-  CHECK(self_node->whereis("the-counter") == *counter);
+  CHECK(self_node->lookup("the-counter") == *counter);
   // Every other node finds it too, and the handle works from there.
   for (auto name : {"n1", "n2"}) {
     auto agent = agent_of(name);
@@ -314,7 +314,7 @@ TEST_CASE_METHOD(member_fixture, "the cluster registry is visible from every "
     } while (!found && std::chrono::steady_clock::now() < deadline);
     REQUIRE(found);
   }
-  auto unknown = self_node->whereis("nobody");
+  auto unknown = self_node->lookup("nobody");
   REQUIRE_FALSE(unknown);
   CHECK(unknown.error() == errc::unknown_name);
   // The tester leaves: its registrations disappear everywhere.
@@ -403,10 +403,10 @@ TEST_CASE_METHOD(member_fixture, "a supervised remote child is restarted on "
   REQUIRE(first[0] == 'n');
   // The cluster registry has the remote actor itself under the same name
   // (registered by the stand-in once it runs: ask again, bounded).
-  auto registered = self_node->whereis("echo");
+  auto registered = self_node->lookup("echo");
   for (auto until = std::chrono::steady_clock::now() + 10s;
        !registered && std::chrono::steady_clock::now() < until;
-       registered = self_node->whereis("echo"))
+       registered = self_node->lookup("echo"))
     std::this_thread::sleep_for(5ms); // re-query interval, not a sync point
   REQUIRE(registered);
   CHECK(echo_node(sys.actors(), *registered) == first);
@@ -433,13 +433,13 @@ TEST_CASE_METHOD(member_fixture, "a supervised remote child is restarted on "
   std::string via_registry;
   deadline = std::chrono::steady_clock::now() + 40s;
   do {
-    auto hdl = self_node->whereis("echo");
+    auto hdl = self_node->lookup("echo");
     via_registry = hdl ? echo_node(sys.actors(), *hdl) : "error";
   } while (via_registry != second && std::chrono::steady_clock::now() < deadline);
   CHECK(via_registry == second);
 
   // Stopping the supervisor stops the remote actor on its node.
-  auto remote = self_node->whereis("echo");
+  auto remote = self_node->lookup("echo");
   REQUIRE(remote);
   REQUIRE_FALSE(root->shutdown());
   CHECK(test::await_down(sys.actors(), *remote));

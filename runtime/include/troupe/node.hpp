@@ -79,18 +79,18 @@ public:
   void subscribe(const caf::actor& subscriber);
 
   /// Registers `handle` under `name` in the cluster registry: every node's
-  /// whereis finds it until the actor or its node dies. On a conflict the
+  /// lookup finds it until the actor or its node dies. On a conflict the
   /// registration of the node whose name sorts first wins, on every node.
   caf::error register_name(const std::string& name, const caf::actor& handle,
                            caf::timespan timeout = default_timeout);
 
-  /// Looks a name up in the cluster registry (errc::unknown_name if absent).
-  /// Answered from this node's copy of the registry, without a request:
+  /// Looks a name up in the cluster registry (errc::unknown_name if absent),
+  /// as Erlang's global:whereis_name does; stable names of supervised
+  /// children in this process are system::whereis. Answered from this
+  /// node's copy of the registry, without a request, so it never blocks:
   /// names registered on this node are visible once register_name returned,
-  /// names of other nodes once their registration reached this node. The
-  /// timeout is kept for compatibility and not used.
-  caf::expected<caf::actor> whereis(const std::string& name,
-                                    caf::timespan timeout = default_timeout);
+  /// names of other nodes once their registration reached this node.
+  caf::expected<caf::actor> lookup(const std::string& name) const;
 
   /// Adds `handle` to process group `group` (an actor may be in many
   /// groups, a group spans the cluster). It leaves when it dies or its node

@@ -263,8 +263,7 @@ caf::expected<size_t> node::broadcast(const std::string& group,
   return members->size();
 }
 
-caf::expected<caf::actor> node::whereis(const std::string& name,
-                                        caf::timespan) {
+caf::expected<caf::actor> node::lookup(const std::string& name) const {
   // The agent's registry as of its last change (see registry_mirror.hpp):
   // no request, so no timeout to wait for either.
   if (auto hdl = registry_->find(name))
