@@ -71,12 +71,7 @@ bench_cluster::bench_cluster(int workers, const std::string& log_dir,
   // bounded.
   for (;;) {
     auto view = client_->members(std::chrono::seconds(5));
-    size_t connected = 0;
-    if (view)
-      for (auto& m : *view)
-        if (m.state == troupe::member_state::up && m.agent
-            && m.hosts_placed_actors())
-          ++connected;
+    auto connected = view ? troupe::up_workers(std::move(*view)).size() : 0;
     if (connected == local_.nodes().size())
       break;
     if (std::chrono::steady_clock::now() >= deadline)

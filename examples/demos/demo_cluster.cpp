@@ -74,19 +74,13 @@ demo_cluster::~demo_cluster() {
 }
 
 std::vector<member_info> demo_cluster::workers() {
-  std::vector<member_info> result;
   auto view = client_->members();
   if (!view) {
     std::cerr << "warning: membership query failed: "
               << troupe::render(view.error()) << "\n";
-    return result;
+    return {};
   }
-  for (auto& m : *view)
-    if (m.state == member_state::up && m.hosts_placed_actors())
-      result.push_back(std::move(m));
-  std::sort(result.begin(), result.end(),
-            [](auto& a, auto& b) { return a.name < b.name; });
-  return result;
+  return troupe::up_workers(std::move(*view));
 }
 
 bool demo_cluster::await_workers(size_t n, std::chrono::milliseconds timeout) {

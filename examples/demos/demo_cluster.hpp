@@ -63,8 +63,8 @@ public:
     return local_.get();
   }
 
-  /// Worker members that are up, sorted by name (errors print and return
-  /// an empty list).
+  /// Worker members that are up and connected, sorted by name
+  /// (troupe::up_workers; errors print and return an empty list).
   std::vector<member_info> workers();
 
   /// Waits until `n` workers are up; false after `timeout`.
