@@ -1,5 +1,5 @@
 #pragma once
-// Where node::spawn_on puts an actor: a policy over the members that are up.
+// Where node::spawn_on and remote children put an actor.
 
 #include <cstdint>
 #include <string>
@@ -11,18 +11,28 @@
 
 namespace troupe {
 
+/// A policy that picks one of the worker members that are up (see
+/// up_workers). The node keeps one placement state for every spawn_on and
+/// remote child of its process, so round-robin turns and the load of recent
+/// placements are shared by all of them (troupe/cluster_agent.hpp, `place`).
 class placement {
 public:
+  /// The kinds of policy.
   enum class policy : uint8_t { round_robin, least_loaded, random, key_hash };
 
   static const placement round_robin;  ///< members in turn, by name
-  static const placement least_loaded; ///< fewest actors (from heartbeats)
+  /// Fewest running actors plus agent backlog (from heartbeats), counting
+  /// the placements this node made since the member's last heartbeat.
+  static const placement least_loaded;
   static const placement random;       ///< uniformly at random
-  /// The same key goes to the same member for the same membership.
+  /// The same key goes to the same member for the same membership
+  /// (troupe::stable_hash of the key, modulo the number of workers: a
+  /// change of membership moves most keys).
   static placement key_hash(std::string key) {
     return placement{policy::key_hash, std::move(key)};
   }
 
+  /// Which policy this is.
   policy kind() const noexcept {
     return kind_;
   }

@@ -14,6 +14,7 @@
 
 #include "core/request_buffer.hpp"
 #include "supervision/name_table.hpp"
+#include "supervision/supervisor_protocol.hpp"
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"

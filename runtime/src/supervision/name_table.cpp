@@ -1,4 +1,5 @@
 #include "supervision/name_table.hpp"
+#include "supervision/supervisor_protocol.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/exit_reason.hpp>

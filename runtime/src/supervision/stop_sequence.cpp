@@ -1,4 +1,5 @@
 #include "supervision/stop_sequence.hpp"
+#include "supervision/supervisor_protocol.hpp"
 
 #include <algorithm>
 #include <utility>

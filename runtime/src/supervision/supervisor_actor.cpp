@@ -17,6 +17,7 @@
 
 #include "supervision/name_table.hpp"
 #include "supervision/supervisor_state.hpp"
+#include "supervision/supervisor_protocol.hpp"
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"

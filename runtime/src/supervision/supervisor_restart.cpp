@@ -9,6 +9,7 @@
 #include <caf/system_messages.hpp>
 
 #include "supervision/supervisor_state.hpp"
+#include "supervision/supervisor_protocol.hpp"
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"

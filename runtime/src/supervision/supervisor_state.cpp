@@ -1,4 +1,5 @@
 #include "supervision/supervisor_state.hpp"
+#include "supervision/supervisor_protocol.hpp"
 
 #include "troupe/atoms.hpp"
 #include "troupe/log.hpp"
