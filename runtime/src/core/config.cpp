@@ -31,7 +31,19 @@ config::config() {
     .add<caf::timespan>("down-after", "silence after which a node is marked "
                                       "down (default 3s)")
     .add<caf::timespan>("join-timeout",
-                        "how long to keep trying the seeds (default 15s)");
+                        "how long to keep trying the seeds (default 15s)")
+    .add<int64_t>("max-members", "most members a node keeps in its table; "
+                                 "joins and gossip beyond it are refused "
+                                 "(default 1024)")
+    .add<caf::timespan>("tombstone-ttl", "how long a down or removed member "
+                                         "stays in the table (default 10min)")
+    .add<int64_t>("max-spawns-per-peer", "most live actors a node hosts for "
+                                         "one member (default 10000)")
+    .add<int64_t>("spawn-rate-per-peer", "most remote spawns a second from "
+                                         "one member (default 1000)")
+    .add<bool>("exit-on-agent-death", "end the process (code 70) when the "
+                                      "node agent dies, so that its "
+                                      "supervisor restarts it (default true)");
 }
 
 bool config::load(int argc, char** argv, std::ostream& err) {

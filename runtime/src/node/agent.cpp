@@ -8,7 +8,10 @@
 //   process_groups.hpp    groups (pure)
 //   hosted_actors.hpp     remote spawn's allowlist and stopping
 //   placement_state.hpp   the node's one placement state (pure)
-//   agent_peers.cpp       connecting to members, acting on changes
+//   agent_peers.cpp       connecting to members, acting on changes, joins
+//   agent_updates.cpp     gossip, heartbeats, registry/group sync, spawn
+//   agent_auth.cpp        who sent a message, refusals (rate-limited logs)
+//   agent_watchdog.cpp    the process ends if the agent dies unexpectedly
 //   agent_waiters.cpp     requests answered later (place, await_member)
 // Its local interface is troupe/cluster_agent.hpp, its peer protocol
 // agent_protocol.hpp.
@@ -28,6 +31,9 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/message_view.hpp>
+#include <caf/send.hpp>
 
 #include "node/agent_protocol.hpp"
 #include "node/agent_state.hpp"
@@ -85,53 +91,87 @@ caf::response_promise park_until_served(agent_actor* self, Waiters& waiters,
   return rp;
 }
 
+/// The agent's end by an exit message: one sent by an actor of this process
+/// (the node's stop: node.cpp) is obeyed, after telling the watchdog; one
+/// from a peer, or anonymous (caf::anon_send_exit names the receiver itself
+/// as the source, from anywhere), is refused.
+void agent_exit_handler(agent_actor* self, caf::exit_msg& em) {
+  if (!from_local(self) || (em.source && em.source.node() != self->node())) {
+    refuse(self, "an exit message (" + render(em.reason) + ")",
+           "only this process stops its agent");
+    return;
+  }
+  if (em.reason == caf::exit_reason::normal)
+    return;
+  self->send(self->state.watchdog, disarm_atom::value);
+  self->quit(std::move(em.reason));
+}
+
+caf::error local_only(agent_actor* self, const char* what) {
+  if (from_local(self))
+    return {};
+  refuse(self, what, "only actors of this process may ask it");
+  return make_error(errc::not_allowed,
+                    std::string{what} + " is only for actors on the same node");
+}
+
 caf::behavior node_agent(agent_actor* self, member_info me,
                          agent_settings settings) {
   self->state.init(std::move(me), std::move(settings));
   self->state.members.me().agent = caf::actor_cast<caf::actor>(self);
+  self->state.watchdog = spawn_watchdog(
+      self->system(), caf::actor_cast<caf::actor>(self),
+      self->state.members.me().name, self->state.settings.exit_on_agent_death);
   self->set_down_handler(
       [self](caf::down_msg& dm) { agent_down_handler(self, dm); });
+  self->set_exit_handler(
+      [self](caf::exit_msg& em) { agent_exit_handler(self, em); });
+  // Never CAF's default (it prints the whole message, whatever its size).
+  self->set_default_handler(
+      [self](caf::scheduled_actor*,
+             caf::message_view& x) -> caf::result<caf::message> {
+        log_unexpected(self, x.content());
+        return caf::sec::unexpected_message;
+      });
   self->send(self, tick_atom::value);
   return {
       [self](join_atom, member_info& joiner, uint64_t type_set) {
         return accept_join(self, joiner, type_set);
       },
       [self](gossip_atom, std::vector<member_info>& xs) {
-        std::vector<member_info> changed;
-        for (auto& m : xs)
-          if (merge(self, m))
-            // A rumour about this node is answered with this node as it is.
-            changed.push_back(
-                m.name == self->state.members.me().name ? current_me(self) : m);
-        gossip(self, std::move(changed));
+        apply_gossip(self, xs);
       },
-      [self](heartbeat_atom, member_info& m) {
-        auto& st = self->state;
-        auto* p = st.members.find(m.name);
-        if (p && p->info.incarnation == m.incarnation) {
-          p->last_seen = std::chrono::steady_clock::now();
-          st.placements.heard_from(m.name);
-          if (p->info.agent && !std::exchange(p->heard_since_connect, true))
-            serve_waiters(self);
-        }
-        if (merge(self, m))
-          gossip(self, {m});
-      },
+      [self](heartbeat_atom, member_info& m) { apply_heartbeat(self, m); },
       [self](members_atom) { return view(self); },
-      [self](place_atom, placement& where, caf::timespan max_wait) {
+      [self](place_atom, placement& where,
+             caf::timespan max_wait) -> caf::result<std::vector<member_info>> {
+        if (auto err = local_only(self, "place"))
+          return err;
         return park_until_served(self, self->state.place_waiters, max_wait,
                                  std::move(where));
       },
-      [self](await_member_atom, std::string& name, caf::timespan max_wait) {
+      [self](await_member_atom, std::string& name,
+             caf::timespan max_wait) -> caf::result<member_info> {
+        if (auto err = local_only(self, "await_member"))
+          return err;
         return park_until_served(self, self->state.member_waiters, max_wait,
                                  std::move(name));
       },
-      [self](wake_atom) { serve_waiters(self); },
+      [self](wake_atom) {
+        if (from_local(self))
+          serve_waiters(self);
+      },
       [self](bound_atom, uint16_t port) {
-        self->state.members.me().port = port;
+        // Sent once by node::start right after publishing; never again.
+        if (!std::exchange(self->state.bound, true))
+          self->state.members.me().port = port;
+        else
+          refuse(self, "a new port", "the port is set once");
       },
       [self](register_atom, std::string& name,
              caf::actor& handle) -> caf::result<void> {
+        if (auto err = local_only(self, "register"))
+          return err;
         auto& st = self->state;
         if (auto err = st.registry.register_local(name, handle))
           return err;
@@ -144,15 +184,20 @@ caf::behavior node_agent(agent_actor* self, member_info me,
       },
       [self](registry_atom, std::string& owner, std::string& name,
              caf::actor& handle) {
-        self->state.registry.apply(owner, name, std::move(handle));
+        apply_registry_sync(self, owner, name, handle);
       },
       [self](whereis_atom, const std::string& name) -> caf::result<caf::actor> {
+        if (!from_local_or_member(self, "whereis"))
+          return make_error(errc::not_allowed, "whereis is for members");
         auto found = self->state.registry.whereis(name);
         if (!found)
           return std::move(found.error());
         return std::move(*found);
       },
-      [self](group_join_atom, const std::string& group, caf::actor& handle) {
+      [self](group_join_atom, const std::string& group,
+             caf::actor& handle) -> caf::result<void> {
+        if (auto err = local_only(self, "group_join"))
+          return err;
         auto& st = self->state;
         st.groups.join_local(group, handle);
         self->monitor(handle);
@@ -164,27 +209,26 @@ caf::behavior node_agent(agent_actor* self, member_info me,
       },
       [self](group_sync_atom, const std::string& owner,
              const std::string& group, caf::actor& handle, bool joined) {
-        self->state.groups.apply(owner, group, handle, joined);
+        apply_group_sync(self, owner, group, handle, joined);
       },
-      [self](group_members_atom, const std::string& group) {
+      [self](group_members_atom,
+             const std::string& group) -> caf::result<std::vector<caf::actor>> {
+        if (!from_local_or_member(self, "group_members"))
+          return make_error(errc::not_allowed, "group_members is for members");
         return self->state.groups.members(group);
       },
-      [self](spawn_atom, const std::string& type,
-             caf::message& args) -> caf::result<caf::actor> {
-        auto res
-            = self->state.hosted.spawn(self->system(), type, std::move(args));
-        if (!res)
-          return std::move(res.error());
-        self->monitor(*res);
-        return std::move(*res);
+      [self](spawn_atom, const std::string& type, caf::message& args) {
+        return spawn_hosted(self, type, args);
       },
       [self](stop_spawned_atom, caf::timespan grace) -> caf::result<void> {
+        if (auto err = local_only(self, "stop_spawned"))
+          return err;
         // Part of a node's orderly stop: the actors it hosts for others get
         // user_shutdown, then a kill after `grace`.
         auto& hosted = self->state.hosted;
-        if (hosted.actors().empty())
+        if (hosted.size() == 0)
           return caf::unit;
-        log::info("node", "stopping " + std::to_string(hosted.actors().size())
+        log::info("node", "stopping " + std::to_string(hosted.size())
                               + " actors spawned here by other nodes");
         for (auto& a : hosted.actors())
           self->send_exit(a, caf::exit_reason::user_shutdown);
@@ -195,15 +239,17 @@ caf::behavior node_agent(agent_actor* self, member_info me,
       },
       [self](stop_spawned_atom) {
         auto& hosted = self->state.hosted;
-        if (self->current_sender() != self->ctrl() || hosted.actors().empty())
+        if (self->current_sender() != self->ctrl() || hosted.size() == 0)
           return;
         log::warning(
-            "node", std::to_string(hosted.actors().size())
+            "node", std::to_string(hosted.size())
                         + " spawned actors did not stop in time; killing them");
         for (auto& a : hosted.actors())
           self->send_exit(a, caf::exit_reason::kill);
       },
       [self](subscribe_atom, caf::actor& sub) {
+        if (local_only(self, "subscribe"))
+          return;
         self->monitor(sub);
         self->state.subscribers.push_back(sub);
         self->send(sub,
@@ -212,8 +258,14 @@ caf::behavior node_agent(agent_actor* self, member_info me,
           if (membership::alive(p.info.state))
             self->send(sub, member_event{member_event::member_up, p.info});
       },
-      [self](leave_atom) { return leave_cluster(self); },
+      [self](leave_atom) -> caf::result<void> {
+        if (auto err = local_only(self, "leave"))
+          return err;
+        return leave_cluster(self);
+      },
       [self](tick_atom) {
+        if (self->current_sender() != self->ctrl())
+          return;
         heartbeat_tick(self);
         self->delayed_send(self, self->state.settings.heartbeat_interval,
                            tick_atom::value);

@@ -1,6 +1,7 @@
 #pragma once
 // The node agent: membership by gossip, failure detection, member events.
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,11 +10,14 @@
 #include <caf/fwd.hpp>
 #include <caf/timespan.hpp>
 
+#include "node/hosted_actors.hpp"
+#include "node/membership.hpp"
 #include "node/registry_mirror.hpp"
 #include "troupe/member.hpp"
 
 namespace troupe::detail {
 
+/// What node::start gives the agent (from troupe.* options).
 struct agent_settings {
   uint64_t type_set_id = 0;
   std::vector<std::string> exported; // remote-spawn allowlist
@@ -22,8 +26,21 @@ struct agent_settings {
   caf::timespan down_after;
   /// Refreshed on every change of the registry (see registry_mirror.hpp).
   std::shared_ptr<registry_mirror> registry;
+  /// troupe.max-members, and the clock skew allowed in incarnations.
+  membership_limits members;
+  /// How long down and removed entries stay (troupe.tombstone-ttl).
+  caf::timespan tombstone_ttl = std::chrono::minutes(10);
+  /// troupe.max-spawns-per-peer, troupe.spawn-rate-per-peer.
+  spawn_limits spawns;
+  /// troupe.exit-on-agent-death: the watchdog ends the process (else it
+  /// only logs; for tests that crash a node inside one process).
+  bool exit_on_agent_death = true;
 };
 
+/// Spawns the agent of node `self`, and beside it a watchdog that ends the
+/// process (exit code 70, with an error line naming the reason) if the
+/// agent ever ends other than by the node's own stop: a node without its
+/// agent answers nothing but keeps its port (issue 12, item 5).
 caf::actor spawn_agent(caf::actor_system& sys, member_info self,
                        agent_settings settings);
 

@@ -64,11 +64,31 @@ void notify(agent_actor* self, member_event::kind_t kind,
                               + to_string(kind));
   for (auto& sub : st.subscribers)
     self->send(sub, member_event{kind, who});
+  // The actors it had this node spawn go with it: nobody else can stop them.
+  if (kind == member_event::member_down || kind == member_event::member_left) {
+    auto orphans = st.hosted.actors_of(who.name);
+    if (!orphans.empty())
+      log::info("node", "stopping " + std::to_string(orphans.size())
+                            + " actors spawned here by " + who.name + " (it is "
+                            + (kind == member_event::member_down ? "down" : "gone")
+                            + ")");
+    for (auto& a : orphans)
+      self->send_exit(a, caf::exit_reason::user_shutdown);
+  }
 }
 
-bool merge(agent_actor* self, const member_info& m) {
+bool merge(agent_actor* self, const member_info& m, entry_source from,
+           const caf::node_id& speaker) {
   bool known = self->state.members.find(m.name) != nullptr;
-  auto outcome = self->state.members.merge(m);
+  auto outcome = self->state.members.merge(
+      m, std::chrono::steady_clock::now(), from);
+  if (!outcome.refused.empty())
+    membership_warning(self, "ignored gossip about " + m.name + ": "
+                                 + outcome.refused);
+  // The member's own word binds its name to the process that said it.
+  if (from == entry_source::self_report && speaker)
+    if (auto* p = self->state.members.find(m.name))
+      p->node = speaker;
   if (!outcome.changed)
     return false;
   if (outcome.connect)
@@ -87,8 +107,8 @@ void mark(agent_actor* self, peer& p, member_state state,
   auto before = self->state.members.mark(p, state);
   if (!before)
     return;
-  log::warning("membership", "member " + p.info.name + " is now "
-                                 + to_string(state) + ": " + why);
+  membership_warning(self, "member " + p.info.name + " is now "
+                               + to_string(state) + ": " + why);
   if (state == member_state::down && *before != member_state::down)
     notify(self, member_event::member_down, p.info);
   gossip(self, {p.info});
@@ -120,6 +140,8 @@ void exchange_views_with_downed(agent_actor* self,
 void use_new_connection(agent_actor* self, peer& p, caf::actor agent) {
   auto& st = self->state;
   p.info.agent = std::move(agent);
+  // The process at the member's address speaks for it from now on.
+  p.node = p.info.agent.node();
   p.heard_since_connect = false;
   p.last_seen = std::chrono::steady_clock::now();
   if (p.reconnecting) {
@@ -182,8 +204,8 @@ void connect(agent_actor* self, const std::string& name, bool probe) {
               }
             }
             if (!probe)
-              log::warning("membership", "cannot connect to member " + name
-                                             + ": " + render(err));
+              membership_warning(self, "cannot connect to member " + name
+                                           + ": " + render(err));
           });
 }
 
@@ -191,21 +213,69 @@ caf::result<std::vector<member_info>>
 accept_join(agent_actor* self, member_info& joiner, uint64_t type_set) {
   auto& st = self->state;
   auto& my_name = st.members.me().name;
+  auto& sender = self->current_sender();
+  if (!sender || sender->node() == self->node()) {
+    refuse(self, "a join of " + joiner.name, "no remote sender");
+    return make_error(errc::not_allowed, "a join must come from the joiner");
+  }
   if (type_set != st.settings.type_set_id) {
+    // The refusal never tells the cluster's digest: a joiner must bring the
+    // same types, not learn which digest to claim.
     log::warning("membership", "refused join of " + joiner.name
-                                   + ": different message types");
+                                   + ": different message types (its digest "
+                                   + std::to_string(type_set) + ")");
     return make_error(errc::type_set_mismatch,
                       "node " + joiner.name
                           + " registers a different set of message types than "
-                          + my_name + " (digest " + std::to_string(type_set)
-                          + " vs " + std::to_string(st.settings.type_set_id)
-                          + ")");
+                          + my_name + "; build every node with the same types");
   }
   if (joiner.name == my_name)
     return make_error(errc::name_taken,
                       "node name " + joiner.name + " is this node's name");
+  auto nid = sender->node();
+  if (joiner.agent && joiner.agent.node() != nid) {
+    refuse(self, "a join of " + joiner.name,
+           "its agent lives in another process");
+    return make_error(errc::not_allowed,
+                      "a join must carry the joiner's own agent");
+  }
+  auto* known = st.members.find(joiner.name);
+  if (known && membership::alive(known->info.state) && known->info.agent
+      && known->node && known->node != nid) {
+    log::warning("security", "refused join of " + joiner.name + " from node "
+                                 + to_string(nid) + ": member " + joiner.name
+                                 + " is alive and connected at "
+                                 + known->info.address());
+    return make_error(errc::name_taken,
+                      "node name " + joiner.name
+                          + " belongs to a live member; pick another name");
+  }
+  if (auto* other = st.members.find_by_node(nid);
+      other && other->info.name != joiner.name
+      && membership::alive(other->info.state)) {
+    log::warning("security", "refused join of " + joiner.name + " from node "
+                                 + to_string(nid) + ": that process is member "
+                                 + other->info.name);
+    return make_error(errc::not_allowed, "this process is already member "
+                                             + other->info.name);
+  }
+  if (!known && st.members.peers().size() >= st.settings.members.max_members) {
+    membership_warning(self, "refused join of " + joiner.name
+                                 + ": the member table is full");
+    return make_error(errc::not_allowed,
+                      "the cluster has " + std::to_string(st.members.peers().size())
+                          + " members, the most troupe.max-members allows");
+  }
+  // A proven process always comes back, even when forged gossip left its
+  // name at an incarnation beyond its own: its entry is lifted above it
+  // (it adopts the number when it reads this view).
+  if (known && joiner.incarnation <= known->info.incarnation)
+    joiner.incarnation = membership::saturating_next(known->info.incarnation);
   joiner.state = member_state::up;
-  merge(self, joiner);
+  merge(self, joiner, entry_source::self_report, nid);
+  if (auto* p = st.members.find(joiner.name); !p || p->node != nid)
+    return make_error(errc::not_allowed,
+                      "the join of " + joiner.name + " was not accepted");
   gossip(self, {joiner});
   return view(self);
 }
@@ -254,6 +324,11 @@ void heartbeat_tick(agent_actor* self) {
     else
       mark(self, *p, v.state, v.why);
   }
+  // Tombstones expire: a forged or long-gone member does not stay (nor get
+  // probed) forever.
+  for (auto& name : st.members.expire(now, st.settings.tombstone_ttl))
+    log::info("membership", "forgot member " + name + " (down or removed for "
+                                "longer than troupe.tombstone-ttl)");
   // Every few ticks, probe members marked down (see connect()).
   if (++st.ticks % 5 == 0)
     for (auto& [name, p] : st.members.peers())

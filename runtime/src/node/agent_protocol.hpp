@@ -15,6 +15,14 @@
 //   (bound_atom, uint16_t port)              local: the published port
 //   (stop_spawned_atom, timespan grace) -> void  local: stop hosted actors
 //   (tick_atom), (stop_spawned_atom), (wake_atom)  the agent's own timers
+//   (disarm_atom)                            agent -> its watchdog: a
+//                                            deliberate stop follows
+//
+// Who may send what (agent_auth.cpp): join and members from anyone; gossip,
+// heartbeat, registry and group updates only from a member's agent (owner
+// and speaker taken from the sender's node, never from the message);
+// spawn, whereis and group_members from members and local actors; every
+// other request only from this process.
 
 #include <caf/atom.hpp>
 
@@ -32,6 +40,7 @@ using registry_atom = caf::atom_constant<caf::atom("t_regsync")>;
 using group_sync_atom = caf::atom_constant<caf::atom("t_gsync")>;
 using stop_spawned_atom = caf::atom_constant<caf::atom("t_stopsp")>;
 using wake_atom = caf::atom_constant<caf::atom("t_wake")>;
+using disarm_atom = caf::atom_constant<caf::atom("t_disarm")>;
 /// Key of the node agent in CAF's actor registry (node::start puts it
 /// there; troupe::local_agent reads it).
 using node_agent_atom = caf::atom_constant<caf::atom("t_agent")>;

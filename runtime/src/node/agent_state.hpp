@@ -15,6 +15,7 @@
 #include <caf/result.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "core/rate_limiter.hpp"
 #include "node/agent.hpp"
 #include "node/cluster_registry.hpp"
 #include "node/failure_detector.hpp"
@@ -47,11 +48,12 @@ struct agent_state {
 
   void init(member_info me, agent_settings cfg) {
     settings = std::move(cfg);
-    members = membership{std::move(me)};
+    members = membership{std::move(me), settings.members};
     detector = failure_detector{settings.suspect_after, settings.down_after};
     registry = cluster_registry{members.me().name, settings.registry};
     groups = process_groups{members.me().name};
-    hosted = hosted_actors{members.me().name, settings.exported};
+    hosted = hosted_actors{members.me().name, settings.exported,
+                           settings.spawns};
   }
 
   agent_settings settings;
@@ -64,6 +66,15 @@ struct agent_state {
   std::vector<place_waiter> place_waiters;
   std::vector<member_waiter> member_waiters;
   std::vector<caf::actor> subscribers;
+  /// Ends the process if this agent dies unexpectedly (see spawn_agent);
+  /// told first when the node stops the agent on purpose.
+  caf::actor watchdog;
+  /// The published port arrived (bound_atom is taken once).
+  bool bound = false;
+  /// Log lines a peer can provoke, each kind rate-limited.
+  rate_limiter refusal_log{2, 10};
+  rate_limiter unexpected_log{2, 10};
+  rate_limiter membership_log{5, 20};
   std::chrono::steady_clock::time_point started
       = std::chrono::steady_clock::now();
   uint64_t ticks = 0;
@@ -71,6 +82,53 @@ struct agent_state {
 };
 
 using agent_actor = caf::stateful_actor<agent_state>;
+
+/// Whether the message being handled comes from an actor of this process
+/// (the agent's local interface: troupe/cluster_agent.hpp).
+bool from_local(agent_actor* self);
+
+/// The member whose process sent the message being handled (its CAF node
+/// is the one this node recorded for the member: see peer::node), or
+/// nullptr; `name` is set to the member's name.
+peer* sender_member(agent_actor* self, std::string* name = nullptr);
+
+/// Whether the sender is local or a member that is alive; otherwise logs
+/// (rate-limited) that `what` was refused.
+bool from_local_or_member(agent_actor* self, const char* what);
+
+/// Logs, rate-limited, that a message `what` from the current sender was
+/// refused and `why`.
+void refuse(agent_actor* self, const std::string& what, const std::string& why);
+
+/// A membership warning a peer can provoke, rate-limited.
+void membership_warning(agent_actor* self, const std::string& text);
+
+/// What the agent does with a message it has no handler for: logs its
+/// sender's node, element count and types (never its content), rate-limited.
+void log_unexpected(agent_actor* self, const caf::type_erased_tuple& msg);
+
+/// The handlers of other nodes' updates and requests (agent_updates.cpp),
+/// each authorizing its sender first:
+/// (registry_atom, owner, name, handle) from a member, owned by the sender.
+void apply_registry_sync(agent_actor* self, const std::string& claimed,
+                         const std::string& name, caf::actor& handle);
+/// (group_sync_atom, owner, group, handle, joined) from a member.
+void apply_group_sync(agent_actor* self, const std::string& claimed,
+                      const std::string& group, caf::actor& handle,
+                      bool joined);
+/// (gossip_atom, changes) from a member, or this process (the seed's view).
+void apply_gossip(agent_actor* self, std::vector<member_info>& xs);
+/// (heartbeat_atom, sender) from the member itself.
+void apply_heartbeat(agent_actor* self, member_info& m);
+/// (spawn_atom, type, args) from a member (its quota) or this process.
+caf::result<caf::actor> spawn_hosted(agent_actor* self, const std::string& type,
+                                     caf::message& args);
+
+/// Spawns the watchdog of `agent` (agent_watchdog.cpp): it ends the
+/// process if the agent ends before it sent the watchdog disarm_atom.
+/// With `exit_process` false it only logs.
+caf::actor spawn_watchdog(caf::actor_system& sys, const caf::actor& agent,
+                          const std::string& node, bool exit_process);
 
 /// This node as the others should see it now (load and uptime included).
 member_info current_me(agent_actor* self);
@@ -87,7 +145,9 @@ void gossip(agent_actor* self, std::vector<member_info> changes);
 
 /// Applies one entry of someone's view and acts on the outcome (connect,
 /// notify); true if our view changed.
-bool merge(agent_actor* self, const member_info& m);
+bool merge(agent_actor* self, const member_info& m,
+           entry_source from = entry_source::relay,
+           const caf::node_id& speaker = {});
 
 /// This node's own decision about a peer, logged with `why` and gossiped.
 void mark(agent_actor* self, peer& p, member_state state,

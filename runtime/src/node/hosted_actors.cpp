@@ -18,25 +18,66 @@ caf::error hosted_actors::admit(const std::string& type, bool known) const {
 
 caf::expected<caf::actor> hosted_actors::spawn(caf::actor_system& sys,
                                                const std::string& type,
-                                               caf::message args) {
+                                               caf::message args,
+                                               const std::string& owner) {
   if (auto err = admit(type, sys.config().actor_factories.count(type) > 0))
     return err;
+  if (per_owner_[owner] >= limits_.max_per_member)
+    return make_error(errc::not_allowed,
+                      "node " + node_ + " already hosts "
+                          + std::to_string(limits_.max_per_member)
+                          + " actors for " + owner
+                          + " (troupe.max-spawns-per-peer); stop some first");
+  auto rate = rates_.try_emplace(owner, limits_.per_second, limits_.per_second);
+  if (!rate.first->second.allow())
+    return make_error(errc::not_allowed,
+                      "node " + node_ + " refuses more than "
+                          + std::to_string(limits_.per_second)
+                          + " spawns per second from " + owner
+                          + " (troupe.spawn-rate-per-peer); try again later");
   auto res = sys.spawn<caf::actor>(type, std::move(args));
   if (!res)
     return make_error(errc::bad_arguments,
                       "node " + node_ + " cannot spawn \"" + type
                           + "\" from these arguments: " + render(res.error()));
-  spawned_.push_back(*res);
+  spawned_.push_back({*res, owner});
+  ++per_owner_[owner];
   return *res;
 }
 
 void hosted_actors::erase(const caf::actor_addr& who) {
-  std::erase_if(spawned_, [&](auto& a) { return a.address() == who; });
+  auto i = std::find_if(spawned_.begin(), spawned_.end(),
+                        [&](auto& h) { return h.handle.address() == who; });
+  if (i == spawned_.end())
+    return;
+  if (auto n = per_owner_.find(i->owner);
+      n != per_owner_.end() && --n->second == 0) {
+    per_owner_.erase(n);
+    rates_.erase(i->owner);
+  }
+  spawned_.erase(i);
   if (spawned_.empty()) {
     for (auto& rp : awaiting_stop_)
       rp.deliver(caf::unit);
     awaiting_stop_.clear();
   }
+}
+
+std::vector<caf::actor> hosted_actors::actors() const {
+  std::vector<caf::actor> result;
+  result.reserve(spawned_.size());
+  for (auto& h : spawned_)
+    result.push_back(h.handle);
+  return result;
+}
+
+std::vector<caf::actor>
+hosted_actors::actors_of(const std::string& owner) const {
+  std::vector<caf::actor> result;
+  for (auto& h : spawned_)
+    if (h.owner == owner)
+      result.push_back(h.handle);
+  return result;
 }
 
 void hosted_actors::when_all_stopped(caf::response_promise rp) {

@@ -1,11 +1,50 @@
 #include "node/membership.hpp"
 
+#include <algorithm>
+
 #include "troupe/log.hpp"
 
 namespace troupe::detail {
 
-membership::membership(member_info me) : me_(std::move(me)) {
+membership::membership(member_info me, membership_limits limits)
+    : me_(std::move(me)), limits_(limits) {
   me_.state = member_state::up;
+}
+
+uint64_t membership::max_incarnation() const {
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  auto now_ms = static_cast<uint64_t>(std::max<int64_t>(now, 0));
+  return now_ms > UINT64_MAX - limits_.max_clock_skew_ms
+           ? UINT64_MAX
+           : now_ms + limits_.max_clock_skew_ms;
+}
+
+peer* membership::find_by_node(const caf::node_id& nid) {
+  if (!nid)
+    return nullptr;
+  for (auto& [name, p] : peers_)
+    if (p.node == nid)
+      return &p;
+  return nullptr;
+}
+
+std::vector<std::string> membership::expire(clock::time_point now,
+                                            clock::duration ttl) {
+  std::vector<std::string> result;
+  for (auto i = peers_.begin(); i != peers_.end();) {
+    auto& p = i->second;
+    if ((p.info.state == member_state::down
+         || p.info.state == member_state::removed)
+        && !p.connecting && now - p.since >= ttl) {
+      result.push_back(i->first);
+      i = peers_.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  return result;
 }
 
 int membership::rank(member_state x) {
@@ -36,14 +75,26 @@ peer* membership::find(const std::string& name) {
   return i == peers_.end() ? nullptr : &i->second;
 }
 
-merge_outcome membership::merge(const member_info& m, clock::time_point now) {
+merge_outcome membership::merge(const member_info& m, clock::time_point now,
+                                entry_source from) {
   merge_outcome result;
+  if (m.incarnation > max_incarnation()) {
+    result.refused = "incarnation " + std::to_string(m.incarnation)
+                     + " is far ahead of the clock";
+    return result;
+  }
   if (m.name == me_.name) {
-    if (m.incarnation >= me_.incarnation
-        && (m.state == member_state::suspect || m.state == member_state::down)
-        && me_.state == member_state::up) {
-      // Refute: we are alive. Only we may raise our incarnation.
-      me_.incarnation = m.incarnation + 1;
+    // We are the authority on ourselves: any rumour at our incarnation or
+    // above (but `up` at ours) is answered with ourselves above it. Only we
+    // raise our incarnation; it saturates, and merge refuses incarnations
+    // far ahead of the clock, so a forged one cannot push it to the end.
+    bool rumour = m.incarnation > me_.incarnation
+                  || (m.incarnation == me_.incarnation
+                      && m.state != member_state::up
+                      && m.state != member_state::joining);
+    if (rumour && me_.state == member_state::up) {
+      me_.incarnation
+          = saturating_next(std::max(m.incarnation, me_.incarnation));
       log::warning("membership",
                    "refuting a rumour that this node is " + to_string(m.state));
       result.changed = result.refuted = true;
@@ -52,7 +103,18 @@ merge_outcome membership::merge(const member_info& m, clock::time_point now) {
   }
   auto i = peers_.find(m.name);
   if (i == peers_.end()) {
-    peer p{m, now, false, false};
+    if (peers_.size() >= limits_.max_members) {
+      result.refused = "the member table is full ("
+                       + std::to_string(limits_.max_members)
+                       + " members, troupe.max-members)";
+      return result;
+    }
+    peer p;
+    p.info = m;
+    p.last_seen = now;
+    // Which process speaks for it, as the gossiping member knows it.
+    p.node = m.agent ? m.agent.node() : caf::node_id{};
+    p.since = now;
     p.info.agent = nullptr; // resolved by a direct connection
     peers_.emplace(m.name, std::move(p));
     result.changed = true;
@@ -75,6 +137,16 @@ merge_outcome membership::merge(const member_info& m, clock::time_point now) {
     return result;
   }
   auto before = cur.state;
+  if (from == entry_source::relay && m.incarnation > cur.incarnation
+      && alive(before) && cur.agent
+      && (m.host != cur.host || m.port != cur.port)) {
+    // The member is alive and connected here: a new life elsewhere is an
+    // impostor's claim (a restarted member's old connection is gone).
+    result.refused = "a new life of live member " + m.name + " at "
+                     + m.address() + " (it is connected at "
+                     + cur.address() + ")";
+    return result;
+  }
   // A new life: the process restarted (elsewhere, or after being down), so
   // the old connection and agent handle are of no use.
   bool new_life
@@ -83,7 +155,11 @@ merge_outcome membership::merge(const member_info& m, clock::time_point now) {
   auto agent = cur.agent;
   cur = m;
   cur.agent = new_life ? caf::actor{} : agent;
+  if (new_life)
+    i->second.node = m.agent ? m.agent.node() : caf::node_id{};
   i->second.last_seen = now;
+  if (m.state != before)
+    i->second.since = now;
   if (new_life && alive(m.state)) {
     i->second.connecting = false;
     result.connect = true;
@@ -103,6 +179,7 @@ std::optional<member_state> membership::mark(peer& p, member_state state) {
     return std::nullopt;
   auto before = p.info.state;
   p.info.state = state;
+  p.since = clock::now();
   return before;
 }
 
@@ -112,6 +189,7 @@ bool membership::disconnected(peer& p) {
     return false;
   // It said goodbye and its process is gone: the end of a graceful leave.
   p.info.state = member_state::removed;
+  p.since = clock::now();
   return true;
 }
 

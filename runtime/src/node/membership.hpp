@@ -10,12 +10,28 @@
 //  - only a node raises its own incarnation: a rumour that it is suspect or
 //    down is refuted by gossiping itself with a higher incarnation;
 //  - a member that left and disconnected stays as a `removed` tombstone, so
-//    old gossip cannot bring it back; a new incarnation replaces it.
+//    old gossip cannot bring it back; a new incarnation replaces it;
+//    tombstones (down and removed entries) expire after a while (expire());
+//  - nobody is trusted with arithmetic: incarnations are start times in ms
+//    since the epoch, so one far ahead of the clock is refused, and raising
+//    one saturates instead of wrapping;
+//  - a node is the authority on itself: any rumour about it at an
+//    incarnation at least its own (except `up` at its own) is answered by
+//    gossiping itself above it, so a node that was downed or removed by
+//    forged gossip always comes back;
+//  - the table is bounded: a new member beyond `max_members` is refused;
+//  - an entry relayed by a third party cannot replace a member that is
+//    alive and connected here by a new life at another address (that is an
+//    impostor claiming a live member's name).
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include <caf/node_id.hpp>
 
 #include "troupe/member.hpp"
 
@@ -34,6 +50,28 @@ struct peer {
   // has connected back, so a connection that CAF drops because both sides
   // dialled at once has been dropped by now (placement waits for this).
   bool heard_since_connect = false;
+  // The CAF node of the member's process, as this node learnt it from the
+  // member itself (its join, or the connection this node made to it) or
+  // from a member's gossip: messages from that node speak for this member.
+  // Kept after a disconnection (a healed partition speaks again), replaced
+  // with a new life.
+  caf::node_id node;
+  // When the entry last changed state (for tombstone expiry).
+  std::chrono::steady_clock::time_point since;
+};
+
+/// Who an entry given to membership::merge comes from.
+enum class entry_source : uint8_t {
+  self_report, ///< the member itself says it (its join, its own gossip)
+  relay,       ///< another member (or the seed's view) tells about it
+};
+
+/// Limits on what merge takes in.
+struct membership_limits {
+  /// Most peers kept (new members beyond it are refused).
+  size_t max_members = 1024;
+  /// How far ahead of this node's wall clock an incarnation may be (ms).
+  uint64_t max_clock_skew_ms = 5 * 60 * 1000;
 };
 
 /// What a merge changed, for the agent to act on.
@@ -42,6 +80,7 @@ struct merge_outcome {
   bool refuted = false; ///< a rumour about this node: gossip ourselves
   bool connect = false; ///< dial the member (new, or a new life)
   std::optional<member_event::kind_t> event; ///< for subscribers
+  std::string refused; ///< non-empty: why the entry was not taken (log it)
 };
 
 class membership {
@@ -51,7 +90,16 @@ public:
   membership() = default;
 
   /// `me` is this node (state up).
-  explicit membership(member_info me);
+  explicit membership(member_info me, membership_limits limits = {});
+
+  /// `x + 1`, but UINT64_MAX stays UINT64_MAX.
+  static uint64_t saturating_next(uint64_t x) noexcept {
+    return x == UINT64_MAX ? x : x + 1;
+  }
+
+  /// The highest incarnation taken in now: the wall clock in ms since the
+  /// epoch plus the allowed skew (saturated).
+  uint64_t max_incarnation() const;
 
   /// 0 joining, 1 up, 2 suspect, 3 leaving, 4 down, 5 removed.
   static int rank(member_state x);
@@ -75,9 +123,18 @@ public:
   /// The peer named `name`, or nullptr.
   peer* find(const std::string& name);
 
-  /// Applies one entry of someone's view at time `now`.
+  /// Applies one entry of someone's view at time `now`; `from` says
+  /// whether the member itself says it.
   merge_outcome merge(const member_info& m,
-                      clock::time_point now = clock::now());
+                      clock::time_point now = clock::now(),
+                      entry_source from = entry_source::relay);
+
+  /// Erases the down and removed entries that have not changed for `ttl`
+  /// (tombstones expire); returns their names.
+  std::vector<std::string> expire(clock::time_point now, clock::duration ttl);
+
+  /// The peer whose process is CAF node `nid`, or nullptr (never this node).
+  peer* find_by_node(const caf::node_id& nid);
 
   /// This node's own decision about a peer (suspect, down, up again).
   /// Returns the state before if it changed.
@@ -89,6 +146,7 @@ public:
 
 private:
   member_info me_;
+  membership_limits limits_;
   std::map<std::string, peer> peers_; // everyone but this node
 };
 

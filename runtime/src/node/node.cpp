@@ -4,7 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -45,6 +49,54 @@ std::vector<std::string> split(const std::string& text, char sep) {
 caf::timespan option(config& cfg, const char* key, caf::timespan fallback) {
   return caf::get_or(content(cfg), key, fallback);
 }
+
+/// One deadline for a node's whole stop (leave, the hosted actors, the
+/// actor system waiting for every actor): a stop that hangs (an actor that
+/// ignores its exit, a peer that never answers) ends the process with code
+/// 71 and a line that says so, instead of leaving a half-stopped node.
+class stop_deadline {
+public:
+  stop_deadline(std::chrono::seconds limit, std::string node)
+      : thread_([this, limit, node = std::move(node)] {
+          std::unique_lock<std::mutex> guard{mtx_};
+          if (cv_.wait_for(guard, limit, [this] { return done_; }))
+            return;
+          log::error("node", "stopping node " + node + " took longer than "
+                               + std::to_string(limit.count())
+                               + " s; exiting with code 71");
+          std::fflush(nullptr);
+          std::quick_exit(71);
+        }) {}
+
+  stop_deadline(const stop_deadline&) = delete;
+  stop_deadline& operator=(const stop_deadline&) = delete;
+
+  ~stop_deadline() {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+private:
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_; // last: it uses the members above
+};
+
+/// Stops the agent on purpose: the exit must come from an actor of this
+/// process (the agent refuses anonymous and remote exits, and its watchdog
+/// ends the process when the agent ends otherwise).
+void stop_agent(caf::actor_system& sys, const caf::actor& agent) {
+  caf::scoped_actor self{sys};
+  self->send_exit(agent, caf::exit_reason::user_shutdown);
+}
+
+/// The bound of a node's whole stop (see stop_deadline).
+constexpr std::chrono::seconds stop_limit{30};
 
 } // namespace
 
@@ -87,6 +139,15 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   settings.heartbeat_interval = option(cfg, "troupe.heartbeat-interval", 200ms);
   settings.suspect_after = option(cfg, "troupe.suspect-after", 1s);
   settings.down_after = option(cfg, "troupe.down-after", 3s);
+  settings.members.max_members = static_cast<size_t>(caf::get_or(
+    content(cfg), "troupe.max-members", int64_t{1024}));
+  settings.tombstone_ttl = option(cfg, "troupe.tombstone-ttl", 10min);
+  settings.exit_on_agent_death
+    = caf::get_or(content(cfg), "troupe.exit-on-agent-death", true);
+  settings.spawns.max_per_member = static_cast<size_t>(caf::get_or(
+    content(cfg), "troupe.max-spawns-per-peer", int64_t{10000}));
+  settings.spawns.per_second = static_cast<double>(caf::get_or(
+    content(cfg), "troupe.spawn-rate-per-peer", int64_t{1000}));
   if (settings.suspect_after >= settings.down_after)
     return make_error(errc::invalid_config,
                       "--troupe.suspect-after must be shorter than "
@@ -122,13 +183,17 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   result->registry_ = std::make_shared<detail::registry_mirror>();
   settings.registry = result->registry_;
   result->agent_ = detail::spawn_agent(sys, me, settings);
+  // The join carries this node's agent: the seed checks that it lives in
+  // the process that asks, and its gossip tells the others which process
+  // speaks for this node.
+  me.agent = result->agent_;
   // Remote children of supervisors find the agent here.
   sys.registry().put(node_agent_atom::value,
                      caf::actor_cast<caf::strong_actor_ptr>(result->agent_));
   auto bound = sys.middleman().publish(result->agent_, addr->second,
                                        addr->first.c_str(), true);
   if (!bound) {
-    caf::anon_send_exit(result->agent_, caf::exit_reason::kill);
+    stop_agent(sys, result->agent_);
     return make_error(errc::invalid_config,
                       "cannot listen on " + listen + ": " + render(bound.error())
                         + "; pick a free port, or port 0 for any");
@@ -191,6 +256,7 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
 }
 
 node::~node() {
+  stop_deadline deadline{stop_limit, name_};
   if (!left_)
     leave(std::chrono::seconds(2));
   if (agent_) {
@@ -199,8 +265,12 @@ node::~node() {
     detail::blocking_call(sys_->actors(), agent_, std::chrono::seconds(10),
                           stop_spawned_atom::value,
                           caf::timespan{std::chrono::seconds(3)});
-    caf::anon_send_exit(agent_, caf::exit_reason::user_shutdown);
+    stop_agent(sys_->actors(), agent_);
   }
+  // Within the deadline: the actor system waits for every actor here (the
+  // agent's handle goes first, as it would after this body).
+  agent_ = nullptr;
+  sys_.reset();
 }
 
 caf::expected<std::vector<member_info>> node::members(caf::timespan timeout) {
@@ -210,7 +280,10 @@ caf::expected<std::vector<member_info>> node::members(caf::timespan timeout) {
 }
 
 void node::subscribe(const caf::actor& subscriber) {
-  caf::anon_send(agent_, subscribe_atom::value, subscriber);
+  // With a sender of this process: the agent takes subscriptions from local
+  // actors only.
+  caf::scoped_actor self{sys_->actors()};
+  self->send(agent_, subscribe_atom::value, subscriber);
 }
 
 caf::error node::leave(caf::timespan timeout) {
