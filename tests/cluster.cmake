@@ -5,7 +5,11 @@ if(TARGET troupe_cli)
   add_executable(test_cluster_odd_node cluster/odd_node.cpp)
   target_link_libraries(test_cluster_odd_node PRIVATE troupe_tooling troupe_warnings)
 
-  add_executable(test_cluster cluster/cluster_test.cpp $<TARGET_OBJECTS:troupe_test_main>)
+  # security_test.cpp: a rogue peer (not a member) against real nodes; it
+  # speaks the agents' internal protocol, hence runtime/src.
+  add_executable(test_cluster cluster/cluster_test.cpp cluster/security_test.cpp
+                              $<TARGET_OBJECTS:troupe_test_main>)
+  target_include_directories(test_cluster PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src)
   target_link_libraries(test_cluster PRIVATE troupe_tooling Catch2::Catch2 troupe_warnings)
   target_compile_definitions(test_cluster PRIVATE
     TROUPE_BINARY="$<TARGET_FILE:troupe_cli>"

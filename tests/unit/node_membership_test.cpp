@@ -191,3 +191,68 @@ TEST_CASE("the failure detector suspects a silent member, downs it after "
   CHECK(fd.should_down(3001ms));
   CHECK_FALSE(fd.should_down(3s));
 }
+
+TEST_CASE("an incarnation far ahead of the clock is refused, about a peer "
+          "or about this node, so that nobody can push one to its end") {
+  auto v = view_of("n1");
+  v.merge(member("n2", 7, member_state::up));
+  auto out = v.merge(member("n2", UINT64_MAX, member_state::down));
+  CHECK_FALSE(out.changed);
+  CHECK_FALSE(out.refused.empty());
+  CHECK(state_of(v, "n2") == member_state::up);
+  CHECK(v.find("n2")->info.incarnation == 7);
+  out = v.merge(member("n1", UINT64_MAX, member_state::suspect));
+  CHECK_FALSE(out.changed);
+  CHECK(v.me().incarnation == 100);
+  // Within the allowed skew (5 minutes by default) it is taken.
+  auto soon = v.max_incarnation() - 60'000;
+  CHECK(v.merge(member("n2", soon, member_state::up)).changed);
+  // And raising saturates.
+  CHECK(membership::saturating_next(UINT64_MAX) == UINT64_MAX);
+  CHECK(membership::saturating_next(41) == 42);
+}
+
+TEST_CASE("a node is the authority on itself: any rumour above its own "
+          "incarnation, even that it is up, is answered above it") {
+  auto v = view_of("n1");
+  // Forged gossip lifted n1's entry elsewhere to 500 (up or down): n1 goes
+  // above it, so its own word wins again everywhere.
+  auto out = v.merge(member("n1", 500, member_state::up));
+  CHECK(out.refuted);
+  CHECK(v.me().incarnation == 501);
+  out = v.merge(member("n1", 501, member_state::removed));
+  CHECK(out.refuted);
+  CHECK(v.me().incarnation == 502);
+  // Its own current entry is no rumour.
+  CHECK_FALSE(v.merge(member("n1", 502, member_state::up)).changed);
+}
+
+TEST_CASE("the member table is bounded: a new member beyond max_members is "
+          "refused, known members still change") {
+  membership v{member("n1", 100, member_state::up), {.max_members = 2}};
+  CHECK(v.merge(member("n2", 1, member_state::up)).changed);
+  CHECK(v.merge(member("n3", 1, member_state::up)).changed);
+  auto out = v.merge(member("n4", 1, member_state::up));
+  CHECK_FALSE(out.changed);
+  CHECK_FALSE(out.refused.empty());
+  CHECK(v.find("n4") == nullptr);
+  CHECK(v.merge(member("n3", 1, member_state::down)).changed);
+}
+
+TEST_CASE("tombstones expire: down and removed entries are forgotten after "
+          "the ttl, live members never") {
+  auto v = view_of("n1");
+  auto t0 = std::chrono::steady_clock::now();
+  v.merge(member("n2", 7, member_state::up), t0);
+  v.merge(member("n3", 7, member_state::up), t0);
+  v.merge(member("n3", 7, member_state::down), t0);
+  v.merge(member("n4", 7, member_state::up), t0);
+  v.merge(member("n4", 7, member_state::leaving), t0);
+  v.disconnected(*v.find("n4"));
+  CHECK(v.expire(t0 + 1s, 10min).empty());
+  auto gone = v.expire(std::chrono::steady_clock::now() + 11min, 10min);
+  std::sort(gone.begin(), gone.end());
+  CHECK(gone == std::vector<std::string>{"n3", "n4"});
+  CHECK(v.find("n2") != nullptr);
+  CHECK(v.find("n3") == nullptr);
+}

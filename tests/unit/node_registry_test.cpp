@@ -13,6 +13,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "core/rate_limiter.hpp"
 #include "node/cluster_registry.hpp"
 #include "node/hosted_actors.hpp"
 #include "node/process_groups.hpp"
@@ -24,6 +25,7 @@ using troupe::detail::cluster_registry;
 using troupe::detail::hosted_actors;
 using troupe::detail::process_groups;
 using troupe::detail::registry_mirror;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -137,11 +139,61 @@ TEST_CASE("a type registered with add_actor_type but not exported is "
   cfg.add_actor_type("echo", idle);
   caf::actor_system sys{cfg};
   hosted_actors hosted{"n1", {"echo"}};
-  auto res = hosted.spawn(sys, "secret", caf::message{});
+  auto res = hosted.spawn(sys, "secret", caf::message{}, "n2");
   REQUIRE_FALSE(res);
   CHECK(res.error() == errc::not_allowed);
-  auto ok = hosted.spawn(sys, "echo", caf::message{});
+  auto ok = hosted.spawn(sys, "echo", caf::message{}, "n2");
   REQUIRE(ok);
   CHECK(hosted.actors().size() == 1);
   caf::anon_send_exit(*ok, caf::exit_reason::kill);
+}
+
+TEST_CASE("remote spawn holds each member to its quota of live actors, "
+          "and tracks which member asked for each actor") {
+  caf::actor_system_config cfg;
+  cfg.add_actor_type("echo", idle);
+  caf::actor_system sys{cfg};
+  hosted_actors hosted{"n1", {"echo"}, {.max_per_member = 3, .per_second = 1e9}};
+  std::vector<caf::actor> mine;
+  for (int i = 0; i < 3; ++i) {
+    auto a = hosted.spawn(sys, "echo", caf::message{}, "mallory");
+    REQUIRE(a);
+    mine.push_back(*a);
+  }
+  auto over = hosted.spawn(sys, "echo", caf::message{}, "mallory");
+  REQUIRE_FALSE(over);
+  CHECK(over.error() == errc::not_allowed);
+  // Another member has its own quota.
+  auto other = hosted.spawn(sys, "echo", caf::message{}, "n2");
+  REQUIRE(other);
+  CHECK(hosted.actors_of("mallory") == mine);
+  CHECK(hosted.actors_of("n2") == std::vector<caf::actor>{*other});
+  // An actor that ended frees its place in the quota.
+  caf::anon_send_exit(mine.back(), caf::exit_reason::kill);
+  hosted.erase(mine.back().address());
+  auto again = hosted.spawn(sys, "echo", caf::message{}, "mallory");
+  REQUIRE(again);
+  for (auto& a : hosted.actors())
+    caf::anon_send_exit(a, caf::exit_reason::kill);
+}
+
+TEST_CASE("a rate limiter lets a burst through, then one event per refill, "
+          "and counts what it refused") {
+  using clock = troupe::detail::rate_limiter::clock;
+  troupe::detail::rate_limiter r{2, 3}; // 2 a second, bursts of 3
+  auto t0 = clock::now();
+  CHECK(r.allow(t0));
+  CHECK(r.allow(t0));
+  CHECK(r.allow(t0));
+  CHECK_FALSE(r.allow(t0));
+  CHECK_FALSE(r.allow(t0 + 100ms));
+  CHECK(r.allow(t0 + 600ms)); // 1.2 tokens refilled
+  CHECK_FALSE(r.allow(t0 + 600ms));
+  CHECK(r.take_suppressed() == 3);
+  CHECK(r.take_suppressed() == 0);
+  // The bucket never holds more than its burst.
+  CHECK(r.allow(t0 + 1h));
+  CHECK(r.allow(t0 + 1h));
+  CHECK(r.allow(t0 + 1h));
+  CHECK_FALSE(r.allow(t0 + 1h));
 }

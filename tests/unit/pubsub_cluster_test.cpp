@@ -96,6 +96,8 @@ private:
       auto cfg = std::make_unique<test_config>();
       cfg->set("troupe.node-name", std::string(1, static_cast<char>('a' + i)));
       cfg->set("troupe.listen", "127.0.0.1:0");
+      // A test kills an agent to crash its node: this process must go on.
+      cfg->set("troupe.exit-on-agent-death", false);
       if (i > 0)
         cfg->set("troupe.seeds",
                  "127.0.0.1:" + std::to_string(nodes_[0]->port()));
