@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -29,6 +30,30 @@ struct fixture {
   test::test_config cfg;
   troupe::system sys{troupe::add_node_types(cfg)};
   local_cluster cluster{TROUPE_BINARY, log_dir()};
+
+  /// TROUPE_TEST_TRANSPORT=basp runs every case on CAF's BASP (no secret:
+  /// BASP cannot authenticate); the default is troupe's own transport with
+  /// the cluster's secret.
+  static bool on_basp() {
+    auto* t = std::getenv("TROUPE_TEST_TRANSPORT");
+    return t != nullptr && std::string{t} == "basp";
+  }
+
+  /// The options a process needs to talk to the cluster's nodes.
+  void link_options(test::test_config& c) {
+    if (on_basp())
+      c.set("troupe.transport", "basp");
+    else
+      c.set("troupe.cookie-file", cluster.cookie_file());
+  }
+
+  fixture() {
+    if (on_basp()) {
+      cluster.without_secret();
+      cluster.set_common_args({"--troupe.transport=basp"});
+    }
+    link_options(cfg);
+  }
 
   /// One log directory per test case, so a failure's logs stand alone.
   static std::string log_dir() {
@@ -157,7 +182,10 @@ TEST_CASE_METHOD(fixture, "a seed address with nothing behind it is a clear "
   std::string log{std::istreambuf_iterator<char>{in}, {}};
   INFO(log);
   CHECK(log.find("could not join through any seed within 1 s") != std::string::npos);
-  CHECK(log.find("seed 127.0.0.1:1: caf: cannot_connect_to_node") != std::string::npos);
+  auto cause = on_basp() ? "seed 127.0.0.1:1: caf: cannot_connect_to_node"
+                         : "seed 127.0.0.1:1: nothing listens on 127.0.0.1:1 "
+                           "(connection refused)";
+  CHECK(log.find(cause) != std::string::npos);
 }
 
 namespace {
@@ -181,6 +209,7 @@ struct member_fixture : fixture {
                               return {[](const std::string& text) { return text; }};
                             });
     node_cfg.set("troupe.seeds", cluster.seed());
+    link_options(node_cfg);
     node_cfg.set("troupe.node-name", "tester");
     auto n = node::start(node_cfg);
     REQUIRE(n);

@@ -42,6 +42,15 @@ std::vector<std::string> split(const std::string& text, char sep) {
   return result;
 }
 
+/// The context of a troupe error without its advice (the caller adds its
+/// own), or the whole rendering of any other error.
+std::string cause_of(const caf::error& err) {
+  if (err.category() == errc_category
+      && err.context().match_elements<std::string>())
+    return err.context().get_as<std::string>(0);
+  return render(err);
+}
+
 caf::timespan option(config& cfg, const char* key, caf::timespan fallback) {
   return caf::get_or(content(cfg), key, fallback);
 }
@@ -159,8 +168,9 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
                                                seed_addr->second,
                                                node::default_timeout);
       if (!seed_agent) {
-        last_error = make_error(errc::node_down, "seed " + seed + ": "
-                                                   + render(seed_agent.error()));
+        last_error = make_error(errc::node_down,
+                                "seed " + seed + ": "
+                                  + cause_of(seed_agent.error()));
         continue;
       }
       bool joined = false;

@@ -43,6 +43,12 @@ std::string describe(const sockaddr_storage& addr) {
   return std::string{text} + ":" + std::to_string(port);
 }
 
+std::string connect_failure(const std::string& address, int err) {
+  if (err == ECONNREFUSED)
+    return "nothing listens on " + address + " (connection refused)";
+  return "cannot connect to " + address + ": " + std::strerror(err);
+}
+
 void tune(int fd) {
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -171,10 +177,9 @@ void io_loop::dial(sockaddr_storage addr, socklen_t len, std::string address,
     tune(fd);
     int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), len);
     if (rc != 0 && errno != EINPROGRESS) {
-      auto why = std::string{std::strerror(errno)};
+      auto why = connect_failure(address, errno);
       ::close(fd);
-      done(make_error(errc::node_down, "cannot connect to " + address + ": "
-                                         + why));
+      done(make_error(errc::node_down, why));
       return;
     }
     auto c = std::make_shared<connection>(fd, address, true,
@@ -278,8 +283,9 @@ void io_loop::accept_all(listener& l, clock::time_point now) {
   }
 }
 
-void io_loop::close(const std::shared_ptr<connection>& c, const std::string& why,
-                    bool refused) {
+void io_loop::close(const std::shared_ptr<connection>& conn,
+                    const std::string& why, bool refused) {
+  auto c = conn; // `conn` may be the map's own entry, erased below
   if (counts_as_unauthenticated(*c)) {
     --unauthenticated_;
     auto host = host_of(c->address());
@@ -303,7 +309,9 @@ void io_loop::close(const std::shared_ptr<connection>& c, const std::string& why
   if (c->on_ready)
     std::exchange(c->on_ready, nullptr)(
       make_error(refused ? errc::not_authenticated : errc::node_down,
-                 c->address() + ": " + why));
+                 why.find(c->address()) != std::string::npos
+                   ? why
+                   : c->address() + ": " + why));
 }
 
 bool io_loop::read_some(connection& c, bool& more) {
@@ -326,8 +334,9 @@ bool io_loop::read_some(connection& c, bool& more) {
         if (r == wire::frame_reader::result::need_more)
           break;
         if (r == wire::frame_reader::result::error) {
-          c.fail();
-          close(conns_.at(c.fd()), why, c.st != connection::state::ready);
+          bool handshake = c.st != connection::state::ready;
+          close(conns_.at(c.fd()), handshake ? "in its handshake, " + why : why,
+                handshake);
           return false;
         }
         if (c.st == connection::state::ready) {
@@ -510,7 +519,7 @@ void io_loop::run() {
         socklen_t len = sizeof(err);
         ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
         if (err != 0) {
-          close(c, std::strerror(err), false);
+          close(c, connect_failure(c->address(), err), false);
           continue;
         }
         send_hello(*c);

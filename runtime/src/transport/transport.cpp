@@ -130,6 +130,11 @@ transport::~transport() {
 
 caf::expected<std::unique_ptr<transport>>
 transport::start(caf::actor_system& sys, transport_settings settings) {
+  if (!sys.node() || sys.node()->implementation_id()
+                        != caf::node_id::default_data::class_id)
+    return make_error(errc::invalid_config,
+                      "the actor system has no node id: load "
+                      "caf::io::middleman in its config (troupe::config does)");
   raise_fd_limit();
   auto core = std::make_shared<transport_core>(sys, std::move(settings));
   core->start_io();

@@ -90,7 +90,10 @@ caf::error transport_core::encode_message(std::vector<char>& out,
   wire::put_u64(out, aid);
   wire::put_u64(out, what.mid.integer_value());
   caf::binary_serializer sink{sys_, out};
-  if (auto err = sink(what.sender, what.content()))
+  if (auto err = sink(what.sender))
+    return err;
+  // As a message (type names, then values): a bare tuple has no names.
+  if (auto err = caf::message::save(sink, what.content()))
     return err;
   wire::end_frame(out, at);
   if (out.size() - at - wire::header_size > settings_.max_frame_size)
