@@ -20,4 +20,11 @@ if(TARGET troupe_cli)
   # shared 2-core machine are kinder without a second cluster beside them.
   catch_discover_tests(test_cluster TEST_PREFIX "cluster: "
                        PROPERTIES TIMEOUT 240 RUN_SERIAL TRUE)
+  # The same cases on CAF's BASP (--troupe.transport=basp), still supported
+  # for plain CAF peers. EXTRA_ARGS differ only to give Catch's discovery a
+  # file of its own.
+  catch_discover_tests(test_cluster TEST_PREFIX "cluster (basp): "
+                       EXTRA_ARGS --use-colour no
+                       PROPERTIES TIMEOUT 240 RUN_SERIAL TRUE
+                                  ENVIRONMENT TROUPE_TEST_TRANSPORT=basp)
 endif()

@@ -15,6 +15,11 @@ void add_cluster_options(CLI::App& app, demo_cluster_options& opt,
                  "`troupe-demos cluster up`)")
     ->type_name("HOST:PORT")
     ->group(group);
+  app.add_option("--cookie-file", opt.cookie_file,
+                 "with --seed: the cluster's secret (`troupe-demos cluster up` "
+                 "prints it)")
+    ->type_name("FILE")
+    ->group(group);
   app.add_option("--listen", opt.listen,
                  "this process's address when it joins; use a reachable host "
                  "with --seed on other machines")

@@ -18,6 +18,7 @@ std::unique_ptr<demo_cluster>
 demo_cluster::start(const demo_cluster_options& opt) {
   std::unique_ptr<demo_cluster> result{new demo_cluster};
   auto seed = opt.seed;
+  auto cookie_file = opt.cookie_file;
   if (seed.empty()) {
     auto log_dir = "/tmp/troupe-demo-" + opt.demo + "-"
                    + std::to_string(getpid());
@@ -31,10 +32,13 @@ demo_cluster::start(const demo_cluster_options& opt) {
       return nullptr;
     }
     seed = result->local_->seed();
+    cookie_file = result->local_->cookie_file();
   }
   result->cfg_ = std::make_unique<troupe::config>();
   auto& cfg = *result->cfg_;
   cfg.set("troupe.seeds", seed);
+  if (!cookie_file.empty())
+    cfg.set("troupe.cookie-file", cookie_file);
   cfg.set("troupe.listen", opt.listen);
   cfg.set("troupe.role", "client");
   cfg.set("troupe.node-name", opt.demo + "-client-" + std::to_string(getpid()));

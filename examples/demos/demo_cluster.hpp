@@ -29,6 +29,7 @@ struct demo_cluster_options {
   std::string demo;               ///< names the log directory
   int nodes = 3;                  ///< worker processes to start locally
   std::string seed;               ///< non-empty: use this running cluster
+  std::string cookie_file;        ///< that cluster's secret
   std::vector<std::string> node_args; ///< extra flags for every local node
   std::string listen = "127.0.0.1:0"; ///< the client node's address
   std::string log_level = "error";    ///< of the client node

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -30,6 +31,30 @@ struct fixture {
   test::test_config cfg;
   troupe::system sys{troupe::add_node_types(cfg)};
   local_cluster cluster{TROUPE_BINARY, log_dir()};
+
+  /// TROUPE_TEST_TRANSPORT=basp runs every case on CAF's BASP (no secret:
+  /// BASP cannot authenticate); the default is troupe's own transport with
+  /// the cluster's secret.
+  static bool on_basp() {
+    auto* t = std::getenv("TROUPE_TEST_TRANSPORT");
+    return t != nullptr && std::string{t} == "basp";
+  }
+
+  /// The options a process needs to talk to the cluster's nodes.
+  void link_options(test::test_config& c) {
+    if (on_basp())
+      c.set("troupe.transport", "basp");
+    else
+      c.set("troupe.cookie-file", cluster.cookie_file());
+  }
+
+  fixture() {
+    if (on_basp()) {
+      cluster.without_secret();
+      cluster.set_common_args({"--troupe.transport=basp"});
+    }
+    link_options(cfg);
+  }
 
   /// One log directory per test case, so a failure's logs stand alone.
   static std::string log_dir() {
@@ -96,6 +121,7 @@ struct member_fixture : fixture {
                               return {[](const std::string& text) { return text; }};
                             });
     node_cfg.set("troupe.seeds", cluster.seed());
+    link_options(node_cfg);
     node_cfg.set("troupe.node-name", "tester");
     auto n = node::start(node_cfg);
     REQUIRE(n);

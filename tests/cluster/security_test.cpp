@@ -22,6 +22,8 @@
 
 #include <caf/io/middleman.hpp>
 
+#include "node/link_layer.hpp"
+
 #include "cluster_fixture.hpp"
 #include "node/agent_protocol.hpp"
 #include "tools/child_process.hpp"
@@ -60,13 +62,27 @@ struct rogue_fixture : test::member_fixture {
     spawned.push_back(where.actors().spawn(fn));
     return spawned.back();
   }
-  /// Node i's agent, as a program that is not a member reaches it.
+  /// Node i's agent, as a program that is not a member reaches it. On
+  /// troupe's transport that program must know the cluster secret to get
+  /// this far (the last test shows that nothing connects without it): the
+  /// rogue here is the worst case, an insider that never joined.
   caf::actor rogue_agent(size_t i) {
     auto& n = cluster.nodes().at(i);
-    auto agent = sys.actors().middleman().remote_actor(n.host, n.port);
+    if (on_basp()) {
+      auto agent = sys.actors().middleman().remote_actor(n.host, n.port);
+      REQUIRE(agent);
+      return *agent;
+    }
+    if (!rogue_link) {
+      auto link = detail::link_layer::make(sys.actors(), cfg, "");
+      REQUIRE(link);
+      rogue_link = std::move(*link);
+    }
+    auto agent = rogue_link->connect(n.host, n.port, 10s);
     REQUIRE(agent);
     return *agent;
   }
+  std::unique_ptr<detail::link_layer> rogue_link;
 
   /// Sends `xs` to `agent` from a rogue actor, then waits until the agent
   /// has handled them (its answer to a later `members` from the same actor).
@@ -295,6 +311,7 @@ TEST_CASE_METHOD(rogue_fixture, "a second node claiming a live member's name "
   cfg.set("troupe.node-name", "n2");
   cfg.set("troupe.seeds", cluster.nodes().at(0).address());
   cfg.set("troupe.join-timeout", caf::timespan{5s});
+  link_options(cfg); // an insider: it has the secret
   auto impostor = node::start(cfg);
   REQUIRE_FALSE(impostor);
   CHECK(impostor.error() == errc::name_taken);
@@ -360,4 +377,32 @@ TEST_CASE_METHOD(rogue_fixture, "an exit message from a peer is refused, and "
     return state_in(xs, "n2") == member_state::down;
   }));
   still_serves("n1");
+}
+
+TEST_CASE_METHOD(test::fixture, "without the cluster secret nothing reaches a "
+                                "node: neither CAF's remote_actor nor a troupe "
+                                "link with no or another secret") {
+  if (on_basp())
+    SUCCEED("BASP has no authentication: this case is for troupe's transport");
+  else {
+    REQUIRE_FALSE(cluster.start(1));
+    auto& n = cluster.nodes().at(0);
+    // A plain CAF program speaks BASP: the node refuses its bytes.
+    auto basp = sys.actors().middleman().remote_actor(n.host, n.port);
+    CHECK_FALSE(basp);
+    for (std::string secret : {"", "a different secret, 16+ chars"}) {
+      test::test_config other;
+      if (!secret.empty())
+        other.set("troupe.cookie", secret);
+      troupe::system outsider{troupe::add_node_types(other)};
+      auto link = detail::link_layer::make(outsider.actors(), other, "");
+      REQUIRE(link);
+      auto agent = (*link)->connect(n.host, n.port, 10s);
+      REQUIRE_FALSE(agent);
+      CHECK(agent.error() == errc::not_authenticated);
+      (*link)->stop();
+    }
+    // The node still serves a member with the secret.
+    CHECK(all_up(0, 1));
+  }
 }

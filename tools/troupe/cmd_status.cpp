@@ -11,7 +11,7 @@
 namespace troupe::tool {
 namespace {
 
-int run_status(const std::string& seed) {
+int run_status(const std::string& seed, const std::string& cookie_file) {
   auto addr = troupe::parse_host_port(seed, "--seed");
   if (!addr) {
     std::cerr << "error: " << troupe::render(addr.error()) << "\n";
@@ -19,6 +19,8 @@ int run_status(const std::string& seed) {
   }
   troupe::config cfg;
   cfg.set("troupe.log-level", "error");
+  if (!cookie_file.empty())
+    cfg.set("troupe.cookie-file", cookie_file);
   troupe::system sys{troupe::add_node_types(cfg)};
   auto members = troupe::query_members(sys.actors(), addr->first, addr->second);
   if (!members) {
@@ -41,13 +43,18 @@ int run_status(const std::string& seed) {
 
 tools::command add_status_command(CLI::App& app) {
   auto seed = std::make_shared<std::string>();
+  auto cookie = std::make_shared<std::string>();
   auto* sub = app.add_subcommand(
     "status", "print the membership table (name, address, state, role, "
               "actors, mailbox backlog, uptime) as one node sees it");
   sub->add_option("--seed", *seed, "address of any node of the cluster")
     ->type_name("HOST:PORT")
     ->required();
-  return {sub, [seed] { return run_status(*seed); }};
+  sub->add_option("--cookie-file", *cookie,
+                  "the cluster secret (as the nodes' --troupe.cookie-file; "
+                  "`troupe cluster up` prints it)")
+    ->type_name("FILE");
+  return {sub, [seed, cookie] { return run_status(*seed, *cookie); }};
 }
 
 } // namespace troupe::tool

@@ -54,6 +54,14 @@ enum class errc : uint8_t {
   queue_full,
   /// The receiver of a request terminated (local) before answering.
   receiver_down,
+  /// The connection to the receiver's node has more bytes waiting than
+  /// troupe.max-pending-bytes allows: the message was not sent.
+  peer_overloaded,
+  /// The message is larger than troupe.max-frame-size: it was not sent.
+  message_too_large,
+  /// The peer did not prove it knows the cluster secret (or its TLS
+  /// identity): the connection was refused.
+  not_authenticated,
 };
 
 /// The atom under which troupe's errors are registered with CAF.

@@ -19,6 +19,7 @@
 
 namespace troupe::detail {
 class registry_mirror;
+class link_layer;
 } // namespace troupe::detail
 
 namespace troupe {
@@ -137,6 +138,8 @@ private:
   node() = default;
 
   std::unique_ptr<troupe::system> sys_;
+  // Declared after sys_: destroyed (and stopped) before the system is.
+  std::unique_ptr<detail::link_layer> link_;
   caf::actor agent_;
   std::shared_ptr<detail::registry_mirror> registry_;
   std::string name_;

@@ -43,7 +43,24 @@ config::config() {
                                          "one member (default 1000)")
     .add<bool>("exit-on-agent-death", "end the process (code 70) when the "
                                       "node agent dies, so that its "
-                                      "supervisor restarts it (default true)");
+                                      "supervisor restarts it (default true)")
+    .add<std::string>("transport", "native (troupe's own, the default) or basp "
+                                   "(CAF's, to talk to plain CAF programs)")
+    .add<std::string>("cookie-file", "file with the cluster secret (at least "
+                                     "16 characters, mode 0600); peers must "
+                                     "prove they know it")
+    .add<std::string>("cookie", "the cluster secret itself (prefer "
+                                "cookie-file: command lines are visible to "
+                                "other users)")
+    .add<int64_t>("max-frame-size", "largest message in bytes a peer may "
+                                    "send or be sent (default 8388608)")
+    .add<int64_t>("max-pending-bytes", "bytes queued for one peer before "
+                                       "sends to it fail (default 67108864)")
+    .add<int64_t>("max-connections", "open connections at most (default 1024)")
+    .add<caf::timespan>("handshake-timeout", "time a new connection has to "
+                                             "authenticate (default 5s)")
+    .add<caf::timespan>("transport-spin", "time the I/O thread polls before "
+                                          "it sleeps (default 100us)");
 }
 
 bool config::load(int argc, char** argv, std::ostream& err) {

@@ -88,6 +88,17 @@ errc_text text_of(errc code) {
       return {"receiver_down",
               "the receiving actor terminated; look up a fresh handle (e.g. "
               "through its stable name) and retry"};
+    case errc::peer_overloaded:
+      return {"peer_overloaded",
+              "the receiver's node reads slower than this node sends; slow "
+              "down, or raise troupe.max-pending-bytes"};
+    case errc::message_too_large:
+      return {"message_too_large",
+              "send large payloads in chunks, or raise troupe.max-frame-size "
+              "on every node"};
+    case errc::not_authenticated:
+      return {"not_authenticated",
+              "give every node the same cluster secret (--troupe.cookie-file)"};
   }
   return {"unknown", ""};
 }

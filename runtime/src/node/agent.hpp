@@ -24,6 +24,9 @@ struct agent_settings {
   caf::timespan heartbeat_interval;
   caf::timespan suspect_after;
   caf::timespan down_after;
+  /// Answers `(connect_atom, host, port)` like CAF's middleman actor, over
+  /// the node's link (link_layer.hpp).
+  caf::actor connector;
   /// Refreshed on every change of the registry (see registry_mirror.hpp).
   std::shared_ptr<registry_mirror> registry;
   /// troupe.max-members, and the clock skew allowed in incarnations.

@@ -6,8 +6,6 @@
 #include <set>
 
 #include <caf/actor_system.hpp>
-#include <caf/io/middleman.hpp>
-#include <caf/io/middleman_actor.hpp>
 
 #include "node/agent_protocol.hpp"
 #include "node/agent_state.hpp"
@@ -170,7 +168,7 @@ void connect(agent_actor* self, const std::string& name, bool probe) {
     return;
   p->connecting = true;
   auto incarnation = p->info.incarnation;
-  auto mm = self->system().middleman().actor_handle();
+  auto mm = self->state.settings.connector;
   self->request(mm, std::chrono::seconds(10), caf::connect_atom::value,
                 p->info.host, p->info.port)
       .then(

@@ -14,13 +14,13 @@
 
 #include <caf/actor_registry.hpp>
 #include <caf/exit_reason.hpp>
-#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/settings.hpp>
 
 #include "core/blocking_ask.hpp"
 #include "node/agent.hpp"
 #include "node/agent_protocol.hpp"
+#include "node/link_layer.hpp"
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"
@@ -44,6 +44,15 @@ std::vector<std::string> split(const std::string& text, char sep) {
     if (!item.empty())
       result.push_back(item);
   return result;
+}
+
+/// The context of a troupe error without its advice (the caller adds its
+/// own), or the whole rendering of any other error.
+std::string cause_of(const caf::error& err) {
+  if (err.category() == errc_category
+      && err.context().match_elements<std::string>())
+    return err.context().get_as<std::string>(0);
+  return render(err);
 }
 
 caf::timespan option(config& cfg, const char* key, caf::timespan fallback) {
@@ -152,13 +161,9 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
     return make_error(errc::invalid_config,
                       "--troupe.suspect-after must be shorter than "
                       "--troupe.down-after");
-  // CAF's own heartbeats are off by default; without them a frozen peer's
-  // open socket is never noticed. Every node sets both (a node with a
-  // timeout but peers without heartbeats would drop idle, live peers).
-  cfg.set("middleman.heartbeat-interval", settings.heartbeat_interval);
-  // CAF drops a connection that is silent for this long, which reads as an
-  // immediate `down`; leave our own suspicion/down timers to decide first.
-  cfg.set("middleman.connection-timeout", 2 * settings.down_after);
+  if (auto err = detail::link_layer::prepare(cfg, settings.heartbeat_interval,
+                                             settings.down_after))
+    return err;
   auto role = parse_member_role(cfg.role());
   if (!role)
     return make_error(errc::invalid_config,
@@ -167,6 +172,11 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   std::unique_ptr<node> result{new node};
   result->sys_ = std::make_unique<troupe::system>(cfg);
   auto& sys = result->sys_->actors();
+  auto link = detail::link_layer::make(sys, cfg, addr->first);
+  if (!link)
+    return link.error();
+  result->link_ = std::move(*link);
+  settings.connector = result->link_->connector();
   result->name_ = cfg.node_name();
   if (result->name_.empty())
     result->name_ = "node-" + std::to_string(getpid());
@@ -183,6 +193,10 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   result->registry_ = std::make_shared<detail::registry_mirror>();
   settings.registry = result->registry_;
   result->agent_ = detail::spawn_agent(sys, me, settings);
+  // The agent has its copy. This one would outlive a failed start's ~node,
+  // and CAF's middleman actor (BASP's connector) is a detached actor the
+  // system waits for: hold no handle to it here.
+  settings.connector = nullptr;
   // The join carries this node's agent: the seed checks that it lives in
   // the process that asks, and its gossip tells the others which process
   // speaks for this node.
@@ -190,8 +204,8 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   // Remote children of supervisors find the agent here.
   sys.registry().put(node_agent_atom::value,
                      caf::actor_cast<caf::strong_actor_ptr>(result->agent_));
-  auto bound = sys.middleman().publish(result->agent_, addr->second,
-                                       addr->first.c_str(), true);
+  auto bound = result->link_->listen(addr->first, addr->second,
+                                     result->agent_);
   if (!bound) {
     stop_agent(sys, result->agent_);
     return make_error(errc::invalid_config,
@@ -219,11 +233,13 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
       if (seed_addr->second == me.port
           && (seed_addr->first == me.host || seed_addr->first == "localhost"))
         continue; // we are this seed
-      auto seed_agent = sys.middleman().remote_actor(seed_addr->first,
-                                                     seed_addr->second);
+      auto seed_agent = result->link_->connect(seed_addr->first,
+                                               seed_addr->second,
+                                               node::default_timeout);
       if (!seed_agent) {
-        last_error = make_error(errc::node_down, "seed " + seed + ": "
-                                                   + render(seed_agent.error()));
+        last_error = make_error(errc::node_down,
+                                "seed " + seed + ": "
+                                  + cause_of(seed_agent.error()));
         continue;
       }
       bool joined = false;
@@ -267,6 +283,10 @@ node::~node() {
                           caf::timespan{std::chrono::seconds(3)});
     stop_agent(sys_->actors(), agent_);
   }
+  // Ends every proxy of a remote actor (remote_link_unreachable), so that
+  // no local actor waits for a node this one no longer talks to.
+  if (link_)
+    link_->stop();
   // Within the deadline: the actor system waits for every actor here (the
   // agent's handle goes first, as it would after this body).
   agent_ = nullptr;
@@ -393,7 +413,12 @@ query_members(caf::actor_system& sys, const std::string& host, uint16_t port,
     return make_error(errc::invalid_config,
                       "this actor system lacks the node types; call "
                       "troupe::add_node_types(cfg) before constructing it");
-  auto agent = sys.middleman().remote_actor(host, port);
+  auto* cfg = dynamic_cast<const config*>(&sys.config());
+  config defaults;
+  auto link = detail::link_layer::make(sys, cfg ? *cfg : defaults, "");
+  if (!link)
+    return link.error();
+  auto agent = (*link)->connect(host, port, timeout);
   if (!agent)
     return make_error(errc::node_down, "no troupe node at " + host + ":"
                                          + std::to_string(port) + ": "

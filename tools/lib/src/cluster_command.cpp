@@ -33,9 +33,10 @@ int cluster_up(const cluster_options& opt) {
   for (auto& node : cluster.nodes())
     std::printf("%-8s %-8d %-22s %s\n", node.name.c_str(), node.pid,
                 node.address().c_str(), node.log_path.c_str());
-  std::printf("cluster up: %d nodes, seed %s. Ctrl-C stops all nodes.\n"
-              "  troupe status --seed %s\n",
-              opt.nodes, cluster.seed().c_str(), cluster.seed().c_str());
+  std::printf("cluster up: %d nodes, seed %s, secret %s. Ctrl-C stops all "
+              "nodes.\n  troupe status --seed %s --cookie-file %s\n",
+              opt.nodes, cluster.seed().c_str(), cluster.cookie_file().c_str(),
+              cluster.seed().c_str(), cluster.cookie_file().c_str());
   std::fflush(stdout);
   while (wait_stop_signal(stop_signals, std::chrono::seconds(1)) == 0) {
     // Report nodes that died on their own (the cluster keeps running).

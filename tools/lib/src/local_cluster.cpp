@@ -34,11 +34,43 @@ bool parse_address(const std::string& text, std::string& host, uint16_t& port) {
   return port != 0;
 }
 
+/// 32 random bytes from the kernel, hex-encoded, in a new file of mode 0600.
+bool write_secret(const std::string& path) {
+  unsigned char bytes[32];
+  int rnd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  if (rnd < 0 || read(rnd, bytes, sizeof(bytes)) != sizeof(bytes)) {
+    if (rnd >= 0)
+      close(rnd);
+    return false;
+  }
+  close(rnd);
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string text;
+  for (auto b : bytes) {
+    text += digits[b >> 4];
+    text += digits[b & 15];
+  }
+  text += '\n';
+  unlink(path.c_str());
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return false;
+  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(fd);
+  return ok;
+}
+
 } // namespace
 
 local_cluster::local_cluster(std::string binary, std::string log_dir)
   : binary_(std::move(binary)), log_dir_(std::move(log_dir)) {
   mkdir(log_dir_.c_str(), 0755);
+  cookie_file_ = log_dir_ + "/cluster.cookie";
+  if (!write_secret(cookie_file_)) {
+    std::cerr << "warning: cannot write a cluster secret to " << cookie_file_
+              << "; the local nodes run without one\n";
+    cookie_file_.clear();
+  }
 }
 
 local_cluster::~local_cluster() {
@@ -134,6 +166,8 @@ local_node local_cluster::make_node(const std::string& name,
     node.args.push_back("--seeds");
     node.args.push_back(s);
   }
+  if (!cookie_file_.empty())
+    node.args.push_back("--troupe.cookie-file=" + cookie_file_);
   for (auto& a : common_args_)
     node.args.push_back(a);
   for (auto& a : extra_args)

@@ -74,6 +74,19 @@ public:
   /// "127.0.0.1:PORT" of the first live node, the seed for clients.
   std::string seed() const;
 
+  /// The cluster secret every node started here is given
+  /// (`--troupe.cookie-file`): a fresh random one in the log directory,
+  /// mode 0600. Processes that join these nodes need it too.
+  const std::string& cookie_file() const {
+    return cookie_file_;
+  }
+
+  /// Starts the nodes from now on without a secret (CAF's BASP transport
+  /// has no authentication, so --troupe.transport=basp needs this).
+  void without_secret() {
+    cookie_file_.clear();
+  }
+
 private:
   local_node make_node(const std::string& name,
                        std::vector<std::string> extra_args) const;
@@ -92,6 +105,7 @@ private:
   std::string log_dir_;
   std::vector<local_node> nodes_;
   std::vector<std::string> common_args_;
+  std::string cookie_file_;
   std::vector<std::thread> drainers_;
 };
 

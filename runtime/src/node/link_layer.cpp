@@ -1,0 +1,117 @@
+#include "node/link_layer.hpp"
+
+#include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
+#include <caf/settings.hpp>
+
+#include "transport/transport.hpp"
+#include "troupe/errc.hpp"
+#include "troupe/log.hpp"
+
+namespace troupe::detail {
+
+namespace {
+
+std::string transport_option(const config& cfg) {
+  return caf::get_or(content(cfg), "troupe.transport", std::string{"native"});
+}
+
+class basp_link final : public link_layer {
+public:
+  explicit basp_link(caf::actor_system& sys) : sys_(sys) {
+  }
+  caf::expected<uint16_t> listen(const std::string& host, uint16_t port,
+                                 const caf::actor& agent) override {
+    return sys_.middleman().publish(agent, port, host.c_str(), true);
+  }
+  caf::expected<caf::actor> connect(const std::string& host, uint16_t port,
+                                    caf::timespan) override {
+    return sys_.middleman().remote_actor(host, port);
+  }
+  caf::actor connector() override {
+    return caf::actor_cast<caf::actor>(sys_.middleman().actor_handle());
+  }
+  void stop() override {
+  }
+  const char* name() const override {
+    return "basp";
+  }
+
+private:
+  caf::actor_system& sys_;
+};
+
+class native_link final : public link_layer {
+public:
+  explicit native_link(std::unique_ptr<transport> t) : t_(std::move(t)) {
+  }
+  caf::expected<uint16_t> listen(const std::string& host, uint16_t port,
+                                 const caf::actor& agent) override {
+    return t_->listen(host, port, agent);
+  }
+  caf::expected<caf::actor> connect(const std::string& host, uint16_t port,
+                                    caf::timespan timeout) override {
+    return t_->connect(host, port, timeout);
+  }
+  caf::actor connector() override {
+    return t_->connector();
+  }
+  void stop() override {
+    t_->stop();
+  }
+  const char* name() const override {
+    return "native";
+  }
+
+private:
+  std::unique_ptr<transport> t_;
+};
+
+} // namespace
+
+caf::error link_layer::prepare(config& cfg, caf::timespan heartbeat,
+                               caf::timespan down_after) {
+  auto which = transport_option(cfg);
+  if (which == "native")
+    return caf::none;
+  if (which != "basp")
+    return make_error(errc::invalid_config,
+                      "--troupe.transport expects native or basp, got \""
+                        + which + "\"");
+  // CAF's own heartbeats are off by default; without them a frozen peer's
+  // open socket is never noticed. Every node sets both (a node with a
+  // timeout but peers without heartbeats would drop idle, live peers).
+  cfg.set("middleman.heartbeat-interval", heartbeat);
+  // CAF drops a connection that is silent for this long, which reads as an
+  // immediate `down`; leave our own suspicion/down timers to decide first.
+  cfg.set("middleman.connection-timeout", 2 * down_after);
+  return caf::none;
+}
+
+caf::expected<std::unique_ptr<link_layer>>
+link_layer::make(caf::actor_system& sys, const config& cfg,
+                 const std::string& listen_host) {
+  auto which = transport_option(cfg);
+  if (which == "basp") {
+    if (!listen_host.empty())
+      log::warning("node", "CAF's BASP transport has no authentication: "
+                           "anyone who reaches the port can join");
+    return std::unique_ptr<link_layer>{new basp_link(sys)};
+  }
+  if (which != "native")
+    return make_error(errc::invalid_config,
+                      "--troupe.transport expects native or basp, got \""
+                        + which + "\"");
+  auto settings = read_transport_settings(cfg, listen_host);
+  if (!settings)
+    return settings.error();
+  if (!listen_host.empty() && settings->secret.empty())
+    log::info("node", "no cluster secret (--troupe.cookie-file): peers are "
+                      "not authenticated, which troupe allows on loopback only");
+  auto t = transport::start(sys, std::move(*settings));
+  if (!t)
+    return t.error();
+  return std::unique_ptr<link_layer>{new native_link(std::move(*t))};
+}
+
+} // namespace troupe::detail

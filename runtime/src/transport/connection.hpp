@@ -1,0 +1,115 @@
+#pragma once
+// One TCP connection to a peer: its handshake state, the frames read from
+// it and the bytes waiting to be written. Reading and the handshake belong
+// to the I/O thread; writing may happen on any thread (write()).
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <caf/actor_control_block.hpp>
+#include <caf/expected.hpp>
+#include <caf/node_id.hpp>
+
+#include "transport/wire.hpp"
+
+namespace troupe::detail {
+
+class connection {
+public:
+  enum class state { connecting, hello_sent, proof_sent, ready, closed };
+
+  connection(int fd, std::string address, bool dialer, uint32_t max_frame)
+    : fd_(fd), address_(std::move(address)), dialer_(dialer),
+      reader_(static_cast<uint32_t>(wire::hello_size)),
+      max_frame_(max_frame) {
+  }
+
+  /// Closes the socket: only here, so that no thread writes to a reused fd.
+  ~connection();
+
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  int fd() const {
+    return fd_;
+  }
+  const std::string& address() const {
+    return address_;
+  }
+  bool dialer() const {
+    return dialer_;
+  }
+
+  /// Outcome of write().
+  enum class write_result { done, queued, full, closed };
+
+  /// Appends a whole frame and writes what the socket takes now, unless
+  /// another thread is writing (it takes these bytes too). `limit` bounds
+  /// the bytes waiting; a frame that does not fit is refused whole.
+  write_result write(const char* data, size_t size, size_t limit);
+
+  /// The socket can take more (EPOLLOUT): writes what waits. Returns false
+  /// when the connection broke.
+  bool flush_waiting();
+
+  /// Whether bytes wait for the socket to take more (EPOLLOUT).
+  bool blocked() const {
+    return blocked_.load(std::memory_order_acquire);
+  }
+
+  /// Bytes waiting to be written.
+  size_t waiting_bytes();
+
+  /// Marks the connection broken; the I/O thread closes it.
+  void fail();
+  bool failed() const {
+    return failed_.load(std::memory_order_acquire);
+  }
+
+  // -- I/O thread only -----------------------------------------------------
+
+  state st = state::connecting;
+  wire::frame_reader& reader() {
+    return reader_;
+  }
+  /// After the handshake frames may be as large as the configured limit.
+  void authenticated() {
+    reader_.max_frame_size(max_frame_);
+  }
+
+  wire::hello mine;
+  wire::hello theirs;
+  caf::node_id peer_node;
+  std::chrono::steady_clock::time_point deadline;
+  std::function<void(caf::expected<caf::strong_actor_ptr>)> on_ready;
+  uint64_t frames_in = 0;
+
+private:
+  /// Writes from `out_` until it is empty or the socket is full; called with
+  /// the write token (writer_ == active) and `guard` locked.
+  bool drain(std::unique_lock<std::mutex>& guard);
+
+  // idle: nobody writes; active: a thread writes (others only append);
+  // blocked: the socket is full, the I/O thread resumes on EPOLLOUT.
+  enum class writer { idle, active, blocked };
+
+  int fd_;
+  std::string address_;
+  bool dialer_;
+  wire::frame_reader reader_;
+  uint32_t max_frame_;
+
+  std::mutex out_mtx_;
+  std::vector<char> out_;      // waiting to be written
+  std::vector<char> sending_;  // being written by the token holder
+  writer writer_ = writer::idle;
+  std::atomic<bool> blocked_{false};
+  std::atomic<bool> failed_{false};
+};
+
+} // namespace troupe::detail

@@ -1,0 +1,94 @@
+#pragma once
+// Two actor systems in one process linked by troupe's transport, plus a raw
+// TCP client for the tests that play a hostile peer.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+
+#include "test_support.hpp"
+#include "transport/transport.hpp"
+
+namespace troupe::test {
+
+struct transport_node {
+  explicit transport_node(detail::transport_settings s = {})
+    : sys{with_middleman(cfg)} {
+    auto t = detail::transport::start(sys, std::move(s));
+    REQUIRE(t);
+    link = std::move(*t);
+  }
+  ~transport_node() {
+    link->stop();
+  }
+  // CAF gives an actor system its node id when the middleman is loaded.
+  static caf::actor_system_config& with_middleman(caf::actor_system_config& c) {
+    c.load<caf::io::middleman>();
+    return c;
+  }
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  std::unique_ptr<detail::transport> link;
+};
+
+inline detail::transport_settings with_secret(std::string secret) {
+  detail::transport_settings s;
+  s.secret = std::move(secret);
+  return s;
+}
+
+/// A plain TCP connection to 127.0.0.1:port, reads bounded by `bound`.
+class raw_peer {
+public:
+  explicit raw_peer(uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr),
+                           sizeof(addr))
+                 == 0;
+    timeval tv{};
+    tv.tv_sec = std::chrono::duration_cast<std::chrono::seconds>(bound).count();
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  }
+  ~raw_peer() {
+    ::close(fd_);
+  }
+  bool connected() const {
+    return connected_;
+  }
+  void send(const std::vector<char>& bytes) {
+    ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  }
+  /// Reads until the node closes the connection; true if it did within the
+  /// bound (recv returned 0 or an error other than the timeout).
+  bool closed_by_node() {
+    char buf[4096];
+    for (;;) {
+      auto n = ::recv(fd_, buf, sizeof(buf), 0);
+      if (n > 0)
+        continue; // the node's hello
+      if (n == 0)
+        return true;
+      return errno != EAGAIN && errno != EWOULDBLOCK;
+    }
+  }
+
+private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+} // namespace troupe::test
