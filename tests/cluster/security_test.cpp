@@ -406,3 +406,36 @@ TEST_CASE_METHOD(test::fixture, "without the cluster secret nothing reaches a "
     CHECK(all_up(0, 1));
   }
 }
+
+TEST_CASE_METHOD(rogue_fixture, "the actors a member had a node spawn are "
+                                "stopped when that member goes") {
+  REQUIRE_FALSE(cluster.start(1));
+  join();
+  // A second member in this process spawns on n1 and shares the handle
+  // through the registry.
+  test::test_config owner_cfg;
+  owner_cfg.set("troupe.node-name", "owner");
+  owner_cfg.set("troupe.seeds", cluster.seed());
+  link_options(owner_cfg);
+  auto owner = node::start(owner_cfg);
+  REQUIRE(owner);
+  auto hosted = (*owner)->spawn_on("n1", "echo");
+  REQUIRE(hosted);
+  REQUIRE_FALSE((*owner)->register_name("orphan", *hosted));
+  caf::expected<caf::actor> seen = caf::error{};
+  REQUIRE(eventually_on([&] {
+    seen = self_node->lookup("orphan");
+    return static_cast<bool>(seen);
+  }));
+  CHECK(test::ask<std::string>(self_node->sys().actors(), *seen,
+                               std::string{"x"})
+        == std::string{"n1:x"});
+  owner->reset(); // leaves the cluster
+  // n1 stops what it hosted for the member that left: asked again
+  // (bounded) until the actor is gone.
+  CHECK(eventually_on([&] {
+    return !test::ask<std::string>(self_node->sys().actors(), *seen,
+                                   std::string{"x"});
+  }));
+  still_serves("n1");
+}

@@ -148,6 +148,10 @@ void use_new_connection(agent_actor* self, peer& p, caf::actor agent) {
   }
   self->monitor(p.info.agent);
   serve_waiters(self);
+  // The whole view first: gossip that went out while this connection was
+  // being made missed the member, and only members are heard (a node that
+  // joined meanwhile would otherwise stay unknown to it).
+  self->send(p.info.agent, gossip_atom::value, view(self));
   auto& me = st.members.me().name;
   for (auto& [name, handle] : st.registry.own())
     self->send(p.info.agent, registry_atom::value, me, name, handle);
@@ -327,6 +331,15 @@ void heartbeat_tick(agent_actor* self) {
   for (auto& name : st.members.expire(now, st.settings.tombstone_ttl))
     log::info("membership", "forgot member " + name + " (down or removed for "
                                 "longer than troupe.tombstone-ttl)");
+  // Anti-entropy: every few ticks the whole view to one live peer in turn,
+  // so that news lost on the way (a relay that died) reaches everyone.
+  if (st.ticks % 5 == 0) {
+    std::vector<caf::actor> live;
+    for_each_live_peer(self, [&](const caf::actor& a) { live.push_back(a); });
+    if (!live.empty())
+      self->send(live[(st.ticks / 5) % live.size()], gossip_atom::value,
+                 view(self));
+  }
   // Every few ticks, probe members marked down (see connect()).
   if (++st.ticks % 5 == 0)
     for (auto& [name, p] : st.members.peers())

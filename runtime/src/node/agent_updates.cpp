@@ -16,13 +16,25 @@
 
 namespace troupe::detail {
 
+namespace {
+
+/// A member whose registry and group updates are taken: alive, or leaving
+/// (it withdraws its names and members on the way out).
+bool may_update(const peer* p) {
+  return p
+         && (membership::alive(p->info.state)
+             || p->info.state == member_state::leaving);
+}
+
+} // namespace
+
 /// (registry_atom, owner, name, handle) from a member's agent: applied with
 /// the member as owner, whatever `claimed` says.
 void apply_registry_sync(agent_actor* self, const std::string& claimed,
                          const std::string& name, caf::actor& handle) {
   std::string owner;
   auto* p = sender_member(self, &owner);
-  if (!p || !membership::alive(p->info.state)) {
+  if (!may_update(p)) {
     refuse(self, "a registry update of \"" + name + "\"",
            p ? "from a member that is not alive" : "not from a member");
     return;
@@ -39,7 +51,7 @@ void apply_group_sync(agent_actor* self, const std::string& claimed,
                       bool joined) {
   std::string owner;
   auto* p = sender_member(self, &owner);
-  if (!p || !membership::alive(p->info.state)) {
+  if (!may_update(p)) {
     refuse(self, "a group update of \"" + group + "\"",
            p ? "from a member that is not alive" : "not from a member");
     return;

@@ -4,11 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
-#include <cstdio>
-#include <cstdlib>
 #include <iostream>
-#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -21,6 +17,7 @@
 #include "node/agent.hpp"
 #include "node/agent_protocol.hpp"
 #include "node/link_layer.hpp"
+#include "node/stop_deadline.hpp"
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"
@@ -59,43 +56,6 @@ caf::timespan option(config& cfg, const char* key, caf::timespan fallback) {
   return caf::get_or(content(cfg), key, fallback);
 }
 
-/// One deadline for a node's whole stop (leave, the hosted actors, the
-/// actor system waiting for every actor): a stop that hangs (an actor that
-/// ignores its exit, a peer that never answers) ends the process with code
-/// 71 and a line that says so, instead of leaving a half-stopped node.
-class stop_deadline {
-public:
-  stop_deadline(std::chrono::seconds limit, std::string node)
-      : thread_([this, limit, node = std::move(node)] {
-          std::unique_lock<std::mutex> guard{mtx_};
-          if (cv_.wait_for(guard, limit, [this] { return done_; }))
-            return;
-          log::error("node", "stopping node " + node + " took longer than "
-                               + std::to_string(limit.count())
-                               + " s; exiting with code 71");
-          std::fflush(nullptr);
-          std::quick_exit(71);
-        }) {}
-
-  stop_deadline(const stop_deadline&) = delete;
-  stop_deadline& operator=(const stop_deadline&) = delete;
-
-  ~stop_deadline() {
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
-      done_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
-private:
-  std::mutex mtx_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::thread thread_; // last: it uses the members above
-};
-
 /// Stops the agent on purpose: the exit must come from an actor of this
 /// process (the agent refuses anonymous and remote exits, and its watchdog
 /// ends the process when the agent ends otherwise).
@@ -104,8 +64,6 @@ void stop_agent(caf::actor_system& sys, const caf::actor& agent) {
   self->send_exit(agent, caf::exit_reason::user_shutdown);
 }
 
-/// The bound of a node's whole stop (see stop_deadline).
-constexpr std::chrono::seconds stop_limit{30};
 
 } // namespace
 
@@ -272,7 +230,7 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
 }
 
 node::~node() {
-  stop_deadline deadline{stop_limit, name_};
+  detail::stop_deadline deadline{detail::stop_limit, name_};
   if (!left_)
     leave(std::chrono::seconds(2));
   if (agent_) {
