@@ -11,6 +11,7 @@ add_executable(bench_dist_troupe
   ${TROUPE_BENCH_DIST}/troupe_node.cpp
   ${TROUPE_BENCH_DIST}/troupe_types.cpp
   ${TROUPE_BENCH_DIST}/troupe_cluster.cpp
+  ${TROUPE_BENCH_DIST}/troupe_flow.cpp
   ${TROUPE_BENCH_DIST}/troupe_membership.cpp)
 target_include_directories(bench_dist_troupe PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(bench_dist_troupe PRIVATE troupe_tooling troupe::allocator
