@@ -68,4 +68,6 @@ if(troupe_allocator_library)
     "-Wl,--push-state,--no-as-needed" "${troupe_allocator_library}"
     "-Wl,--pop-state")
 endif()
+# Installed as troupe::allocator, next to troupe::troupe.
+set_target_properties(troupe_allocator PROPERTIES EXPORT_NAME allocator)
 install(TARGETS troupe_allocator EXPORT troupeTargets)
