@@ -69,9 +69,9 @@ inline int64_t peak_rss_kb() {
 /// What a blaster measured.
 struct flow_result {
   uint64_t sent = 0;
-  uint64_t received = 0;      ///< count-bound: the sink's count
-  int64_t elapsed_ns = 0;     ///< first send to confirmation
-  int64_t sender_rss_kb = 0;  ///< time-bound: the blaster's process's VmHWM
+  uint64_t received = 0;       ///< count-bound: the sink's count
+  int64_t elapsed_ns = 0;      ///< first send to confirmation
+  int64_t sender_rss_kb = 0;   ///< time-bound: the blaster's process's VmHWM
   int64_t receiver_rss_kb = 0; ///< time-bound: the sink's process's VmHWM
 };
 
@@ -173,7 +173,7 @@ caf::behavior blaster(caf::stateful_actor<blaster_state>* self,
       [self, finish](more_atom) {
         auto& st = self->state;
         auto n = st.count > 0 ? std::min(blast_chunk, st.count - st.res.sent)
-                             : blast_chunk;
+                              : blast_chunk;
         for (uint64_t i = 0; i < n; ++i)
           self->send(st.target, oneway_atom::value, st.res.sent++);
         bool more = st.count > 0 ? st.res.sent < st.count

@@ -9,7 +9,8 @@
 //               each side, so on two cores it is the best case, not a
 //               practical setting)
 // Prints RESULT tcp_floor_<mode>_p50 / _p99 in microseconds (the contract
-// of harness/report.hpp); run.sh sets each peer's dist_ping_pong_p50 against it.
+// of harness/report.hpp); run.sh sets each peer's dist_ping_pong_p50
+// against it.
 
 #include <fcntl.h>
 #include <netinet/in.h>
