@@ -11,7 +11,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JOBS="$(nproc 2>/dev/null || echo 2)"
-PACKAGES=(build-essential cmake ccache libcaf-dev catch2 libssl-dev libcli11-dev zlib1g-dev)
+PACKAGES=(build-essential cmake ccache libcaf-dev catch2 libssl-dev libcli11-dev zlib1g-dev libjemalloc-dev)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

@@ -11,9 +11,11 @@ add_executable(bench_dist_troupe
   ${TROUPE_BENCH_DIST}/troupe_node.cpp
   ${TROUPE_BENCH_DIST}/troupe_types.cpp
   ${TROUPE_BENCH_DIST}/troupe_cluster.cpp
+  ${TROUPE_BENCH_DIST}/troupe_flow.cpp
   ${TROUPE_BENCH_DIST}/troupe_membership.cpp)
 target_include_directories(bench_dist_troupe PRIVATE ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(bench_dist_troupe PRIVATE troupe_tooling troupe_warnings)
+target_link_libraries(bench_dist_troupe PRIVATE troupe_tooling troupe::allocator
+                                                troupe_warnings)
 target_compile_definitions(bench_dist_troupe PRIVATE
   BENCH_TROUPE_BINARY="${PROJECT_BINARY_DIR}/bin/troupe")
 set_target_properties(bench_dist_troupe PROPERTIES

@@ -8,7 +8,8 @@ foreach(peer troupe caf)
     RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bench)
 endforeach()
 target_compile_definitions(bench_local_troupe PRIVATE BENCH_TROUPE)
-target_link_libraries(bench_local_troupe PRIVATE troupe::troupe)
-# The raw-CAF peer must not link troupe: CAF alone, with CAF's defaults.
+target_link_libraries(bench_local_troupe PRIVATE troupe::troupe troupe::allocator)
+# The raw-CAF peer must not link troupe: CAF alone, with CAF's defaults
+# (and glibc's malloc: troupe::allocator is troupe's choice, not CAF's).
 target_link_libraries(bench_local_caf PRIVATE CAF::core CAF::io)
 target_compile_features(bench_local_caf PRIVATE cxx_std_20)

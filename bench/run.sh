@@ -56,25 +56,45 @@ fi
 RESULTS="$(mktemp -d)"
 trap 'rm -rf "$RESULTS"' EXIT
 
-# run PEER COMMAND...: the command's RESULT lines go to $RESULTS/PEER;
-# its progress (stderr) is shown as it runs.
+# run PEER COMMAND...: the command's RESULT lines go to $RESULTS/PEER (with
+# $row_suffix appended to each benchmark id, when set); its progress
+# (stderr) is shown as it runs.
 failed=()
+row_suffix=""
 run() {
   local peer="$1"; shift
-  say "$peer: $(basename "$1") $quick $only"
+  say "$peer: $(basename "$1") $quick $only ${*:2}"
   local start=$SECONDS
-  if ! "$@" $quick $only | grep --line-buffered '^RESULT ' >>"$RESULTS/$peer"; then
+  # grep finds no line when --only selects none of the program's rows:
+  # that is no failure (pipefail still reports the program's own).
+  if ! "$@" $quick $only | { grep --line-buffered '^RESULT ' || true; } \
+      | sed -u "s/^RESULT \([^ ]*\)/RESULT \1$row_suffix/" >>"$RESULTS/$peer"; then
     echo "warning: $(basename "$1") for $peer failed; its rows are incomplete" >&2
     failed+=("$peer:$(basename "$1")")
   fi
   say "$peer: done in $((SECONDS - start)) s"
 }
 
-touch "$RESULTS/troupe" "$RESULTS/caf" "$RESULTS/erlang"
+touch "$RESULTS/troupe" "$RESULTS/caf" "$RESULTS/erlang" "$RESULTS/floor"
+run floor "$BUILD/bench/bench_tcp_floor"
 run troupe "$BUILD/bench/bench_local_troupe"
 run caf "$BUILD/bench/bench_local_caf"
 run erlang "$ROOT/bench/erlang/run.sh"
 run troupe "$BUILD/bench/bench_dist_troupe" --troupe="$BUILD/bin/troupe"
+# The node transport is a troupe option (troupe.transport: basp, CAF's, or
+# native, troupe's own). The rows above use the default; when the nodes know
+# the option, the same rows again on BASP, as ID@basp, set against the same
+# peers. To run them in any case, set BENCH_BASP=1; to skip them, BENCH_BASP=0.
+basp="${BENCH_BASP:-auto}"
+if [ "$basp" = auto ]; then
+  basp=0
+  "$BUILD/bin/troupe" node --help 2>&1 | grep -q 'troupe\.transport' && basp=1
+fi
+if [ "$basp" = 1 ]; then
+  row_suffix="@basp"
+  run troupe "$BUILD/bench/bench_dist_troupe" --troupe="$BUILD/bin/troupe" --troupe.transport=basp
+  row_suffix=""
+fi
 run caf "$BUILD/bench/bench_dist_caf"
 
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -91,27 +111,53 @@ table() {
       f = dir "/" peer
       while ((getline line < f) > 0) {
         split(line, x, " ")
-        if (!(x[2] in unit)) { order[++n] = x[2]; unit[x[2]] = x[4] }
+        if (peer != "floor" && !(x[2] in unit)) { order[++n] = x[2]; unit[x[2]] = x[4] }
         val[peer, x[2]] = x[3]
       }
       close(f)
     }
+    # ID@variant: a variant of troupe (another transport) against the
+    # peers figures of ID.
+    function base(id) { sub(/@.*/, "", id); return id }
     function cell(peer, id) { return ((peer, id) in val) ? sprintf("%.4g", val[peer, id]) : "-" }
     function ratio(id, peer,   a, b) {
-      if (!((("troupe", id) in val) && ((peer, id) in val))) return "-"
-      a = val["troupe", id]; b = val[peer, id]
+      if (!((("troupe", id) in val) && ((peer, base(id)) in val))) return "-"
+      a = val["troupe", id]; b = val[peer, base(id)]
       if (a == 0 || b == 0) return "-"
       return sprintf("%.2f", unit[id] == "per_s" ? b / a : a / b)
     }
+    # How many times the TCP floor a round trip is (above 1.00 always).
+    function over_floor(peer, id, mode,   f) {
+      f = "tcp_floor_" mode "_p50"
+      if (!(((peer, id) in val) && (("floor", f) in val)) || val["floor", f] == 0) return "-"
+      return sprintf("%.2f", val[peer, id] / val["floor", f])
+    }
     BEGIN {
-      load("troupe"); load("caf"); load("erlang")
+      load("troupe"); load("caf"); load("erlang"); load("floor")
       print "| benchmark | unit | troupe | raw CAF | Erlang | troupe/CAF | troupe/Erlang |"
       print "|---|---|---:|---:|---:|---:|---:|"
       for (i = 1; i <= n; ++i) {
         id = order[i]
         printf "| %s | %s | %s | %s | %s | %s | %s |\n", id, unit[id],
-          cell("troupe", id), cell("caf", id), cell("erlang", id),
+          cell("troupe", id), cell("caf", base(id)), cell("erlang", base(id)),
           ratio(id, "caf"), ratio(id, "erlang")
+      }
+      if (!(("floor", "tcp_floor_blocking_p50") in val)) exit
+      print ""
+      print "The floor: a plain TCP ping-pong of 64-byte messages between two processes on"
+      print "loopback (bench_tcp_floor), and each dist_ping_pong_p50 as a multiple of its p50."
+      print ""
+      print "| tcp_floor | p50 us | p99 us | troupe | troupe@basp | raw CAF | Erlang |"
+      print "|---|---:|---:|---:|---:|---:|---:|"
+      split("blocking busy_poll", modes, " ")
+      for (m = 1; m <= 2; ++m) {
+        mode = modes[m]
+        printf "| %s | %s | %s | %s | %s | %s | %s |\n", mode,
+          cell("floor", "tcp_floor_" mode "_p50"), cell("floor", "tcp_floor_" mode "_p99"),
+          over_floor("troupe", "dist_ping_pong_p50", mode),
+          over_floor("troupe", "dist_ping_pong_p50@basp", mode),
+          over_floor("caf", "dist_ping_pong_p50", mode),
+          over_floor("erlang", "dist_ping_pong_p50", mode)
       }
     }'
 }

@@ -2,9 +2,11 @@
 // CAF's defaults, no troupe), to show what troupe adds on top. Two OS
 // processes on loopback: this one (the client, which runs the pinger) and
 // itself run again as the server (`--server`: a ponger published on an
-// ephemeral port of 127.0.0.1, and `echo` registered for remote spawn).
-// Membership, failure detection and a registry have no raw-CAF counterpart:
-// this program prints no join_*, failure_detection or registry_lookup.
+// ephemeral port of 127.0.0.1, and `echo` and `sink` registered for remote
+// spawn). Membership, failure detection and a registry have no raw-CAF
+// counterpart: this program prints no join_*, failure_detection or
+// registry_lookup; nor overload_peak_rss (troupe's figure shows BASP's own
+// behaviour already).
 
 #include <unistd.h>
 
@@ -25,6 +27,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include "dist/flow_actors.hpp"
 #include "dist/ping_actors.hpp"
 #include "harness/options.hpp"
 #include "harness/report.hpp"
@@ -44,6 +47,8 @@ struct caf_config : caf::actor_system_config {
     load<caf::io::middleman>();
     add_message_type<series_result>("bench.dist.series_result");
     add_actor_type("echo", echo_once);
+    add_message_type<flow_result>("bench.dist.flow_result");
+    add_actor_type("sink", fast_sink);
   }
 };
 
@@ -157,6 +162,34 @@ void throughput(options& o, caf::actor_system& sys, server& srv) {
          "per_s");
 }
 
+/// 1M one-way messages from a blaster here to a sink spawned on the server
+/// (middleman::remote_spawn), one confirmation at the end.
+void oneway(options& o, caf::actor_system& sys, server& srv) {
+  auto count = o.size<uint64_t>(1'000'000, 100'000);
+  auto sink = sys.middleman().remote_spawn<caf::actor>(
+      srv.pong.node(), "sink", caf::make_message(), std::chrono::seconds(10));
+  if (!sink)
+    throw std::runtime_error("remote_spawn of the sink failed: "
+                             + sys.render(sink.error()));
+  auto b = sys.spawn(blaster<>, *sink);
+  caf::scoped_actor self{sys};
+  flow_result res;
+  caf::error err;
+  self->request(b, request_timeout, blast_atom::value, count, int64_t{0})
+      .receive([&](flow_result& r) { res = r; },
+               [&](caf::error& e) { err = std::move(e); });
+  caf::anon_send_exit(b, caf::exit_reason::kill);
+  caf::anon_send_exit(*sink, caf::exit_reason::kill);
+  if (err)
+    throw std::runtime_error("the blast failed: " + sys.render(err));
+  if (res.received != count)
+    throw std::runtime_error("the sink counted " + std::to_string(res.received)
+                             + " of " + std::to_string(count) + " messages");
+  report("dist_oneway",
+         static_cast<double>(count) * 1e9 / static_cast<double>(res.elapsed_ns),
+         "per_s");
+}
+
 /// middleman::remote_spawn of `echo` on the server plus one request to it.
 void remote_spawn(options& o, caf::actor_system& sys, server& srv) {
   auto n = o.size(1'000, 100);
@@ -210,6 +243,7 @@ int main(int argc, char** argv) {
   std::vector<benchmark> suite{
       {{"dist_ping_pong_p50", "dist_ping_pong_p99"}, ping_pong},
       {{"dist_throughput"}, throughput},
+      {{"dist_oneway"}, oneway},
       {{"remote_spawn"}, remote_spawn},
   };
   std::cerr << "distributed benchmarks on raw caf"

@@ -10,6 +10,10 @@
 //     next to this program's build or given with --troupe=PATH).
 //   - failure_detection kills a worker node and takes the time at which
 //     each survivor itself saw it down (member events on the survivors).
+//   - dist_oneway and overload_peak_rss blast one-way messages from w1 at
+//     a sink on w2 (troupe_flow.hpp).
+// Every option this program does not know (CAF's or troupe's, e.g.
+// --troupe.transport=basp) goes to every node it starts and to its own.
 // The worker nodes of the other figures are this program in node mode
 // (`bench_dist_troupe node ...`): the same runtime with default settings,
 // registering the benchmark's actor types (troupe_types.hpp).
@@ -31,6 +35,7 @@
 
 #include "dist/ping_actors.hpp"
 #include "dist/troupe_cluster.hpp"
+#include "dist/troupe_flow.hpp"
 #include "dist/troupe_membership.hpp"
 #include "dist/troupe_node.hpp"
 #include "dist/troupe_types.hpp"
@@ -140,6 +145,34 @@ void throughput(context& ctx) {
          static_cast<double>(res.rounds) * 1e9
              / static_cast<double>(res.elapsed_ns),
          "per_s");
+}
+
+/// 1M one-way messages from w1 to w2, one confirmation at the end.
+void oneway(context& ctx) {
+  ctx.pair_cluster();
+  auto count = ctx.opts.size<uint64_t>(1'000'000, 100'000);
+  report("dist_oneway", oneway_per_s(*ctx.pair, count), "per_s");
+}
+
+/// A blaster on a fresh w1 at a slow sink on a fresh w2 (a cluster of its
+/// own: VmHWM only grows, so earlier figures must not leave theirs).
+void overload_rss(context& ctx) {
+  auto duration = ctx.opts.quick ? std::chrono::nanoseconds{1s}
+                                 : std::chrono::nanoseconds{3s};
+  std::cerr << "  starting 2 worker nodes (logs in " << ctx.logs("overload")
+            << ")\n";
+  bench_cluster c{2, ctx.logs("overload"), ctx.caf_args};
+  auto res = overload(c, duration);
+  auto handled = static_cast<double>(duration.count()) / slow_sink_work_ns;
+  std::cerr << "    sent " << res.sent << " messages in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(duration)
+                   .count()
+            << " ms, " << static_cast<double>(res.sent) / handled
+            << "x what the sink handles in that time\n";
+  report("overload_peak_rss_sender",
+         static_cast<double>(res.sender_rss_kb) / 1024.0, "MB");
+  report("overload_peak_rss_receiver",
+         static_cast<double>(res.receiver_rss_kb) / 1024.0, "MB");
 }
 
 /// node::spawn_on from this (client) process to w2, plus one request to the
@@ -282,11 +315,14 @@ int main(int argc, char** argv) {
   std::vector<benchmark> suite{
       {{"dist_ping_pong_p50", "dist_ping_pong_p99"}, ping_pong},
       {{"dist_throughput"}, throughput},
+      {{"dist_oneway"}, oneway},
       {{"remote_spawn"}, remote_spawn},
       {{"registry_lookup"}, registry_lookup},
       {{"join_3"}, [](context& ctx) { join(ctx, 3, ctx.opts.runs()); }},
       {{"join_16"}, [](context& ctx) { join(ctx, 16, 1); }},
       {{"failure_detection"}, failure_detection},
+      {{"overload_peak_rss_sender", "overload_peak_rss_receiver"},
+       overload_rss},
   };
   std::cerr << "distributed benchmarks on troupe"
             << (opts.quick ? " (quick)" : "") << "; node logs in "

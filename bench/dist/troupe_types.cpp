@@ -5,6 +5,7 @@
 
 #include <troupe/troupe.hpp>
 
+#include "dist/flow_actors.hpp"
 #include "dist/ping_actors.hpp"
 
 namespace bench::dist {
@@ -17,47 +18,61 @@ caf::actor local_agent(caf::local_actor* self) {
 
 constexpr auto agent_timeout = std::chrono::seconds(10);
 
+/// Spawns `type` on member `peer` through that member's agent and makes it
+/// `self->state.target`. The member's agent in this node's view was
+/// resolved by a direct connection (see the node agent's connect()), so the
+/// handle routes straight to that node and no third process relays.
+template <class State>
+caf::result<void> connect_target(caf::stateful_actor<State>* self,
+                                 const std::string& peer, std::string type) {
+  auto agent = local_agent(self);
+  if (!agent)
+    return troupe::make_error(troupe::errc::node_down,
+                              "this process runs no troupe node");
+  auto rp = self->make_response_promise();
+  troupe::cluster_api::members(self, agent, agent_timeout)
+      .then(
+          [self, rp, peer,
+           type](std::vector<troupe::member_info>& view) mutable {
+            for (auto& m : view) {
+              if (m.name != peer)
+                continue;
+              if (m.state != troupe::member_state::up || !m.agent)
+                break; // not connected yet: the caller retries
+              troupe::cluster_api::spawn(self, m.agent, type, caf::message{},
+                                         agent_timeout)
+                  .then(
+                      [self, rp](caf::actor& hdl) mutable {
+                        self->state.target = std::move(hdl);
+                        rp.deliver(caf::unit);
+                      },
+                      [rp](caf::error& err) mutable { rp.deliver(err); });
+              return;
+            }
+            rp.deliver(troupe::make_error(troupe::errc::node_down,
+                                          "member " + peer
+                                              + " is not up and connected in "
+                                                "this node's view yet"));
+          },
+          [rp](caf::error& err) mutable { rp.deliver(err); });
+  return rp;
+}
+
 caf::behavior troupe_pinger(caf::stateful_actor<pinger_state>* self) {
-  return pinger(
-      self, caf::actor{},
-      [self](connect_atom, const std::string& peer) -> caf::result<void> {
-        auto agent = local_agent(self);
-        if (!agent)
-          return troupe::make_error(troupe::errc::node_down,
-                                    "this process runs no troupe node");
-        auto rp = self->make_response_promise();
-        // The member's agent in this node's view was resolved by a direct
-        // connection (see the node agent's connect()); asking it to spawn the
-        // ponger yields a handle that routes straight to that node.
-        troupe::cluster_api::members(self, agent, agent_timeout)
-            .then(
-                [self, rp,
-                 peer](std::vector<troupe::member_info>& view) mutable {
-                  for (auto& m : view) {
-                    if (m.name != peer)
-                      continue;
-                    if (m.state != troupe::member_state::up || !m.agent)
-                      break; // not connected yet: the caller retries
-                    troupe::cluster_api::spawn(self, m.agent,
-                                           std::string{"bench-ponger"},
-                                           caf::message{}, agent_timeout)
-                        .then(
-                            [self, rp](caf::actor& pong) mutable {
-                              self->state.target = std::move(pong);
-                              rp.deliver(caf::unit);
-                            },
-                            [rp](caf::error& err) mutable { rp.deliver(err); });
-                    return;
-                  }
-                  rp.deliver(
-                      troupe::make_error(troupe::errc::node_down,
-                                         "member " + peer
-                                             + " is not up and connected in "
-                                               "this node's view yet"));
-                },
-                [rp](caf::error& err) mutable { rp.deliver(err); });
-        return rp;
-      });
+  return pinger(self, caf::actor{},
+                [self](connect_atom,
+                       const std::string& peer) -> caf::result<void> {
+                  return connect_target(self, peer, "bench-ponger");
+                });
+}
+
+/// (connect, NODE, SINK_TYPE): its sink is a new SINK_TYPE on NODE.
+caf::behavior troupe_blaster(caf::stateful_actor<blaster_state>* self) {
+  return blaster(self, caf::actor{},
+                 [self](connect_atom, const std::string& peer,
+                        std::string& type) -> caf::result<void> {
+                   return connect_target(self, peer, std::move(type));
+                 });
 }
 
 caf::behavior named(caf::event_based_actor* self, std::string name) {
@@ -137,6 +152,10 @@ void register_types(troupe::config& cfg) {
   cfg.add_message_type<series_result>("bench.dist.series_result");
   cfg.export_type("bench-ponger", ponger);
   cfg.export_type("bench-pinger", troupe_pinger);
+  cfg.add_message_type<flow_result>("bench.dist.flow_result");
+  cfg.export_type("bench-blaster", troupe_blaster);
+  cfg.export_type("bench-sink", fast_sink);
+  cfg.export_type("bench-slow-sink", slow_sink);
   cfg.export_type("bench-echo", echo_once);
   cfg.export_type("bench-named", named);
   cfg.export_type("bench-watcher", watcher);

@@ -9,6 +9,10 @@
 //   bench-pinger   a pinger; (connect, NODE) has it spawn its own ponger on
 //                  member NODE through that node's agent, so that the handle
 //                  comes straight from NODE and no third process relays
+//   bench-blaster  sends one-way messages (flow_actors.hpp); (connect, NODE,
+//                  SINK) has it spawn its own sink of type SINK on NODE
+//   bench-sink     counts one-way messages
+//   bench-slow-sink  the same, busy 10 us on each (overload_peak_rss)
 //   bench-echo     answers one echo, then stops
 //   bench-named    registers itself in the cluster registry under its
 //                  argument, answers echoes

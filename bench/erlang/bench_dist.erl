@@ -15,6 +15,8 @@
 %%     of them has reported nodes() of length N-1.
 %%   - failure_detection SIGKILLs one of three worker nodes and takes the
 %%     time at which each survivor itself saw it down.
+%%   - dist_oneway (on w1 and w2) and overload_peak_rss (on two fresh
+%%     nodes) blast one-way messages at a sink: bench_flow.erl.
 %%
 %% Environment (set by run.sh): BENCH_SUFFIX makes the node names of this
 %% run unique; BENCH_PIDFILE collects the OS pid of every node launched, so
@@ -52,10 +54,13 @@ main(Args) ->
               case size(Opts, full, quick) of quick -> " (quick)"; _ -> "" end]),
     Suite = [{["dist_ping_pong_p50", "dist_ping_pong_p99"], fun ping_pong/1},
              {["dist_throughput"], fun throughput/1},
+             {["dist_oneway"], fun oneway/1},
              {["remote_spawn"], fun remote_spawn/1},
              {["registry_lookup"], fun registry_lookup/1},
              {["join_3", "join_16"], fun join/1},
-             {["failure_detection"], fun failure_detection/1}],
+             {["failure_detection"], fun failure_detection/1},
+             {["overload_peak_rss_sender", "overload_peak_rss_receiver"],
+              fun overload/1}],
     {Failures, Ctx} =
         lists:foldl(
           fun({Ids, Fun}, {F, C}) ->
@@ -269,6 +274,30 @@ throughput(Ctx0) ->
     DurationNs = size(Ctx#ctx.opts, 2000000000, 500000000),
     {rounds, Rounds, ElapsedNs} = series(Ctx, 1000, 0, 100, DurationNs),
     report("dist_throughput", Rounds * 1.0e9 / ElapsedNs, "per_s"),
+    Ctx.
+
+%%% dist_oneway, overload_peak_rss: bench_flow.erl. The overload figure
+%%% gets two fresh nodes: VmHWM only grows.
+
+oneway(Ctx0) ->
+    Ctx = pair(Ctx0),
+    {W1, W2, _Pong} = Ctx#ctx.pair,
+    Count = size(Ctx#ctx.opts, 1000000, 100000),
+    report("dist_oneway", bench_flow:oneway(W1#node.name, W2#node.name, Count), "per_s"),
+    Ctx.
+
+overload(Ctx) ->
+    DurationNs = size(Ctx#ctx.opts, 3000000000, 1000000000),
+    Nodes = [W1, W2] = start_workers(Ctx, expr("bo~b_", [erlang:unique_integer([positive])]), 2),
+    try
+        {Sent, SenderKb, ReceiverKb} = bench_flow:overload(W1#node.name, W2#node.name, DurationNs),
+        progress("    sent ~b messages in ~b ms, ~sx what the sink handles in that time",
+                 [Sent, DurationNs div 1000000, bench_common:fmt_g(Sent * bench_flow:work_ns() / DurationNs)]),
+        report("overload_peak_rss_sender", SenderKb / 1024, "MB"),
+        report("overload_peak_rss_receiver", ReceiverKb / 1024, "MB")
+    after
+        stop_nodes(Nodes)
+    end,
     Ctx.
 
 %%% remote_spawn: spawn/4 on w2 from the driver plus one request to the new
