@@ -18,6 +18,8 @@ bench_cluster::bench_cluster(int workers, const std::string& log_dir,
                              const std::vector<std::string>& caf_args)
     : local_(troupe::tools::self_path(), log_dir) {
   local_.set_common_args(caf_args);
+  if (uses_basp(caf_args))
+    local_.without_secret(); // BASP cannot authenticate
   if (auto err = local_.start(workers, "w"))
     throw std::runtime_error("the worker nodes did not start: " + *err);
   static int clients = 0;
@@ -30,6 +32,8 @@ bench_cluster::bench_cluster(int workers, const std::string& log_dir,
   if (!cfg.load(static_cast<int>(argv.size()), argv.data(), err))
     throw std::runtime_error("bad options: " + err.str());
   cfg.set("troupe.seeds", local_.seed());
+  if (!local_.cookie_file().empty())
+    cfg.set("troupe.cookie-file", local_.cookie_file());
   cfg.set("troupe.listen", "127.0.0.1:0");
   cfg.set("troupe.role", "client");
   cfg.set("troupe.node-name", "bench-" + std::to_string(getpid()) + "-"

@@ -18,6 +18,15 @@
 
 namespace bench::dist {
 
+/// Whether the benchmark's CAF options select CAF's BASP transport (which
+/// has no cluster secret) instead of troupe's own.
+inline bool uses_basp(const std::vector<std::string>& caf_args) {
+  for (auto& a : caf_args)
+    if (a == "--troupe.transport=basp")
+      return true;
+  return false;
+}
+
 class bench_cluster {
 public:
   /// Starts `workers` nodes named w1..wN (logs in `log_dir`) and joins
