@@ -88,7 +88,7 @@ case "$cmd" in
       -DTROUPE_SANITIZE=thread -DTROUPE_BUILD_BENCH=OFF -DTROUPE_BUILD_EXAMPLES=OFF -DTROUPE_BUILD_TOOLS=OFF
     say "running the supervision and core tests under TSan"
     (cd "$ROOT/build-tsan" && TSAN_OPTIONS="halt_on_error=1:suppressions=$ROOT/cmake/tsan.supp" \
-      ctest --output-on-failure -j "$JOBS" -R "test_core|test_supervision") ;;
+      ctest --output-on-failure -j "$JOBS" -R "test_core|test_supervision|test_transport") ;;
   bench)
     setup
     exec "$ROOT/bench/run.sh" "$@" ;;

@@ -17,7 +17,7 @@ void connection::fail() {
 }
 
 connection::write_result connection::write(const char* data, size_t size,
-                                           size_t limit) {
+                                           size_t limit, bool defer) {
   std::unique_lock<std::mutex> guard{out_mtx_};
   if (failed())
     return write_result::closed;
@@ -26,6 +26,11 @@ connection::write_result connection::write(const char* data, size_t size,
   out_.insert(out_.end(), data, data + size);
   if (writer_ != writer::idle)
     return write_result::queued; // the writer (or EPOLLOUT) takes it along
+  if (defer) {
+    writer_ = writer::blocked; // flush_waiting() resumes it
+    blocked_.store(true, std::memory_order_release);
+    return write_result::deferred;
+  }
   writer_ = writer::active;
   if (!drain(guard))
     return write_result::closed;

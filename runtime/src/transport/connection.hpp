@@ -45,13 +45,17 @@ public:
     return dialer_;
   }
 
-  /// Outcome of write().
-  enum class write_result { done, queued, full, closed };
+  /// Outcome of write(); `deferred`: the caller hands the connection to
+  /// the I/O thread, which writes it (io_loop::defer_flush).
+  enum class write_result { done, queued, deferred, full, closed };
 
   /// Appends a whole frame and writes what the socket takes now, unless
-  /// another thread is writing (it takes these bytes too). `limit` bounds
-  /// the bytes waiting; a frame that does not fit is refused whole.
-  write_result write(const char* data, size_t size, size_t limit);
+  /// another thread is writing (it takes these bytes too) or `defer` asks
+  /// to leave the write to the I/O thread, which is awake and batches what
+  /// several senders queued into one send. `limit` bounds the bytes
+  /// waiting; a frame that does not fit is refused whole.
+  write_result write(const char* data, size_t size, size_t limit,
+                     bool defer = false);
 
   /// The socket can take more (EPOLLOUT): writes what waits. Returns false
   /// when the connection broke.

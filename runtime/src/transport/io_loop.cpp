@@ -103,6 +103,40 @@ void io_loop::post(std::function<void()> f) {
   [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
 }
 
+void io_loop::wake() {
+  uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
+}
+
+void io_loop::defer_flush(std::shared_ptr<connection> c) {
+  {
+    std::lock_guard<std::mutex> guard{deferred_mtx_};
+    deferred_.push_back(std::move(c));
+  }
+  deferred_count_.fetch_add(1, std::memory_order_seq_cst);
+  // Pairs with run(): it clears spinning_ and then looks at deferred_count_,
+  // so either it sees this connection or this sees it asleep.
+  if (!spinning_.load(std::memory_order_seq_cst))
+    wake();
+}
+
+void io_loop::flush_deferred() {
+  std::vector<std::shared_ptr<connection>> batch;
+  {
+    std::lock_guard<std::mutex> guard{deferred_mtx_};
+    batch.swap(deferred_);
+  }
+  for (auto& c : batch) {
+    if (!c->flush_waiting() && c->st != connection::state::closed) {
+      auto it = conns_.find(c->fd());
+      if (it != conns_.end() && it->second == c)
+        close(c, "write failed", false);
+    }
+    if (c->blocked())
+      blocked_writers_.store(true, std::memory_order_release);
+  }
+}
+
 void io_loop::run_posted() {
   uint64_t count = 0;
   [[maybe_unused]] auto n = ::read(wake_fd_, &count, sizeof(count));
@@ -488,11 +522,23 @@ void io_loop::run() {
     auto now = clock::now();
     int timeout = 0;
     if (read_again_.empty() && now - last_event >= spin) {
-      timeout = static_cast<int>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(next_tick_ - now)
-          .count());
-      timeout = std::clamp(timeout, 0, 20);
+      // Going to sleep: senders write themselves from now on, and what one
+      // deferred just before is flushed first (see defer_flush).
+      spinning_.store(false, std::memory_order_seq_cst);
+      if (deferred_count_.exchange(0, std::memory_order_seq_cst) == 0) {
+        timeout = static_cast<int>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(next_tick_ - now)
+            .count());
+        timeout = std::clamp(timeout, 0, 20);
+      } else {
+        last_event = now;
+      }
+    } else {
+      spinning_.store(true, std::memory_order_relaxed);
+      if (deferred_count_.exchange(0, std::memory_order_relaxed) != 0)
+        last_event = now;
     }
+    flush_deferred();
     int n = ::epoll_wait(epoll_fd_, events, max_events, timeout);
     now = clock::now();
     if (n > 0)
@@ -546,9 +592,11 @@ void io_loop::run() {
       if (read_some(*c, more) && more)
         read_again_.push_back(fd);
     }
+    flush_deferred();
     if (now >= next_tick_)
       tick(now);
   }
+  spinning_.store(false);
 }
 
 } // namespace troupe::detail

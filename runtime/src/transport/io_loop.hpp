@@ -48,6 +48,16 @@ public:
     blocked_writers_.store(true, std::memory_order_release);
   }
 
+  /// Whether the I/O thread is polling (awake): then a sender leaves its
+  /// write to it instead of making a system call of its own.
+  bool spinning() const {
+    return spinning_.load(std::memory_order_relaxed);
+  }
+
+  /// `c` has deferred bytes (write_result::deferred): the I/O thread
+  /// writes them on its next round, woken if it has gone to sleep.
+  void defer_flush(std::shared_ptr<connection> c);
+
 private:
   using clock = std::chrono::steady_clock;
 
@@ -80,6 +90,14 @@ private:
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> blocked_writers_{false};
+
+  void flush_deferred();
+  void wake();
+
+  std::atomic<bool> spinning_{false};
+  std::atomic<uint64_t> deferred_count_{0};
+  std::mutex deferred_mtx_;
+  std::vector<std::shared_ptr<connection>> deferred_;
 
   std::mutex posted_mtx_;
   std::vector<std::function<void()>> posted_;

@@ -150,7 +150,13 @@ void transport_core::send_message(const caf::node_id& node, caf::actor_id aid,
     bounce(*what, std::move(err));
     return;
   }
-  switch (conn->write(buf.data(), buf.size(), settings_.max_pending_bytes)) {
+  switch (conn->write(buf.data(), buf.size(), settings_.max_pending_bytes,
+                      io_->spinning())) {
+    case connection::write_result::deferred:
+      ++frames_out;
+      bytes_out += buf.size();
+      io_->defer_flush(std::move(conn));
+      return;
     case connection::write_result::done:
     case connection::write_result::queued:
       ++frames_out;
