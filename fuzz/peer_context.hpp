@@ -1,0 +1,96 @@
+#pragma once
+// What the fuzz targets that decode a peer's bytes share: an actor system
+// with a troupe node's type set (troupe::system::prepare plus
+// troupe::add_node_types, as `troupe node` has it), and an execution unit
+// with a proxy registry, which is what CAF's BASP broker hands its
+// binary_deserializer when it reads a message from a connection.
+//
+// Actor handles of other nodes go through the proxy registry like a real
+// peer's, but the registry's backend makes no proxy (the handle decodes as
+// null): a proxy is an actor of the middleman, not part of decoding, and
+// the registry is cleared after every input so the fuzzer's made-up node
+// ids do not pile up.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <caf/binary_deserializer.hpp>
+#include <caf/binary_serializer.hpp>
+#include <caf/fwd.hpp>
+#include <caf/proxy_registry.hpp>
+#include <caf/scoped_execution_unit.hpp>
+
+namespace troupe::fuzz {
+
+class peer_context final : public caf::proxy_registry::backend {
+public:
+  /// The process's one context (created on first use).
+  static peer_context& get();
+
+  ~peer_context() override;
+
+  caf::actor_system& system() {
+    return *sys_;
+  }
+
+  /// The execution unit a deserializer of a peer's bytes gets.
+  caf::execution_unit* unit() {
+    return &unit_;
+  }
+
+  /// Forgets the proxies of the last input.
+  void reset();
+
+  caf::strong_actor_ptr make_proxy(caf::node_id, caf::actor_id) override;
+  void set_last_hop(caf::node_id*) override;
+
+private:
+  peer_context();
+
+  struct impl;
+  impl* impl_;
+  caf::actor_system* sys_;
+  caf::scoped_execution_unit unit_;
+  caf::proxy_registry* proxies_;
+};
+
+/// CAF's encoding of `xs` (empty when CAF refuses to encode them).
+template <class... Ts>
+std::vector<char> encode(std::tuple<Ts...>& xs) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{peer_context::get().unit(), buf};
+  auto err = std::apply([&](auto&... x) { return sink(x...); }, xs);
+  if (err)
+    buf.clear();
+  return buf;
+}
+
+/// Decodes `size` bytes as Ts... the way a node decodes a peer's bytes.
+/// Whatever decodes must encode again, and that encoding must decode to a
+/// value that encodes the same (serialization is a function of the value):
+/// anything else aborts, so the fuzzer reports it as a crash.
+template <class... Ts>
+int decode(const uint8_t* data, size_t size) {
+  auto& ctx = peer_context::get();
+  std::tuple<Ts...> xs;
+  caf::binary_deserializer source{ctx.unit(), reinterpret_cast<const char*>(data),
+                                  size};
+  auto err = std::apply([&](auto&... x) { return source(x...); }, xs);
+  if (!err) {
+    auto once = encode(xs);
+    std::tuple<Ts...> ys;
+    caf::binary_deserializer again{ctx.unit(), once};
+    if (std::apply([&](auto&... y) { return again(y...); }, ys))
+      std::abort(); // the encoding of a decoded value does not decode
+    if (encode(ys) != once)
+      std::abort(); // the value changed on its way through the encoding
+  }
+  ctx.reset();
+  return 0;
+}
+
+} // namespace troupe::fuzz
