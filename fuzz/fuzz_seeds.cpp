@@ -17,9 +17,11 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/message.hpp>
 
+#include "kv/kv_protocol.hpp"
 #include "node/agent_protocol.hpp"
 #include "peer_context.hpp"
 #include "troupe/cluster_agent.hpp"
+#include "troupe/errc.hpp"
 #include "troupe/member.hpp"
 #include "work_queue/job_log.hpp"
 
@@ -116,9 +118,27 @@ void peer_seeds(const caf::actor& agent) {
   message_seed("member-event",
                caf::make_message(member_event{member_event::member_down, n2}));
   message_seed("whereis-reply", caf::make_message(agent));
+  message_seed("join-refused",
+               caf::make_message(make_error(errc::type_set_mismatch, "n9 has other types")));
+  message_seed("caf-error", caf::make_message(caf::make_error(caf::sec::request_timeout)));
   seed("node_message", "forwarded", std::vector<caf::strong_actor_ptr>{
          caf::actor_cast<caf::strong_actor_ptr>(agent)},
        caf::make_message(whereis_atom::value, std::string{"echo"}));
+}
+
+// The key-value store's messages (actors/kv/kv_protocol.hpp), for a node
+// with its types (fuzz_kv_message; this process registers them in main).
+void kv_seeds() {
+  auto kv_seed = [](const std::string& name, caf::message msg) {
+    seed("kv_message", name, std::vector<caf::strong_actor_ptr>{}, std::move(msg));
+  };
+  kv::entry e{"user:42", 7, "alice"};
+  kv_seed("replica-put", caf::make_message(kv::replica_put_atom::value, e));
+  kv_seed("merge", caf::make_message(kv::merge_atom::value,
+                                     std::vector<kv::entry>{e, {"user:43", 1, "bob"}}));
+  kv_seed("get-reply", caf::make_message(e));
+  kv_seed("no-quorum", caf::make_message(kv::make_error(kv::errc::no_quorum, "user:42")));
+  kv_seed("status", caf::make_message(kv::status_atom::value));
 }
 
 std::vector<char> read_all(const fs::path& path) {
@@ -166,9 +186,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   out_dir = argv[1];
+  fuzz::peer_context::add_types(&kv::add_types);
   auto& sys = fuzz::peer_context::get().system();
   auto agent = sys.spawn([]() -> caf::behavior { return {[](int32_t) {}}; });
   peer_seeds(agent);
+  kv_seeds();
   job_log_seeds();
   caf::anon_send_exit(agent, caf::exit_reason::kill);
   std::cout << "seeds written to " << out_dir << '\n';
