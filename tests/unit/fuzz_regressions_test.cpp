@@ -53,3 +53,18 @@ TEST_CASE("a peer's double with every exponent bit set decodes to infinity, "
   // thread that serializes it, so it is not tried here; the fuzz targets
   // skip the round trip for such values (fuzz/peer_context.hpp).
 }
+
+TEST_CASE("a peer's config_value with an unknown type index makes CAF 0.17.6's "
+          "decoder throw instead of returning an error") {
+  // fuzz_node_message, crash-f25d61fb: a message (atom, config_value) whose
+  // config_value names alternative 0x73 of a variant with 11.
+  std::string text{"\x00\x00\x00\x17@<>+@atom+@config_value\x08@<>+@sesagb", 39};
+  std::vector<char> bytes{text.begin(), text.end()};
+  test_config cfg;
+  troupe::system sys{add_node_types(cfg)};
+  // In a node the exception leaves the BASP worker that decodes the message
+  // (caf/io/basp/remote_message_handler.hpp has no handler for it): the
+  // fuzz targets accept this one exception and no other
+  // (fuzz/peer_context.hpp, throws_known_caf_error).
+  CHECK_THROWS_WITH(decode_payload(sys.actors(), bytes), "invalid type found");
+}
