@@ -49,7 +49,8 @@ void seed(const std::string& target, const std::string& name, Ts... xs) {
   std::tuple<Ts...> values{std::move(xs)...};
   auto bytes = fuzz::encode(values);
   if (bytes.empty()) {
-    std::cerr << "error: CAF refused to encode seed " << target << "/" << name << '\n';
+    std::cerr << "error: CAF refused to encode seed " << target << "/" << name
+              << '\n';
     std::exit(1);
   }
   write_file(target, name, bytes);
@@ -72,7 +73,8 @@ member_info member(const std::string& name, uint16_t port, member_state state,
 
 // A peer message as BASP's payload carries it: forwarding stack, message.
 void message_seed(const std::string& name, caf::message msg) {
-  seed("node_message", name, std::vector<caf::strong_actor_ptr>{}, std::move(msg));
+  seed("node_message", name, std::vector<caf::strong_actor_ptr>{},
+       std::move(msg));
 }
 
 void peer_seeds(const caf::actor& agent) {
@@ -102,27 +104,34 @@ void peer_seeds(const caf::actor& agent) {
   seed("spawn_request", "no-args", caf::atom_value{spawn_atom::value},
        std::string{"echo"}, caf::message{});
   seed("spawn_request", "args", caf::atom_value{spawn_atom::value},
-       std::string{"worker"}, caf::make_message(std::string{"jobs"}, int32_t{3}, n1));
+       std::string{"worker"},
+       caf::make_message(std::string{"jobs"}, int32_t{3}, n1));
 
   message_seed("join", caf::make_message(join_atom::value, n1, type_set));
   message_seed("join-reply", caf::make_message(view));
   message_seed("gossip", caf::make_message(gossip_atom::value, view));
   message_seed("heartbeat", caf::make_message(heartbeat_atom::value, n1));
-  message_seed("registry", caf::make_message(registry_atom::value, std::string{"n1"},
-                                             std::string{"echo"}, agent));
-  message_seed("group-sync", caf::make_message(group_sync_atom::value, std::string{"n2"},
-                                               std::string{"room"}, agent, true));
-  message_seed("spawn", caf::make_message(spawn_atom::value, std::string{"worker"},
-                                          caf::make_message(std::string{"jobs"})));
+  message_seed("registry",
+               caf::make_message(registry_atom::value, std::string{"n1"},
+                                 std::string{"echo"}, agent));
+  message_seed("group-sync",
+               caf::make_message(group_sync_atom::value, std::string{"n2"},
+                                 std::string{"room"}, agent, true));
+  message_seed("spawn",
+               caf::make_message(spawn_atom::value, std::string{"worker"},
+                                 caf::make_message(std::string{"jobs"})));
   message_seed("members", caf::make_message(members_atom::value));
   message_seed("member-event",
                caf::make_message(member_event{member_event::member_down, n2}));
   message_seed("whereis-reply", caf::make_message(agent));
   message_seed("join-refused",
-               caf::make_message(make_error(errc::type_set_mismatch, "n9 has other types")));
-  message_seed("caf-error", caf::make_message(caf::make_error(caf::sec::request_timeout)));
-  seed("node_message", "forwarded", std::vector<caf::strong_actor_ptr>{
-         caf::actor_cast<caf::strong_actor_ptr>(agent)},
+               caf::make_message(
+                   make_error(errc::type_set_mismatch, "n9 has other types")));
+  message_seed("caf-error",
+               caf::make_message(caf::make_error(caf::sec::request_timeout)));
+  seed("node_message", "forwarded",
+       std::vector<caf::strong_actor_ptr>{
+           caf::actor_cast<caf::strong_actor_ptr>(agent)},
        caf::make_message(whereis_atom::value, std::string{"echo"}));
 }
 
@@ -130,14 +139,17 @@ void peer_seeds(const caf::actor& agent) {
 // with its types (fuzz_kv_message; this process registers them in main).
 void kv_seeds() {
   auto kv_seed = [](const std::string& name, caf::message msg) {
-    seed("kv_message", name, std::vector<caf::strong_actor_ptr>{}, std::move(msg));
+    seed("kv_message", name, std::vector<caf::strong_actor_ptr>{},
+         std::move(msg));
   };
   kv::entry e{"user:42", 7, "alice"};
   kv_seed("replica-put", caf::make_message(kv::replica_put_atom::value, e));
-  kv_seed("merge", caf::make_message(kv::merge_atom::value,
-                                     std::vector<kv::entry>{e, {"user:43", 1, "bob"}}));
+  kv_seed("merge",
+          caf::make_message(kv::merge_atom::value,
+                            std::vector<kv::entry>{e, {"user:43", 1, "bob"}}));
   kv_seed("get-reply", caf::make_message(e));
-  kv_seed("no-quorum", caf::make_message(kv::make_error(kv::errc::no_quorum, "user:42")));
+  kv_seed("no-quorum",
+          caf::make_message(kv::make_error(kv::errc::no_quorum, "user:42")));
   kv_seed("status", caf::make_message(kv::status_atom::value));
 }
 
@@ -158,7 +170,8 @@ std::vector<char> read_all(const fs::path& path) {
 // (0: take the checksums as they are).
 void job_log_seeds() {
   using wq::record_kind;
-  auto path = fs::temp_directory_path() / ("troupe-fuzz-seeds-" + std::to_string(getpid()));
+  auto path = fs::temp_directory_path()
+              / ("troupe-fuzz-seeds-" + std::to_string(getpid()));
   fs::remove(path);
   {
     wq::job_log log;

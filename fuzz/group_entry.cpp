@@ -7,6 +7,6 @@
 #include "peer_context.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  return troupe::fuzz::decode<caf::atom_value, std::string, std::string, caf::actor,
-                              bool>(data, size);
+  return troupe::fuzz::decode<caf::atom_value, std::string, std::string,
+                              caf::actor, bool>(data, size);
 }

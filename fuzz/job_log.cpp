@@ -58,7 +58,8 @@ bool same(const std::vector<record>& a, const std::vector<record>& b) {
   if (a.size() != b.size())
     return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].kind != b[i].kind || a[i].id != b[i].id || a[i].payload != b[i].payload)
+    if (a[i].kind != b[i].kind || a[i].id != b[i].id
+        || a[i].payload != b[i].payload)
       return false;
   return true;
 }
@@ -106,7 +107,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::abort();
     if (log.records() != recs.size())
       std::abort();
-    if (file_size(path) != static_cast<long>(file.size() - log.truncated_bytes()))
+    if (file_size(path)
+        != static_cast<long>(file.size() - log.truncated_bytes()))
       std::abort(); // the file is not cut where the valid records end
     if (!log.append(record{troupe::wq::record_kind::ack, 7, {}}))
       std::abort();

@@ -6,5 +6,6 @@
 #include "troupe/member.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  return troupe::fuzz::decode<caf::atom_value, troupe::member_info, uint64_t>(data, size);
+  return troupe::fuzz::decode<caf::atom_value, troupe::member_info, uint64_t>(
+      data, size);
 }

@@ -7,6 +7,6 @@
 #include "troupe/member.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  return troupe::fuzz::decode<caf::atom_value, std::vector<troupe::member_info>>(data,
-                                                                              size);
+  return troupe::fuzz::decode<caf::atom_value,
+                              std::vector<troupe::member_info>>(data, size);
 }

@@ -43,8 +43,8 @@ peer_context& peer_context::get() {
 }
 
 peer_context::peer_context()
-  : impl_(new impl), sys_(&impl_->node_sys->actors()), unit_(sys_),
-    proxies_(new caf::proxy_registry(*sys_, *this)) {
+    : impl_(new impl), sys_(&impl_->node_sys->actors()), unit_(sys_),
+      proxies_(new caf::proxy_registry(*sys_, *this)) {
   unit_.proxy_registry_ptr(proxies_);
 }
 
@@ -67,16 +67,16 @@ void peer_context::set_last_hop(caf::node_id*) {
 
 int decode_peer_message(const uint8_t* data, size_t size) {
   return decode<std::vector<caf::strong_actor_ptr>, caf::message>(
-    data, size, [](auto& xs) {
-      auto& msg = std::get<1>(xs);
-      auto& sys = peer_context::get().system();
-      for (size_t i = 0; i < msg.size(); ++i)
-        if (msg.template match_element<caf::error>(i)) {
-          auto& err = msg.template get_as<caf::error>(i);
-          if (render(err).empty() || sys.render(err).empty())
-            std::abort(); // every error renders as some text
-        }
-    });
+      data, size, [](auto& xs) {
+        auto& msg = std::get<1>(xs);
+        auto& sys = peer_context::get().system();
+        for (size_t i = 0; i < msg.size(); ++i)
+          if (msg.template match_element<caf::error>(i)) {
+            auto& err = msg.template get_as<caf::error>(i);
+            if (render(err).empty() || sys.render(err).empty())
+              std::abort(); // every error renders as some text
+          }
+      });
 }
 
 } // namespace troupe::fuzz

@@ -100,8 +100,8 @@ inline bool throws_known_caf_error(const std::runtime_error& ex) {
 /// troupe's to_string code on every decoded value.
 template <class... Ts>
 bool may_hold_infinity(const std::tuple<Ts...>& xs) {
-  auto text = std::apply([](const auto&... x) { return (caf::deep_to_string(x) + ...); },
-                         xs);
+  auto text = std::apply(
+      [](const auto&... x) { return (caf::deep_to_string(x) + ...); }, xs);
   return text.find("inf") != std::string::npos;
 }
 
@@ -115,8 +115,8 @@ template <class... Ts, class Use>
 int decode(const uint8_t* data, size_t size, Use use) {
   auto& ctx = peer_context::get();
   std::tuple<Ts...> xs;
-  caf::binary_deserializer source{ctx.unit(), reinterpret_cast<const char*>(data),
-                                  size};
+  caf::binary_deserializer source{ctx.unit(),
+                                  reinterpret_cast<const char*>(data), size};
   caf::error err;
   try {
     err = std::apply([&](auto&... x) { return source(x...); }, xs);

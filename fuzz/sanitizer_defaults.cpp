@@ -5,5 +5,6 @@
 // of -fno-sanitize-recover. UBSAN_OPTIONS in the environment still wins.
 
 extern "C" const char* __ubsan_default_options() {
-  return "halt_on_error=1:print_stacktrace=1:suppressions=" TROUPE_UBSAN_SUPPRESSIONS;
+  return "halt_on_error=1:print_stacktrace=1:"
+         "suppressions=" TROUPE_UBSAN_SUPPRESSIONS;
 }

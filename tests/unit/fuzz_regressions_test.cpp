@@ -24,7 +24,8 @@ struct peer_payload {
   caf::message msg;
 };
 
-peer_payload decode_payload(caf::actor_system& sys, const std::vector<char>& bytes) {
+peer_payload decode_payload(caf::actor_system& sys,
+                            const std::vector<char>& bytes) {
   peer_payload result;
   caf::binary_deserializer source{sys, bytes};
   result.err = source(result.stack, result.msg);
@@ -35,11 +36,10 @@ peer_payload decode_payload(caf::actor_system& sys, const std::vector<char>& byt
 
 TEST_CASE("a peer's double with every exponent bit set decodes to infinity, "
           "which CAF 0.17.6 cannot encode again") {
-  // fuzz_node_message, timeout-81f0d5bc: the payload of a message of one
-  // double, its 8 bytes 0xFF, then the fuzzer's trailing bytes (reduced).
-  std::vector<char> bytes{0x00,                                   // no stack
-                          0x00, 0x00,                             // type nr 0
-                          0x0a, '@', '<', '>', '+', 'd', 'o', 'u', 'b', 'l', 'e'};
+  // fuzz_node_message, timeout-81f0d5bc, reduced: no forwarding stack, a
+  // message of one double whose 8 bytes are 0xFF.
+  std::string text{"\x00\x00\x00\x0a@<>+double", 14};
+  std::vector<char> bytes{text.begin(), text.end()};
   bytes.insert(bytes.end(), 8, static_cast<char>(0xFF));
   test_config cfg;
   troupe::system sys{add_node_types(cfg)};
@@ -57,8 +57,9 @@ TEST_CASE("a peer's double with every exponent bit set decodes to infinity, "
 TEST_CASE("a peer's config_value with an unknown type index makes CAF 0.17.6's "
           "decoder throw instead of returning an error") {
   // fuzz_node_message, crash-f25d61fb: a message (atom, config_value) whose
-  // config_value names alternative 0x73 of a variant with 11.
-  std::string text{"\x00\x00\x00\x17@<>+@atom+@config_value\x08@<>+@sesagb", 39};
+  // config_value names alternative 0x73, which its variant does not have.
+  std::string text{"\x00\x00\x00\x17@<>+@atom+@config_value\x08@<>+@sesagb",
+                   39};
   std::vector<char> bytes{text.begin(), text.end()};
   test_config cfg;
   troupe::system sys{add_node_types(cfg)};
