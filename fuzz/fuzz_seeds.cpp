@@ -90,6 +90,10 @@ void peer_seeds(const caf::actor& agent) {
   seed("member_info", "suspect-no-agent", n2);
   seed("member_info", "leaving-client", n3);
   seed("member_view", "gossip", caf::atom_value{gossip_atom::value}, view);
+  // fuzz_gossip_merge's node is n1 (gossip_merge.cpp): the view holds it.
+  seed("gossip_merge", "gossip", caf::atom_value{gossip_atom::value}, view);
+  seed("gossip_merge", "empty", caf::atom_value{gossip_atom::value},
+       std::vector<member_info>{});
   seed("member_view", "empty", caf::atom_value{gossip_atom::value},
        std::vector<member_info>{});
   seed("join_request", "join", caf::atom_value{join_atom::value}, n1, type_set);
