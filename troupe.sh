@@ -6,18 +6,23 @@
 #   ./troupe.sh test-sanitize build with ASan+UBSan and run every test
 #   ./troupe.sh test-tsan     the runtime's concurrent parts under TSan
 #   ./troupe.sh bench         run the benchmark suite (bench/run.sh)
+#   ./troupe.sh fuzz [SECONDS] build the libFuzzer targets (clang), run each
+#                             SECONDS (default 30) on its seed corpus
 #   ./troupe.sh setup         only install the Debian packages
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JOBS="$(nproc 2>/dev/null || echo 2)"
 PACKAGES=(build-essential cmake ccache libcaf-dev catch2 libssl-dev libcli11-dev zlib1g-dev libjemalloc-dev)
+# Only the fuzz command needs clang and its libFuzzer and sanitizer runtimes.
+FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
+# setup [EXTRA_PACKAGES...]
 setup() {
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "${PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
   done
   if [ ${#missing[@]} -eq 0 ]; then return; fi
@@ -58,6 +63,47 @@ run_tests() {
   (cd "$ROOT/$dir" && ctest --output-on-failure -j "$JOBS" --timeout 300)
 }
 
+# fuzz SECONDS: builds fuzz/ with clang in build-fuzz/ and runs every target
+# listed by its CMakeLists on fuzz/corpus/<target>/ (new inputs go to
+# build-fuzz/corpus/<target>/, crashes to build-fuzz/crashes/<target>/).
+run_fuzz() {
+  local seconds="$1" dir="$ROOT/build-fuzz"
+  say "configuring build-fuzz (clang, libFuzzer, ASan+UBSan)"
+  CC=clang CXX=clang++ cmake -S "$ROOT/fuzz" -B "$dir" >/dev/null
+  say "building build-fuzz with $JOBS jobs"
+  if ! cmake --build "$dir" -j "$JOBS" >"$dir/build.log" 2>&1; then
+    echo "error: the fuzz build failed (full log: build-fuzz/build.log); the first errors:" >&2
+    grep -m 20 -E "error" "$dir/build.log" >&2 || true
+    exit 1
+  fi
+  local failed=() target log execs
+  while IFS= read -r target; do
+    [ -n "$target" ] || continue
+    mkdir -p "$dir/corpus/$target" "$dir/crashes/$target" "$dir/logs"
+    log="$dir/logs/$target.log"
+    say "fuzzing $target for $seconds s"
+    set +e
+    "$dir/bin/fuzz_$target" -max_total_time="$seconds" -print_final_stats=1 \
+      -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$dir/crashes/$target/" \
+      "$dir/corpus/$target" "$ROOT/fuzz/corpus/$target" >"$log" 2>&1
+    local status=$?
+    set -e
+    execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")"
+    if [ "$status" -ne 0 ]; then
+      echo "error: fuzz_$target failed (exit $status, log: build-fuzz/logs/$target.log):" >&2
+      grep -m 5 -E "ERROR|runtime error|Test unit written" "$log" >&2 || tail -5 "$log" >&2
+      failed+=("$target")
+    fi
+    printf '%-16s %10s executions in %s s%s\n' "$target" "${execs:-?}" "$seconds" \
+      "$([ "$status" -ne 0 ] && echo "  FAILED")"
+  done <"$dir/fuzz-targets.txt"
+  if [ ${#failed[@]} -ne 0 ]; then
+    echo "error: fuzz targets failed: ${failed[*]} (inputs in build-fuzz/crashes/)" >&2
+    exit 1
+  fi
+  say "every fuzz target ran $seconds s without a crash"
+}
+
 cmd="${1:-help}"
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -92,8 +138,13 @@ case "$cmd" in
   bench)
     setup
     exec "$ROOT/bench/run.sh" "$@" ;;
+  fuzz)
+    seconds="${1:-30}"
+    case "$seconds" in ''|*[!0-9]*) echo "error: ./troupe.sh fuzz [SECONDS], got '$seconds'" >&2; exit 2 ;; esac
+    setup "${FUZZ_PACKAGES[@]}"
+    run_fuzz "$seconds" ;;
   help|-h|--help)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' ;;
   *)
     echo "error: unknown command '$cmd'; run ./troupe.sh help" >&2; exit 2 ;;
 esac

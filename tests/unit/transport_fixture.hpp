@@ -18,6 +18,7 @@
 
 #include "test_support.hpp"
 #include "transport/transport.hpp"
+#include "transport/wire.hpp"
 
 namespace troupe::test {
 
@@ -71,6 +72,27 @@ public:
   }
   void send(const std::vector<char>& bytes) {
     ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  }
+  /// Reads one whole frame (header included), empty on close or timeout.
+  std::vector<char> read_frame() {
+    std::vector<char> frame(detail::wire::header_size);
+    if (!read_exactly(frame.data(), frame.size()))
+      return {};
+    auto length = detail::wire::get_u32(frame.data());
+    frame.resize(frame.size() + length);
+    if (!read_exactly(frame.data() + detail::wire::header_size, length))
+      return {};
+    return frame;
+  }
+  bool read_exactly(char* dst, size_t n) {
+    while (n > 0) {
+      auto got = ::recv(fd_, dst, n, 0);
+      if (got <= 0)
+        return false;
+      dst += got;
+      n -= static_cast<size_t>(got);
+    }
+    return true;
   }
   /// Reads until the node closes the connection; true if it did within the
   /// bound (recv returned 0 or an error other than the timeout).

@@ -30,8 +30,12 @@ void transport_core::dispatch(connection& c, const wire::header& hdr,
         break;
       caf::error reason;
       caf::binary_deserializer source{&ctx_, payload + 8, hdr.length - 8};
-      if (source(reason))
+      try {
+        if (source(reason))
+          reason = caf::exit_reason::remote_link_unreachable;
+      } catch (const std::exception&) {
         reason = caf::exit_reason::remote_link_unreachable;
+      }
       // Only proxies of the sender's own node.
       proxies_.erase(c.peer_node, wire::get_u64(payload), std::move(reason));
       return;
@@ -70,7 +74,14 @@ void transport_core::deliver_message(connection& c, const char* payload,
   caf::strong_actor_ptr sender;
   caf::message content;
   caf::binary_deserializer source{&ctx_, payload + 16, size - 16};
-  if (auto err = source(sender)) {
+  caf::error sender_error;
+  try {
+    sender_error = source(sender);
+  } catch (const std::exception& e) {
+    sender_error = make_error(errc::malformed_message, e.what());
+  }
+  if (auto err = std::move(sender_error)) {
+    ++dropped;
     limiter_.warning("sender:" + c.address(), "transport",
                      "peer " + c.address()
                        + " sent a message with a malformed sender: "
@@ -84,7 +95,16 @@ void transport_core::deliver_message(connection& c, const char* payload,
       caf::detail::sync_request_bouncer{caf::exit_reason::unknown}(sender, mid);
     return;
   }
-  if (auto err = source(content)) {
+  caf::error decoded;
+  try {
+    decoded = source(content);
+  } catch (const std::exception& e) {
+    // CAF 0.17.6 throws for some malformed values (a config_value with an
+    // unknown type index) instead of returning an error; on this thread an
+    // escaped exception would end the process.
+    decoded = make_error(errc::malformed_message, e.what());
+  }
+  if (auto err = std::move(decoded)) {
     ++dropped;
     limiter_.warning("decode:" + c.address(), "transport",
                      "a message from " + c.address()
@@ -98,6 +118,7 @@ void transport_core::deliver_message(connection& c, const char* payload,
     return;
   }
   if (source.remaining() != 0) {
+    ++dropped;
     limiter_.warning("trailing:" + c.address(), "transport",
                      "peer " + c.address()
                        + " sent a message with trailing bytes: dropped");
