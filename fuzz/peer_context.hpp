@@ -26,6 +26,8 @@
 #include <caf/proxy_registry.hpp>
 #include <caf/scoped_execution_unit.hpp>
 
+#include "transport/bounded_deserializer.hpp"
+
 namespace troupe {
 class config;
 } // namespace troupe
@@ -115,8 +117,10 @@ template <class... Ts, class Use>
 int decode(const uint8_t* data, size_t size, Use use) {
   auto& ctx = peer_context::get();
   std::tuple<Ts...> xs;
-  caf::binary_deserializer source{ctx.unit(),
-                                  reinterpret_cast<const char*>(data), size};
+  // As troupe's transport decodes a peer's bytes (CAF's deserializer with
+  // sequence lengths bounded by the bytes left: bounded_deserializer.hpp).
+  troupe::detail::bounded_deserializer source{
+      ctx.unit(), reinterpret_cast<const char*>(data), size};
   caf::error err;
   try {
     err = std::apply([&](auto&... x) { return source(x...); }, xs);

@@ -15,6 +15,7 @@
 #include <caf/message.hpp>
 
 #include "peer_context.hpp"
+#include "transport/bounded_deserializer.hpp"
 #include "transport/handshake.hpp"
 #include "transport/wire.hpp"
 
@@ -30,7 +31,7 @@ void decode_message(const char* payload, size_t size) {
   auto& ctx = troupe::fuzz::peer_context::get();
   caf::strong_actor_ptr sender;
   caf::message content;
-  caf::binary_deserializer source{ctx.unit(), payload + 16, size - 16};
+  bounded_deserializer source{ctx.unit(), payload + 16, size - 16};
   if (!source(sender))
     static_cast<void>(source(content));
   ctx.reset();
@@ -41,7 +42,7 @@ void decode_down(const char* payload, size_t size) {
     return;
   auto& ctx = troupe::fuzz::peer_context::get();
   caf::error reason;
-  caf::binary_deserializer source{ctx.unit(), payload + 8, size - 8};
+  bounded_deserializer source{ctx.unit(), payload + 8, size - 8};
   static_cast<void>(source(reason));
   ctx.reset();
 }

@@ -4,6 +4,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/message.hpp>
+
+#include "transport/bounded_deserializer.hpp"
 #include "transport/handshake.hpp"
 #include "transport/wire.hpp"
 
@@ -110,4 +115,23 @@ TEST_CASE("a proof holds only for its secret, both nonces and its side") {
   replay.nonce = make_nonce();
   CHECK(!check_proof(s, dialer, replay, true, p, proof.size()));
   CHECK(!check_proof(s, dialer, listener, true, p, proof.size() - 1));
+}
+
+TEST_CASE("a sequence claiming more elements than bytes are left is an error, "
+          "not an allocation") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  // fuzz_node_message found a std::vector<char> announced at 4 GB, which
+  // CAF's own decoder allocates (and zero-fills) before it reads a byte.
+  std::vector<char> bytes{'\xff', '\xff', '\xff', '\xff', '\x0f', 'a', 'b'};
+  bounded_deserializer source{sys.dummy_execution_unit(), bytes.data(),
+                              bytes.size()};
+  std::vector<char> xs;
+  CHECK(source(xs) == caf::sec::end_of_stream);
+  CHECK(xs.capacity() < 1024);
+  // What fits is read as before.
+  std::vector<char> ok{'\x02', 'a', 'b'};
+  bounded_deserializer fine{sys.dummy_execution_unit(), ok.data(), ok.size()};
+  CHECK_FALSE(fine(xs));
+  CHECK(xs == std::vector<char>{'a', 'b'});
 }

@@ -59,8 +59,9 @@ config::config() {
     .add<int64_t>("max-connections", "open connections at most (default 1024)")
     .add<caf::timespan>("handshake-timeout", "time a new connection has to "
                                              "authenticate (default 5s)")
-    .add<caf::timespan>("transport-spin", "time the I/O thread polls before "
-                                          "it sleeps (default 100us)");
+    .add<caf::timespan>("transport-spin",
+                        "time the I/O thread polls before it sleeps (default "
+                        "0; measured in bench/RESULTS.md)");
 }
 
 bool config::load(int argc, char** argv, std::ostream& err) {

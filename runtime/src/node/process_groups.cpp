@@ -1,5 +1,7 @@
 #include "node/process_groups.hpp"
 
+#include <caf/actor_addr.hpp>
+
 namespace troupe::detail {
 
 void process_groups::join_local(const std::string& group, caf::actor handle) {

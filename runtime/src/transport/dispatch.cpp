@@ -8,6 +8,7 @@
 #include <caf/detail/sync_request_bouncer.hpp>
 #include <caf/exit_reason.hpp>
 
+#include "transport/bounded_deserializer.hpp"
 #include "transport/transport_core.hpp"
 #include "troupe/errc.hpp"
 
@@ -29,7 +30,7 @@ void transport_core::dispatch(connection& c, const wire::header& hdr,
       if (hdr.length < 8)
         break;
       caf::error reason;
-      caf::binary_deserializer source{&ctx_, payload + 8, hdr.length - 8};
+      bounded_deserializer source{&ctx_, payload + 8, hdr.length - 8};
       try {
         if (source(reason))
           reason = caf::exit_reason::remote_link_unreachable;
@@ -73,7 +74,7 @@ void transport_core::deliver_message(connection& c, const char* payload,
   }
   caf::strong_actor_ptr sender;
   caf::message content;
-  caf::binary_deserializer source{&ctx_, payload + 16, size - 16};
+  bounded_deserializer source{&ctx_, payload + 16, size - 16};
   caf::error sender_error;
   try {
     sender_error = source(sender);

@@ -30,7 +30,7 @@ struct transport_settings {
   /// Time messages to a node without a connection wait for one.
   caf::timespan connect_wait = std::chrono::seconds(10);
   /// Time the I/O thread polls without sleeping after its last event.
-  caf::timespan spin = std::chrono::microseconds(100);
+  caf::timespan spin = std::chrono::microseconds(0);
 };
 
 /// Reads the transport's options from `cfg` (troupe.cookie, troupe.cookie-file,
