@@ -13,7 +13,8 @@
 
 #include <chrono>
 #include <fstream>
-#include <regex>
+#include <algorithm>
+#include <cctype>
 #include <string>
 #include <thread>
 #include <vector>
@@ -337,7 +338,14 @@ TEST_CASE_METHOD(rogue_fixture, "a join with another type set is refused "
   INFO(text);
   CHECK(text.find("digest") == std::string::npos);
   // No number of the digest's size in the text.
-  CHECK_FALSE(std::regex_search(text, std::regex{"[0-9]{6,}"}));
+  // (A loop, not std::regex: GCC 12 warns about std::regex's internals
+  // under the sanitizer build's flags.)
+  size_t longest = 0;
+  for (size_t run = 0, i = 0; i < text.size(); ++i) {
+    run = std::isdigit(static_cast<unsigned char>(text[i])) ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  CHECK(longest < 6);
   // The seed stays alone and up.
   auto xs = view_of(0);
   CHECK(xs.size() == 1);
