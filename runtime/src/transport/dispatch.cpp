@@ -9,6 +9,7 @@
 #include <caf/exit_reason.hpp>
 
 #include "transport/bounded_deserializer.hpp"
+#include "transport/message_check.hpp"
 #include "transport/transport_core.hpp"
 #include "troupe/errc.hpp"
 
@@ -116,6 +117,14 @@ void transport_core::deliver_message(connection& c, const char* payload,
       sender->enqueue(caf::make_mailbox_element(nullptr, mid.response_id(), {},
                                                 std::move(err)),
                       nullptr);
+    return;
+  }
+  if (!renderable(content)) {
+    ++dropped;
+    limiter_.warning("unrenderable:" + c.address(), "transport",
+                     "peer " + c.address()
+                       + " sent a message with a value CAF cannot handle (a "
+                         "duration of an unknown unit): dropped");
     return;
   }
   if (source.remaining() != 0) {
