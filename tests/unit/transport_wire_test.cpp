@@ -10,6 +10,7 @@
 
 #include "transport/bounded_deserializer.hpp"
 #include "transport/handshake.hpp"
+#include "transport/message_check.hpp"
 #include "transport/wire.hpp"
 
 using namespace troupe::detail;
@@ -134,4 +135,13 @@ TEST_CASE("a sequence claiming more elements than bytes are left is an error, "
   bounded_deserializer fine{sys.dummy_execution_unit(), ok.data(), ok.size()};
   CHECK_FALSE(fine(xs));
   CHECK(xs == std::vector<char>{'a', 'b'});
+}
+
+TEST_CASE("a message holding a duration of an unknown unit is not renderable") {
+  // fuzz_spawn_request: CAF's to_string of such a duration reads past its
+  // table of unit names; the transport drops the message instead.
+  auto bad = caf::duration{static_cast<caf::time_unit>(0x08080808), 1};
+  CHECK_FALSE(renderable(caf::make_message(std::string{"x"}, bad)));
+  CHECK_FALSE(renderable(caf::make_message(caf::make_message(bad))));
+  CHECK(renderable(caf::make_message(caf::duration{caf::time_unit::seconds, 2})));
 }
