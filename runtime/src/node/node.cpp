@@ -377,10 +377,12 @@ query_members(caf::actor_system& sys, const std::string& host, uint16_t port,
   if (!link)
     return link.error();
   auto agent = (*link)->connect(host, port, timeout);
+  if (!agent && agent.error() == errc::not_authenticated)
+    return agent.error(); // a node is there: it refused this secret
   if (!agent)
     return make_error(errc::node_down, "no troupe node at " + host + ":"
                                          + std::to_string(port) + ": "
-                                         + render(agent.error()));
+                                         + cause_of(agent.error()));
   return detail::blocking_ask<std::vector<member_info>>(sys, *agent, timeout,
                                                         members_atom::value);
 }
