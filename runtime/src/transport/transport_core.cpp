@@ -117,15 +117,9 @@ void transport_core::send_message(const caf::node_id& node, caf::actor_id aid,
   std::shared_ptr<connection> conn;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    auto i = peers_.find(node);
-    if (i != peers_.end() && !i->second.conns.empty()) {
-      conn = i->second.conns.front();
-    } else if (!stopped_) {
-      // A handle of a node we have no connection to (yet): the node layer
-      // connects to every member, so wait for it, but not for ever.
-      auto& p = peers_[node];
-      if (p.waiting.empty() && p.controls.empty())
-        p.wait_until = std::chrono::steady_clock::now() + settings_.connect_wait;
+    conn = route(node);
+    if (!conn && !stopped_) {
+      auto& p = waiting_peer(node);
       if (p.waiting.size() < max_waiting) {
         p.waiting.emplace_back(aid, std::move(what));
         return;
@@ -186,13 +180,9 @@ void transport_core::send_control(const caf::node_id& node, wire::kind k,
   std::shared_ptr<connection> conn;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    auto i = peers_.find(node);
-    if (i != peers_.end() && !i->second.conns.empty()) {
-      conn = i->second.conns.front();
-    } else if (!stopped_) {
-      auto& p = peers_[node];
-      if (p.waiting.empty() && p.controls.empty())
-        p.wait_until = std::chrono::steady_clock::now() + settings_.connect_wait;
+    conn = route(node);
+    if (!conn && !stopped_) {
+      auto& p = waiting_peer(node);
       if (p.controls.size() < max_waiting)
         p.controls.push_back({k, {a, b}});
       return;
@@ -206,8 +196,29 @@ void transport_core::send_control(const caf::node_id& node, wire::kind k,
   if (k != wire::kind::monitor)
     wire::put_u64(buf, b);
   wire::end_frame(buf, at);
+  write_control(conn, buf);
+}
+
+std::shared_ptr<connection> transport_core::route(const caf::node_id& node) {
+  auto i = peers_.find(node);
+  if (i == peers_.end() || i->second.conns.empty())
+    return nullptr;
+  return i->second.conns.front();
+}
+
+transport_core::peer& transport_core::waiting_peer(const caf::node_id& node) {
+  // A handle of a node we have no connection to (yet): the node layer
+  // connects to every member, so wait for it, but not for ever.
+  auto& p = peers_[node];
+  if (p.waiting.empty() && p.controls.empty())
+    p.wait_until = std::chrono::steady_clock::now() + settings_.connect_wait;
+  return p;
+}
+
+void transport_core::write_control(const std::shared_ptr<connection>& conn,
+                                   const std::vector<char>& frame) {
   // Control frames are small and must not be lost to backpressure.
-  conn->write(buf.data(), buf.size(), settings_.max_pending_bytes * 2);
+  conn->write(frame.data(), frame.size(), settings_.max_pending_bytes * 2);
   if (conn->blocked())
     io_->wake_for_write(conn);
 }
@@ -217,11 +228,10 @@ void transport_core::send_down(const caf::node_id& node, caf::actor_id aid,
   std::shared_ptr<connection> conn;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    auto i = peers_.find(node);
-    if (i == peers_.end() || i->second.conns.empty())
+    conn = route(node);
+    if (!conn)
       return;
-    i->second.monitored.erase(aid);
-    conn = i->second.conns.front();
+    peers_[node].monitored.erase(aid);
   }
   std::vector<char> buf;
   auto at = wire::begin_frame(buf, wire::kind::down);
@@ -231,9 +241,7 @@ void transport_core::send_down(const caf::node_id& node, caf::actor_id aid,
   if (sink(copy))
     return;
   wire::end_frame(buf, at);
-  conn->write(buf.data(), buf.size(), settings_.max_pending_bytes * 2);
-  if (conn->blocked())
-    io_->wake_for_write(conn);
+  write_control(conn, buf);
 }
 
 void transport_core::add_route(const std::shared_ptr<connection>& c) {

@@ -103,6 +103,15 @@ private:
 
   void bounce(caf::mailbox_element& what, caf::error reason);
 
+  // With mtx_ held: the connection that sends to `node`, or null; and the
+  // entry that holds what waits for one (its deadline armed when first used).
+  std::shared_ptr<connection> route(const caf::node_id& node);
+  peer& waiting_peer(const caf::node_id& node);
+
+  /// Writes a control frame (monitor, link, down), past the pending limit.
+  void write_control(const std::shared_ptr<connection>& conn,
+                     const std::vector<char>& frame);
+
   // -- called by the I/O thread -----------------------------------------------
 
   /// A connection proved itself: route `node`'s traffic through it.
