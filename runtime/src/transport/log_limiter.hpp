@@ -1,15 +1,17 @@
 #pragma once
 // Rate-limited warnings: a peer that misbehaves in a loop must not flood the
-// log (or the disk). At most `burst` lines per key per `period`; the next
-// line after a quiet spell says how many were suppressed.
+// log (or the disk). One core/rate_limiter bucket per key (at most `burst`
+// lines at once, refilled at `burst` per `period`); the next line let
+// through says how many were suppressed. Thread-safe: proxies, the I/O
+// thread and the connector all log through one.
 
 #include <chrono>
-#include <cstdint>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
+#include "core/rate_limiter.hpp"
 #include "troupe/log.hpp"
 
 namespace troupe::detail {
@@ -18,47 +20,32 @@ class log_limiter {
 public:
   explicit log_limiter(int burst = 5,
                        std::chrono::milliseconds period = std::chrono::seconds(10))
-    : burst_(burst), period_(period) {
+    : burst_(burst),
+      per_second_(burst / std::chrono::duration<double>(period).count()) {
   }
 
-  /// Logs `message` as a warning of `component` unless `key` was logged
-  /// `burst` times in the current period.
+  /// Logs `message` as a warning of `component` unless `key` used up its
+  /// lines.
   void warning(const std::string& key, std::string_view component,
                const std::string& message) {
-    auto now = std::chrono::steady_clock::now();
-    uint64_t suppressed = 0;
+    std::string note;
     {
       std::lock_guard<std::mutex> guard{mtx_};
-      if (entries_.size() > 4096)
-        entries_.clear(); // keys are bounded: forget old ones wholesale
-      auto& e = entries_[key];
-      if (now - e.start >= period_) {
-        suppressed = e.suppressed;
-        e = entry{now, 0, 0};
-      }
-      if (e.count >= burst_) {
-        ++e.suppressed;
+      if (buckets_.size() > 4096)
+        buckets_.clear(); // keys are bounded: forget old ones wholesale
+      auto i = buckets_.try_emplace(key, per_second_, burst_).first;
+      if (!i->second.allow())
         return;
-      }
-      ++e.count;
+      note = i->second.suppressed_note();
     }
-    if (suppressed > 0)
-      log::warning(component, message + " (" + std::to_string(suppressed)
-                                + " similar lines suppressed)");
-    else
-      log::warning(component, message);
+    log::warning(component, message + note);
   }
 
 private:
-  struct entry {
-    std::chrono::steady_clock::time_point start{};
-    int count = 0;
-    uint64_t suppressed = 0;
-  };
-  int burst_;
-  std::chrono::milliseconds period_;
+  double burst_;
+  double per_second_;
   std::mutex mtx_;
-  std::unordered_map<std::string, entry> entries_;
+  std::unordered_map<std::string, rate_limiter> buckets_;
 };
 
 } // namespace troupe::detail
