@@ -5,6 +5,9 @@
 troupe_unit_test(test_transport
   unit/transport_messaging_test.cpp
   unit/transport_security_test.cpp
+  unit/transport_tls_test.cpp
   unit/transport_wire_test.cpp
 )
 target_include_directories(test_transport PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src)
+# transport_tls_test.cpp makes its certificates as `troupe tls init` does.
+target_link_libraries(test_transport PRIVATE troupe_tooling OpenSSL::SSL)

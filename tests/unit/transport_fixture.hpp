@@ -70,6 +70,9 @@ public:
   bool connected() const {
     return connected_;
   }
+  int fd() const {
+    return fd_;
+  }
   void send(const std::vector<char>& bytes) {
     ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
   }

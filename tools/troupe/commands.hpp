@@ -12,6 +12,9 @@ tools::command add_node_command(CLI::App& app);
 /// `troupe status --seed HOST:PORT`: the membership table.
 tools::command add_status_command(CLI::App& app);
 
+/// `troupe tls init DIR --nodes a,b,c`: a CA and node certificates.
+tools::command add_tls_command(CLI::App& app);
+
 /// `troupe demo ...`: runs the troupe-demos program next to this one.
 tools::command add_demo_command(CLI::App& app);
 

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     tools::add_cluster_command(app, tools::self_path()),
     tool::add_status_command(app),
     tool::add_demo_command(app),
+    tool::add_tls_command(app),
   };
   auto* help = app.add_subcommand("help", "print this help");
   commands.push_back({help, [&app] {

@@ -52,6 +52,13 @@ config::config() {
     .add<std::string>("cookie", "the cluster secret itself (prefer "
                                 "cookie-file: command lines are visible to "
                                 "other users)")
+    .add<std::string>("tls-cert", "this node's certificate (PEM, its common "
+                                  "name is the node's name): mutual TLS "
+                                  "with -key and -ca; troupe tls init makes "
+                                  "them")
+    .add<std::string>("tls-key", "this node's private key (PEM, mode 0600)")
+    .add<std::string>("tls-ca", "the cluster's CA certificate: peers must "
+                                "present a certificate it signed")
     .add<int64_t>("max-frame-size", "largest message in bytes a peer may "
                                     "send or be sent (default 8388608)")
     .add<int64_t>("max-pending-bytes", "bytes queued for one peer before "

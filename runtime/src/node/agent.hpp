@@ -2,6 +2,7 @@
 // The node agent: membership by gossip, failure detection, member events.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +39,9 @@ struct agent_settings {
   /// troupe.exit-on-agent-death: the watchdog ends the process (else it
   /// only logs; for tests that crash a node inside one process).
   bool exit_on_agent_death = true;
+  /// The member name a peer node's certificate proves (mutual TLS), or
+  /// empty: a join or self-report under another name is refused.
+  std::function<std::string(const caf::node_id&)> certified_name;
 };
 
 /// Spawns the agent of node `self`, and beside it a watchdog that ends the

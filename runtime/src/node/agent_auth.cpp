@@ -58,6 +58,19 @@ bool from_local_or_member(agent_actor* self, const char* what) {
   return false;
 }
 
+bool certificate_allows(agent_actor* self, const std::string& name,
+                        const caf::node_id& n, const std::string& what) {
+  auto& lookup = self->state.settings.certified_name;
+  if (!lookup || !n)
+    return true;
+  auto proven = lookup(n);
+  if (proven.empty() || proven == name)
+    return true;
+  refuse(self, what + " as member " + name,
+         "the node's TLS certificate names " + proven);
+  return false;
+}
+
 void refuse(agent_actor* self, const std::string& what, const std::string& why) {
   auto& lim = self->state.refusal_log;
   if (lim.allow())

@@ -77,6 +77,13 @@ void notify(agent_actor* self, member_event::kind_t kind,
 
 bool merge(agent_actor* self, const member_info& m, entry_source from,
            const caf::node_id& speaker) {
+  if (!certificate_allows(self, m.name, m.agent ? m.agent.node() : speaker,
+                          "an entry") ||
+      !certificate_allows(self, m.name,
+                          from == entry_source::self_report ? speaker
+                                                            : caf::node_id{},
+                          "a self-report"))
+    return false;
   bool known = self->state.members.find(m.name) != nullptr;
   auto outcome = self->state.members.merge(
       m, std::chrono::steady_clock::now(), from);
@@ -137,6 +144,9 @@ void exchange_views_with_downed(agent_actor* self,
 /// receiver's handle is direct, never relayed).
 void use_new_connection(agent_actor* self, peer& p, caf::actor agent) {
   auto& st = self->state;
+  if (!certificate_allows(self, p.info.name, agent.node(),
+                          "the process at " + p.info.address() + " answering"))
+    return;
   p.info.agent = std::move(agent);
   // The process at the member's address speaks for it from now on.
   p.node = p.info.agent.node();
@@ -231,6 +241,11 @@ accept_join(agent_actor* self, member_info& joiner, uint64_t type_set) {
                           + " registers a different set of message types than "
                           + my_name + "; build every node with the same types");
   }
+  if (!certificate_allows(self, joiner.name, sender->node(), "a join"))
+    return make_error(errc::not_allowed,
+                      "a join as " + joiner.name
+                        + " from a node whose TLS certificate names another "
+                          "member");
   if (joiner.name == my_name)
     return make_error(errc::name_taken,
                       "node name " + joiner.name + " is this node's name");

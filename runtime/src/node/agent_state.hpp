@@ -96,6 +96,12 @@ peer* sender_member(agent_actor* self, std::string* name = nullptr);
 /// (rate-limited) that `what` was refused.
 bool from_local_or_member(agent_actor* self, const char* what);
 
+/// Whether node `n` may speak as member `name`: with mutual TLS the
+/// certificate of n's connection names the member; false (and a security
+/// line naming both) if it names another. Without TLS every node may.
+bool certificate_allows(agent_actor* self, const std::string& name,
+                        const caf::node_id& n, const std::string& what);
+
 /// Logs, rate-limited, that a message `what` from the current sender was
 /// refused and `why`.
 void refuse(agent_actor* self, const std::string& what, const std::string& why);

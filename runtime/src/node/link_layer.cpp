@@ -2,8 +2,12 @@
 
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/publish.hpp>
+#include <caf/openssl/remote_actor.hpp>
 #include <caf/settings.hpp>
 
+#include "transport/tls.hpp"
 #include "transport/transport.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"
@@ -16,19 +20,37 @@ std::string transport_option(const config& cfg) {
   return caf::get_or(content(cfg), "troupe.transport", std::string{"native"});
 }
 
+std::string option_text(const config& cfg, const char* key) {
+  return caf::get_or(content(cfg), key, std::string{});
+}
+
+bool wants_tls(const config& cfg) {
+  return !option_text(cfg, "troupe.tls-cert").empty()
+         || !option_text(cfg, "troupe.tls-key").empty()
+         || !option_text(cfg, "troupe.tls-ca").empty();
+}
+
+/// CAF's BASP; with TLS through caf::openssl (its mutual-TLS middleman).
 class basp_link final : public link_layer {
 public:
-  explicit basp_link(caf::actor_system& sys) : sys_(sys) {
+  basp_link(caf::actor_system& sys, bool tls) : sys_(sys), tls_(tls) {
   }
   caf::expected<uint16_t> listen(const std::string& host, uint16_t port,
                                  const caf::actor& agent) override {
+    if (tls_)
+      return caf::openssl::publish(agent, port, host.c_str(), true);
     return sys_.middleman().publish(agent, port, host.c_str(), true);
   }
   caf::expected<caf::actor> connect(const std::string& host, uint16_t port,
                                     caf::timespan) override {
+    if (tls_)
+      return caf::openssl::remote_actor(sys_, host, port);
     return sys_.middleman().remote_actor(host, port);
   }
   caf::actor connector() override {
+    if (tls_)
+      return caf::actor_cast<caf::actor>(
+        sys_.openssl_manager().actor_handle());
     return caf::actor_cast<caf::actor>(sys_.middleman().actor_handle());
   }
   void stop() override {
@@ -39,6 +61,7 @@ public:
 
 private:
   caf::actor_system& sys_;
+  bool tls_;
 };
 
 class native_link final : public link_layer {
@@ -59,6 +82,12 @@ public:
   void stop() override {
     t_->stop();
   }
+  std::function<std::string(const caf::node_id&)> identities() override {
+    return t_->identities();
+  }
+  std::string own_certified_name() const override {
+    return t_->own_certified_name();
+  }
   const char* name() const override {
     return "native";
   }
@@ -72,12 +101,34 @@ private:
 caf::error link_layer::prepare(config& cfg, caf::timespan heartbeat,
                                caf::timespan down_after) {
   auto which = transport_option(cfg);
+  for (auto* given : {&cfg.openssl_certificate, &cfg.openssl_key,
+                      &cfg.openssl_passphrase, &cfg.openssl_capath,
+                      &cfg.openssl_cafile})
+    if (!given->empty())
+      return make_error(errc::invalid_config,
+                        "an openssl.* option is set, but troupe configures "
+                        "TLS itself: give --troupe.tls-cert, --troupe.tls-key "
+                        "and --troupe.tls-ca instead (on either transport)");
   if (which == "native")
     return caf::none;
   if (which != "basp")
     return make_error(errc::invalid_config,
                       "--troupe.transport expects native or basp, got \""
                         + which + "\"");
+  if (wants_tls(cfg)) {
+    // The same files and checks as on troupe's transport; CAF's OpenSSL
+    // module then requires a peer certificate signed by the CA.
+    tls_files files{option_text(cfg, "troupe.tls-cert"),
+                    option_text(cfg, "troupe.tls-key"),
+                    option_text(cfg, "troupe.tls-ca")};
+    auto ctx = tls_context::load(files);
+    if (!ctx)
+      return ctx.error();
+    cfg.openssl_certificate = files.cert;
+    cfg.openssl_key = files.key;
+    cfg.openssl_cafile = files.ca;
+    cfg.caf::actor_system_config::load<caf::openssl::manager>();
+  }
   // CAF's own heartbeats are off by default; without them a frozen peer's
   // open socket is never noticed. Every node sets both (a node with a
   // timeout but peers without heartbeats would drop idle, live peers).
@@ -93,10 +144,17 @@ link_layer::make(caf::actor_system& sys, const config& cfg,
                  const std::string& listen_host) {
   auto which = transport_option(cfg);
   if (which == "basp") {
-    if (!listen_host.empty())
-      log::warning("node", "CAF's BASP transport has no authentication: "
-                           "anyone who reaches the port can join");
-    return std::unique_ptr<link_layer>{new basp_link(sys)};
+    bool tls = wants_tls(cfg);
+    if (tls && !sys.has_openssl_manager())
+      return make_error(errc::invalid_config,
+                        "TLS over BASP needs CAF's OpenSSL module loaded "
+                        "before the actor system starts (node::start does "
+                        "it); use troupe's transport here");
+    if (!listen_host.empty() && !tls)
+      log::warning("node", "CAF's BASP transport without TLS has no "
+                           "authentication: anyone who reaches the port can "
+                           "join (--troupe.tls-cert/-key/-ca)");
+    return std::unique_ptr<link_layer>{new basp_link(sys, tls)};
   }
   if (which != "native")
     return make_error(errc::invalid_config,
@@ -105,9 +163,14 @@ link_layer::make(caf::actor_system& sys, const config& cfg,
   auto settings = read_transport_settings(cfg, listen_host);
   if (!settings)
     return settings.error();
-  if (!listen_host.empty() && settings->secret.empty())
-    log::info("node", "no cluster secret (--troupe.cookie-file): peers are "
-                      "not authenticated, which troupe allows on loopback only");
+  if (!listen_host.empty() && settings->secret.empty() && !settings->tls)
+    log::info("node", "no cluster secret (--troupe.cookie-file) and no TLS: "
+                      "peers are not authenticated, which troupe allows on "
+                      "loopback only");
+  else if (!listen_host.empty() && settings->tls)
+    log::info("node", "mutual TLS: peers must present a certificate of the "
+                      "cluster's CA; this node is "
+                        + settings->tls->own_name());
   auto t = transport::start(sys, std::move(*settings));
   if (!t)
     return t.error();

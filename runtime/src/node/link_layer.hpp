@@ -5,6 +5,7 @@
 // troupe's own transport (runtime/src/transport, the default) and CAF's
 // BASP middleman (--troupe.transport=basp, to talk to plain CAF programs).
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -41,6 +42,15 @@ public:
   /// `(connect_atom, host, port) -> (node_id, strong_actor_ptr, set<string>)`.
   virtual caf::actor connector() = 0;
   virtual void stop() = 0;
+  /// The member name a node's certificate proves (mutual TLS on troupe's
+  /// transport), or empty: BASP binds no name to a connection.
+  virtual std::function<std::string(const caf::node_id&)> identities() {
+    return [](const caf::node_id&) { return std::string{}; };
+  }
+  /// The name this node's own certificate proves, or empty.
+  virtual std::string own_certified_name() const {
+    return {};
+  }
   /// "native" or "basp", for logs.
   virtual const char* name() const = 0;
 };

@@ -135,7 +135,21 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
     return link.error();
   result->link_ = std::move(*link);
   settings.connector = result->link_->connector();
+  settings.certified_name = result->link_->identities();
   result->name_ = cfg.node_name();
+  if (auto proven = result->link_->own_certified_name(); !proven.empty()) {
+    // With TLS the certificate names the member (issue 12).
+    if (result->name_.empty()) {
+      result->name_ = proven;
+      log::set_node(proven);
+    } else if (result->name_ != proven) {
+      return make_error(errc::invalid_config,
+                        "this node's certificate (--troupe.tls-cert) names "
+                          + proven + ", but --troupe.node-name is "
+                          + result->name_
+                          + "; give the certificate made for this node");
+    }
+  }
   if (result->name_.empty())
     result->name_ = "node-" + std::to_string(getpid());
   member_info me;

@@ -23,7 +23,17 @@ connection::write_result connection::write(const char* data, size_t size,
     return write_result::closed;
   if (out_.size() + sending_.size() + size > limit && !out_.empty())
     return write_result::full;
-  out_.insert(out_.end(), data, data + size);
+  if (tls_) {
+    // Encrypted under the lock, so records leave in the order TLS made them.
+    if (!tls_->write(data, size)) {
+      guard.unlock();
+      fail();
+      return write_result::closed;
+    }
+    tls_->drain(out_);
+  } else {
+    out_.insert(out_.end(), data, data + size);
+  }
   if (writer_ != writer::idle)
     return write_result::queued; // the writer (or EPOLLOUT) takes it along
   if (defer) {
@@ -96,6 +106,66 @@ bool connection::flush_waiting() {
     return true; // a writer is active, or nothing waits
   writer_ = writer::active;
   return drain(guard);
+}
+
+bool connection::kick(std::unique_lock<std::mutex>& guard) {
+  if (writer_ != writer::idle || out_.empty())
+    return true; // the writer (or EPOLLOUT) takes it along
+  writer_ = writer::active;
+  return drain(guard);
+}
+
+connection::tls_step connection::tls_input(const char* data, size_t size,
+                                           std::string& why) {
+  std::unique_lock<std::mutex> guard{out_mtx_};
+  if (!tls_->feed(data, size)) {
+    why = "TLS could not take the bytes read";
+    return tls_step::failed;
+  }
+  if (tls_->established())
+    return tls_step::ok;
+  auto st = tls_->handshake();
+  tls_->drain(out_); // handshake records, and the alert of a failure
+  bool written = kick(guard);
+  if (st == tls_session::status::failed) {
+    why = tls_->error();
+    return tls_step::failed;
+  }
+  if (!written) {
+    why = "write failed";
+    return tls_step::failed;
+  }
+  if (st == tls_session::status::handshaking)
+    return tls_step::handshaking;
+  peer_name = tls_->peer_name();
+  return tls_step::established;
+}
+
+bool connection::tls_start(std::string& why) {
+  std::unique_lock<std::mutex> guard{out_mtx_};
+  if (tls_->handshake() == tls_session::status::failed) {
+    why = tls_->error();
+    return false;
+  }
+  tls_->drain(out_);
+  if (!kick(guard)) {
+    why = "write failed";
+    return false;
+  }
+  return true;
+}
+
+long connection::tls_read(char* dst, size_t capacity, std::string& why) {
+  std::unique_lock<std::mutex> guard{out_mtx_};
+  auto n = tls_->read(dst, capacity);
+  if (n < 0)
+    why = tls_->error();
+  tls_->drain(out_); // post-handshake records, if any
+  if (!kick(guard)) {
+    why = "write failed";
+    return -1;
+  }
+  return n;
 }
 
 size_t connection::waiting_bytes() {

@@ -15,13 +15,15 @@
 #include <caf/expected.hpp>
 #include <caf/node_id.hpp>
 
+#include "transport/tls.hpp"
 #include "transport/wire.hpp"
 
 namespace troupe::detail {
 
 class connection {
 public:
-  enum class state { connecting, hello_sent, proof_sent, ready, closed };
+  // tls: the TLS handshake runs; the hello is sent once it is complete.
+  enum class state { connecting, tls, hello_sent, proof_sent, ready, closed };
 
   connection(int fd, std::string address, bool dialer, uint32_t max_frame)
     : fd_(fd), address_(std::move(address)), dialer_(dialer),
@@ -69,6 +71,33 @@ public:
   /// Bytes waiting to be written.
   size_t waiting_bytes();
 
+  // -- TLS (tls.hpp): frames are encrypted by write() ------------------------
+
+  /// From now on everything written and read goes through `session`.
+  void use_tls(std::unique_ptr<tls_session> session) {
+    tls_ = std::move(session);
+  }
+  bool uses_tls() const {
+    return tls_ != nullptr;
+  }
+
+  /// Outcome of tls_input().
+  enum class tls_step { handshaking, established, ok, failed };
+
+  /// I/O thread: ciphertext read from the socket; runs the handshake as far
+  /// as it goes and writes what TLS answers. `why` says why it failed.
+  tls_step tls_input(const char* data, size_t size, std::string& why);
+
+  /// I/O thread: the dialer's first handshake record.
+  bool tls_start(std::string& why);
+
+  /// I/O thread: decrypted bytes, at most `capacity`; 0 when none is ready,
+  /// -1 if the stream broke (`why` says how).
+  long tls_read(char* dst, size_t capacity, std::string& why);
+
+  /// The member name the peer's certificate proves (TLS), else empty.
+  std::string peer_name;
+
   /// Marks the connection broken; the I/O thread closes it.
   void fail();
   bool failed() const {
@@ -91,12 +120,14 @@ public:
   caf::node_id peer_node;
   std::chrono::steady_clock::time_point deadline;
   std::function<void(caf::expected<caf::strong_actor_ptr>)> on_ready;
-  uint64_t frames_in = 0;
+  uint64_t reads = 0; // reads that returned bytes
 
 private:
   /// Writes from `out_` until it is empty or the socket is full; called with
   /// the write token (writer_ == active) and `guard` locked.
   bool drain(std::unique_lock<std::mutex>& guard);
+  /// With out_mtx_ held: writes what TLS queued, unless a writer is at it.
+  bool kick(std::unique_lock<std::mutex>& guard);
 
   // idle: nobody writes; active: a thread writes (others only append);
   // blocked: the socket is full, the I/O thread resumes on EPOLLOUT.
@@ -112,6 +143,7 @@ private:
   std::vector<char> out_;      // waiting to be written
   std::vector<char> sending_;  // being written by the token holder
   writer writer_ = writer::idle;
+  std::unique_ptr<tls_session> tls_; // used with out_mtx_ held
   std::atomic<bool> blocked_{false};
   std::atomic<bool> failed_{false};
 };

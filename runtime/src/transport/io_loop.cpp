@@ -56,7 +56,7 @@ void tune(int fd) {
 
 } // namespace
 
-io_loop::io_loop(transport_core& core) : core_(core) {
+io_loop::io_loop(transport_core& core) : core_(core), cipher_in_(read_chunk) {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   epoll_event ev{};
@@ -238,12 +238,18 @@ void io_loop::add_connection(std::shared_ptr<connection> c) {
   c->mine.has_secret = !core_.settings().secret.empty();
   ++unauthenticated_;
   ++unauthenticated_by_host_[host_of(c->address())];
+  if (auto& tls = core_.settings().tls)
+    c->use_tls(std::make_unique<tls_session>(*tls, c->dialer()));
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   ev.data.fd = c->fd();
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c->fd(), &ev);
-  if (c->st != connection::state::connecting)
-    send_hello(*c);
+  if (c->st != connection::state::connecting) {
+    if (c->uses_tls())
+      c->st = connection::state::tls; // the dialer speaks first
+    else
+      send_hello(*c);
+  }
   conns_[c->fd()] = std::move(c);
 }
 
@@ -348,43 +354,97 @@ void io_loop::close(const std::shared_ptr<connection>& conn,
                    : c->address() + ": " + why));
 }
 
+bool io_loop::take_frames(connection& c) {
+  // Frames are handled as they complete, so the buffer holds at most one
+  // partial frame plus a chunk.
+  wire::header hdr;
+  const char* payload = nullptr;
+  std::string why;
+  for (;;) {
+    auto r = c.reader().next(hdr, payload, why);
+    if (r == wire::frame_reader::result::need_more)
+      return true;
+    if (r == wire::frame_reader::result::error) {
+      bool handshake = c.st != connection::state::ready;
+      close(conns_.at(c.fd()), handshake ? "in its handshake, " + why : why,
+            handshake);
+      return false;
+    }
+    if (c.st == connection::state::ready) {
+      if (!wire::is_data_kind(hdr.kind)) {
+        close(conns_.at(c.fd()), "handshake frame after the handshake", false);
+        return false;
+      }
+      ++core_.frames_in;
+      core_.dispatch(c, hdr, payload);
+    } else if (!on_handshake_frame(conns_.at(c.fd()), hdr.kind, payload,
+                                   hdr.length)) {
+      return false;
+    }
+  }
+}
+
+bool io_loop::take_ciphertext(connection& c, const char* data, size_t size) {
+  std::string why;
+  auto step = c.tls_input(data, size, why);
+  if (step == connection::tls_step::failed) {
+    bool handshake = c.st != connection::state::ready;
+    close(conns_.at(c.fd()),
+          handshake ? "TLS handshake failed: " + why
+                        + (c.reads == 0 && data[0] != 0x16
+                             ? " (the peer does not speak TLS: give every "
+                               "node --troupe.tls-cert, -key and -ca)"
+                             : "")
+                    : "TLS: " + why,
+          handshake);
+    return false;
+  }
+  ++c.reads;
+  if (step == connection::tls_step::established) {
+    c.st = connection::state::hello_sent;
+    send_hello(c);
+  }
+  for (;;) {
+    auto* dst = c.reader().reserve(read_chunk);
+    auto n = c.tls_read(dst, read_chunk, why);
+    if (n < 0) {
+      close(conns_.at(c.fd()), "TLS: " + why, c.st != connection::state::ready);
+      return false;
+    }
+    if (n == 0)
+      return true;
+    c.reader().commit(static_cast<size_t>(n));
+    if (!take_frames(c))
+      return false;
+  }
+}
+
 bool io_loop::read_some(connection& c, bool& more) {
   more = false;
   size_t total = 0;
   for (;;) {
-    auto* dst = c.reader().reserve(read_chunk);
+    char* dst = c.uses_tls() ? cipher_in_.data() : c.reader().reserve(read_chunk);
     auto n = ::recv(c.fd(), dst, read_chunk, MSG_DONTWAIT);
     if (n > 0) {
-      c.reader().commit(static_cast<size_t>(n));
       core_.bytes_in += static_cast<uint64_t>(n);
       total += static_cast<size_t>(n);
-      // Frames are handled as they complete, so the buffer holds at most
-      // one partial frame plus a chunk.
-      wire::header hdr;
-      const char* payload = nullptr;
-      std::string why;
-      for (;;) {
-        auto r = c.reader().next(hdr, payload, why);
-        if (r == wire::frame_reader::result::need_more)
-          break;
-        if (r == wire::frame_reader::result::error) {
-          bool handshake = c.st != connection::state::ready;
-          close(conns_.at(c.fd()), handshake ? "in its handshake, " + why : why,
-                handshake);
+      if (c.uses_tls()) {
+        if (!take_ciphertext(c, dst, static_cast<size_t>(n)))
+          return false;
+      } else {
+        if (c.reads == 0 && c.st != connection::state::ready
+            && dst[0] == 0x16) {
+          // 0x16 opens a TLS record; no troupe frame starts so.
+          close(conns_.at(c.fd()),
+                "the peer speaks TLS and this node has no TLS configuration "
+                "(--troupe.tls-cert, -key and -ca)",
+                true);
           return false;
         }
-        if (c.st == connection::state::ready) {
-          if (!wire::is_data_kind(hdr.kind)) {
-            close(conns_.at(c.fd()), "handshake frame after the handshake",
-                  false);
-            return false;
-          }
-          ++core_.frames_in;
-          core_.dispatch(c, hdr, payload);
-        } else if (!on_handshake_frame(conns_.at(c.fd()), hdr.kind, payload,
-                                       hdr.length)) {
+        ++c.reads;
+        c.reader().commit(static_cast<size_t>(n));
+        if (!take_frames(c))
           return false;
-        }
       }
       if (total >= read_budget) {
         more = true; // let the other connections have their turn
@@ -393,7 +453,12 @@ bool io_loop::read_some(connection& c, bool& more) {
       continue;
     }
     if (n == 0) {
-      close(conns_.at(c.fd()), "the peer closed it", false);
+      close(conns_.at(c.fd()),
+            c.st == connection::state::ready
+              ? "the peer closed it"
+              : "the peer closed it during the handshake (does it expect "
+                "TLS or a cluster secret this process lacks?)",
+            false);
       return false;
     }
     if (errno == EINTR)
@@ -453,6 +518,10 @@ bool io_loop::on_handshake_frame(const std::shared_ptr<connection>& c,
       close(c, "wrong proof of the cluster secret", true);
       return false;
     }
+    if (std::string why; !core_.add_route(c, why)) {
+      close(c, why, true);
+      return false;
+    }
     c->st = connection::state::ready;
     c->authenticated();
     --unauthenticated_;
@@ -460,7 +529,6 @@ bool io_loop::on_handshake_frame(const std::shared_ptr<connection>& c,
     if (--unauthenticated_by_host_[host] == 0)
       unauthenticated_by_host_.erase(host);
     ++core_.connections_made;
-    core_.add_route(c);
     if (c->on_ready) {
       auto done = std::exchange(c->on_ready, nullptr);
       if (c->theirs.published_actor == 0)
@@ -568,7 +636,14 @@ void io_loop::run() {
           close(c, connect_failure(c->address(), err), false);
           continue;
         }
-        send_hello(*c);
+        if (!c->uses_tls()) {
+          send_hello(*c);
+        } else if (std::string why; !c->tls_start(why)) {
+          close(c, "TLS: " + why, false);
+          continue;
+        } else {
+          c->st = connection::state::tls;
+        }
       }
       if ((ev & EPOLLOUT) && c->blocked() && !c->flush_waiting()) {
         close(c, "write failed", false);

@@ -76,6 +76,10 @@ private:
   void add_connection(std::shared_ptr<connection> c);
   /// Reads what the socket has (up to a budget); false if it must close.
   bool read_some(connection& c, bool& more);
+  /// Handles the complete frames c's reader holds; false if c was closed.
+  bool take_frames(connection& c);
+  /// Decrypts what a TLS connection read and handles its frames.
+  bool take_ciphertext(connection& c, const char* data, size_t size);
   bool on_handshake_frame(const std::shared_ptr<connection>& c, uint8_t kind,
                           const char* payload, size_t size);
   void send_hello(connection& c);
@@ -109,6 +113,7 @@ private:
   std::unordered_map<std::string, size_t> unauthenticated_by_host_;
   size_t unauthenticated_ = 0;
   std::vector<int> read_again_;
+  std::vector<char> cipher_in_; // what a TLS connection read, before decryption
   clock::time_point accept_resume_{};
   clock::time_point next_tick_{};
 };

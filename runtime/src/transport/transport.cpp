@@ -184,4 +184,16 @@ transport::counters transport::stats() const {
   return core_->stats();
 }
 
+std::function<std::string(const caf::node_id&)> transport::identities() const {
+  return [weak = std::weak_ptr<transport_core>{core_}](const caf::node_id& n) {
+    auto core = weak.lock();
+    return core ? core->certified_name(n) : std::string{};
+  };
+}
+
+std::string transport::own_certified_name() const {
+  auto& tls = core_->settings().tls;
+  return tls ? tls->own_name() : std::string{};
+}
+
 } // namespace troupe::detail

@@ -11,6 +11,7 @@
 // messages work across nodes. When the last connection to a node closes,
 // every proxy of that node ends with remote_link_unreachable.
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -55,6 +56,14 @@ public:
   /// are dropped: only local senders may use its local-only requests, and a
   /// peer cannot send in their name.
   void protect(const caf::actor& local);
+
+  /// Answers the member name a node's certificate proves (TLS; empty for
+  /// a node without a connection or without TLS). Safe to call after the
+  /// transport is gone (then it answers empty).
+  std::function<std::string(const caf::node_id&)> identities() const;
+
+  /// The member name this node's own certificate proves, or empty.
+  std::string own_certified_name() const;
 
   /// Closes everything; idempotent.
   void stop();

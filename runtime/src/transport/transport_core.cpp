@@ -244,15 +244,30 @@ void transport_core::send_down(const caf::node_id& node, caf::actor_id aid,
   write_control(conn, buf);
 }
 
-void transport_core::add_route(const std::shared_ptr<connection>& c) {
+std::string transport_core::certified_name(const caf::node_id& node) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = peers_.find(node);
+  if (i == peers_.end() || i->second.conns.empty())
+    return {};
+  return i->second.conns.front()->peer_name;
+}
+
+bool transport_core::add_route(const std::shared_ptr<connection>& c,
+                               std::string& why) {
   std::vector<std::pair<caf::actor_id, caf::mailbox_element_ptr>> waiting;
   std::vector<std::pair<wire::kind, std::pair<uint64_t, uint64_t>>> controls;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     auto& p = peers_[c->peer_node];
+    if (!p.conns.empty() && p.conns.front()->peer_name != c->peer_name) {
+      why = "its certificate names " + c->peer_name + ", but its node id "
+            + to_string(c->peer_node) + " belongs to "
+            + p.conns.front()->peer_name;
+      return false;
+    }
     p.conns.push_back(c);
     if (p.conns.size() > 1)
-      return;
+      return true;
     waiting.swap(p.waiting);
     controls.swap(p.controls);
   }
@@ -260,6 +275,7 @@ void transport_core::add_route(const std::shared_ptr<connection>& c) {
     send_control(c->peer_node, k, args.first, args.second);
   for (auto& [aid, what] : waiting)
     send_message(c->peer_node, aid, std::move(what));
+  return true;
 }
 
 void transport_core::remove_route(const std::shared_ptr<connection>& c) {

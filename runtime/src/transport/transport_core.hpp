@@ -73,6 +73,9 @@ public:
 
   transport::counters stats() const;
 
+  /// The member name `node`'s certificate proves (TLS), or empty.
+  std::string certified_name(const caf::node_id& node) const;
+
   // -- proxy_registry::backend ------------------------------------------------
 
   caf::strong_actor_ptr make_proxy(caf::node_id nid, caf::actor_id aid) override;
@@ -114,8 +117,11 @@ private:
 
   // -- called by the I/O thread -----------------------------------------------
 
-  /// A connection proved itself: route `node`'s traffic through it.
-  void add_route(const std::shared_ptr<connection>& c);
+  /// A connection proved itself: route `node`'s traffic through it. With
+  /// TLS, a node id stays bound to the certificate name of its first
+  /// connection: a connection from another certificate that claims it is
+  /// refused (false, `why` says so).
+  bool add_route(const std::shared_ptr<connection>& c, std::string& why);
   /// A connection closed; the node is lost if it was the last one.
   void remove_route(const std::shared_ptr<connection>& c);
   /// Gives up on nodes whose waiting messages waited too long.

@@ -37,12 +37,23 @@ read_transport_settings(const config& cfg, const std::string& listen_host) {
                         "--troupe.cookie has fewer than 16 characters");
     s.secret = inline_secret;
   }
-  if (s.secret.empty() && !listen_host.empty() && !is_loopback(listen_host))
+  tls_files files{caf::get_or(c, "troupe.tls-cert", std::string{}),
+                  caf::get_or(c, "troupe.tls-key", std::string{}),
+                  caf::get_or(c, "troupe.tls-ca", std::string{})};
+  if (!files.cert.empty() || !files.key.empty() || !files.ca.empty()) {
+    auto ctx = tls_context::load(files);
+    if (!ctx)
+      return ctx.error();
+    s.tls = std::move(*ctx);
+  }
+  if (s.secret.empty() && !s.tls && !listen_host.empty()
+      && !is_loopback(listen_host))
     return make_error(errc::invalid_config,
                       "this node would listen on " + listen_host
-                        + " without a cluster secret, so anyone who reaches "
-                          "the port could join; give every node "
-                          "--troupe.cookie-file FILE (the same secret), or "
+                        + " without a cluster secret or TLS, so anyone who "
+                          "reaches the port could join; give every node "
+                          "--troupe.cookie-file FILE (the same secret) or "
+                          "--troupe.tls-cert/-key/-ca (troupe tls init), or "
                           "listen on 127.0.0.1");
   auto positive = [&](const char* key, auto fallback, auto& out) -> caf::error {
     auto v = caf::get_or(c, key, static_cast<int64_t>(fallback));

@@ -4,11 +4,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <caf/expected.hpp>
 #include <caf/timespan.hpp>
 
+#include "transport/tls.hpp"
 #include "troupe/config.hpp"
 
 namespace troupe::detail {
@@ -16,6 +18,8 @@ namespace troupe::detail {
 struct transport_settings {
   /// The cluster secret; empty means no authentication (loopback only).
   std::string secret;
+  /// Mutual TLS (troupe.tls-cert, -key, -ca); null: plaintext.
+  std::shared_ptr<tls_context> tls;
   /// Largest frame a peer may send or a local actor may send to a peer.
   uint32_t max_frame_size = 8u << 20;
   /// Bytes queued for one peer before messages to it are refused.
@@ -34,8 +38,10 @@ struct transport_settings {
 };
 
 /// Reads the transport's options from `cfg` (troupe.cookie, troupe.cookie-file,
-/// troupe.max-frame-size, ...). `listen_host` is where the node listens:
-/// without a secret only a loopback address is allowed.
+/// troupe.tls-cert, troupe.max-frame-size, ...). `listen_host` is where the
+/// node listens: without a secret or TLS only a loopback address is
+/// allowed. An incomplete TLS configuration, a TLS file that does not load
+/// and an openssl.* option (CAF's BASP TLS, unused here) are errors.
 caf::expected<transport_settings>
 read_transport_settings(const config& cfg, const std::string& listen_host);
 
