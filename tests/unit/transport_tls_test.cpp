@@ -204,4 +204,7 @@ TEST_CASE("a node's certificate names it; another --troupe.name and an "
   auto caf_tls = start([&](config& cfg) { cfg.openssl_certificate = f.cert; });
   REQUIRE_FALSE(caf_tls);
   CHECK_THAT(render(caf_tls.error()), Catch::Contains("--troupe.tls-cert"));
+  auto on_basp = start([](config& cfg) { cfg.set("troupe.transport", "basp"); });
+  REQUIRE_FALSE(on_basp);
+  CHECK_THAT(render(on_basp.error()), Catch::Contains("own transport"));
 }
