@@ -11,7 +11,12 @@
 namespace troupe::tool {
 namespace {
 
-int run_status(const std::string& seed, const std::string& cookie_file) {
+struct tls_flags {
+  std::string cert, key, ca;
+};
+
+int run_status(const std::string& seed, const std::string& cookie_file,
+               const tls_flags& tls) {
   auto addr = troupe::parse_host_port(seed, "--seed");
   if (!addr) {
     std::cerr << "error: " << troupe::render(addr.error()) << "\n";
@@ -21,6 +26,11 @@ int run_status(const std::string& seed, const std::string& cookie_file) {
   cfg.set("troupe.log-level", "error");
   if (!cookie_file.empty())
     cfg.set("troupe.cookie-file", cookie_file);
+  for (auto& [key, value] : {std::pair{"troupe.tls-cert", &tls.cert},
+                             std::pair{"troupe.tls-key", &tls.key},
+                             std::pair{"troupe.tls-ca", &tls.ca}})
+    if (!value->empty())
+      cfg.set(key, *value);
   troupe::system sys{troupe::add_node_types(cfg)};
   auto members = troupe::query_members(sys.actors(), addr->first, addr->second);
   if (!members) {
@@ -54,7 +64,15 @@ tools::command add_status_command(CLI::App& app) {
                   "the cluster secret (as the nodes' --troupe.cookie-file; "
                   "`troupe cluster up` prints it)")
     ->type_name("FILE");
-  return {sub, [seed, cookie] { return run_status(*seed, *cookie); }};
+  auto tls = std::make_shared<tls_flags>();
+  sub->add_option("--tls-cert", tls->cert,
+                  "a certificate of the cluster's CA, for a cluster with "
+                  "mutual TLS (with --tls-key and --tls-ca)")
+    ->type_name("FILE");
+  sub->add_option("--tls-key", tls->key, "its private key")->type_name("FILE");
+  sub->add_option("--tls-ca", tls->ca, "the cluster's CA certificate")
+    ->type_name("FILE");
+  return {sub, [seed, cookie, tls] { return run_status(*seed, *cookie, *tls); }};
 }
 
 } // namespace troupe::tool

@@ -98,7 +98,8 @@ errc_text text_of(errc code) {
               "on every node"};
     case errc::not_authenticated:
       return {"not_authenticated",
-              "give every node the same cluster secret (--troupe.cookie-file)"};
+              "give every node the same cluster secret (--troupe.cookie-file) and, "
+              "with TLS, a certificate of the same CA (--troupe.tls-ca)"};
   }
   return {"unknown", ""};
 }

@@ -230,6 +230,11 @@ accept_join(agent_actor* self, member_info& joiner, uint64_t type_set) {
     refuse(self, "a join of " + joiner.name, "no remote sender");
     return make_error(errc::not_allowed, "a join must come from the joiner");
   }
+  if (!certificate_allows(self, joiner.name, sender->node(), "a join"))
+    return make_error(errc::not_allowed,
+                      "a join as " + joiner.name
+                        + " from a node whose TLS certificate names another "
+                          "member");
   if (type_set != st.settings.type_set_id) {
     // The refusal never tells the cluster's digest: a joiner must bring the
     // same types, not learn which digest to claim.
@@ -241,11 +246,6 @@ accept_join(agent_actor* self, member_info& joiner, uint64_t type_set) {
                           + " registers a different set of message types than "
                           + my_name + "; build every node with the same types");
   }
-  if (!certificate_allows(self, joiner.name, sender->node(), "a join"))
-    return make_error(errc::not_allowed,
-                      "a join as " + joiner.name
-                        + " from a node whose TLS certificate names another "
-                          "member");
   if (joiner.name == my_name)
     return make_error(errc::name_taken,
                       "node name " + joiner.name + " is this node's name");

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -130,6 +131,10 @@ std::optional<std::string> child_process::start() {
       _exit(1);
     if (spec_.own_process_group)
       setpgid(0, 0);
+    for (auto& [resource, value] : spec_.limits) {
+      rlimit lim{static_cast<rlim_t>(value), static_cast<rlim_t>(value)};
+      setrlimit(resource, &lim);
+    }
     if (log >= 0)
       dup2(log, STDERR_FILENO);
     if (in[0] >= 0)

@@ -17,6 +17,7 @@ struct cluster_options {
   std::string log_dir = "troupe-cluster-logs";
   std::string node_binary;
   std::vector<std::string> node_args;
+  bool tls = false;
 };
 
 int cluster_up(const cluster_options& opt) {
@@ -25,6 +26,12 @@ int cluster_up(const cluster_options& opt) {
   std::cerr << "starting " << opt.nodes << " nodes (logs in " << opt.log_dir
             << "/)\n";
   local_cluster cluster{opt.node_binary, opt.log_dir};
+  if (opt.tls) {
+    if (auto err = cluster.use_tls()) {
+      std::cerr << "error: " << *err << "\n";
+      return 1;
+    }
+  }
   if (auto err = cluster.start(opt.nodes, "n", opt.node_args)) {
     std::cerr << "error: " << *err << "\nstopping the nodes already started\n";
     return 1;
@@ -33,10 +40,16 @@ int cluster_up(const cluster_options& opt) {
   for (auto& node : cluster.nodes())
     std::printf("%-8s %-8d %-22s %s\n", node.name.c_str(), node.pid,
                 node.address().c_str(), node.log_path.c_str());
-  std::printf("cluster up: %d nodes, seed %s, secret %s. Ctrl-C stops all "
-              "nodes.\n  troupe status --seed %s --cookie-file %s\n",
+  std::printf("cluster up: %d nodes, seed %s, secret %s%s%s. Ctrl-C stops "
+              "all nodes.\n  troupe status --seed %s --cookie-file %s",
               opt.nodes, cluster.seed().c_str(), cluster.cookie_file().c_str(),
-              cluster.seed().c_str(), cluster.cookie_file().c_str());
+              opt.tls ? ", mutual TLS with the certificates in " : "",
+              cluster.tls_dir().c_str(), cluster.seed().c_str(),
+              cluster.cookie_file().c_str());
+  // troupe status speaks as "ops", a certificate of the cluster's CA.
+  for (auto& flag : cluster.tls_args("ops"))
+    std::printf(" %s", flag.substr(flag.find('.') + 1).insert(0, "--").c_str());
+  std::printf("\n");
   std::fflush(stdout);
   while (wait_stop_signal(stop_signals, std::chrono::seconds(1)) == 0) {
     // Report nodes that died on their own (the cluster keeps running).
@@ -77,6 +90,9 @@ command add_cluster_command(CLI::App& app, std::string node_binary) {
   up->add_option("--node-binary", opt->node_binary,
                  "the program whose `node` command runs each node")
     ->type_name("PATH");
+  up->add_flag("--tls", opt->tls,
+              "mutual TLS between the nodes as well as the secret: a CA and "
+              "a certificate per node in LOG_DIR/tls");
   up->add_option("node-options", opt->node_args,
                  "after --: passed to every node (see the `node` command's "
                  "--help)")

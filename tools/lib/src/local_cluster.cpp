@@ -1,5 +1,7 @@
 #include "tools/local_cluster.hpp"
 
+#include "tools/cluster_pki.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -102,7 +104,8 @@ std::optional<std::string> local_cluster::spawn_process(local_node& node,
   proc = child_process{{.binary = binary_,
                         .args = node.args,
                         .stderr_path = node.log_path,
-                        .own_process_group = true}};
+                        .own_process_group = true,
+                        .limits = node.limits}};
   if (auto err = proc.start())
     return "node " + node.name + ": " + *err;
   node.pid = proc.pid();
@@ -155,6 +158,30 @@ local_cluster::await_address(local_node& node, child_process& proc,
   return err;
 }
 
+std::optional<std::string> local_cluster::use_tls() {
+  tls_dir_ = log_dir_ + "/tls";
+  pki_files files;
+  std::string error;
+  if (!make_cluster_pki(tls_dir_, {}, files, error)) {
+    tls_dir_.clear();
+    return "cannot make the cluster's certificates: " + error;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> local_cluster::tls_args(const std::string& name) const {
+  if (tls_dir_.empty())
+    return {};
+  pki_files files;
+  std::string error;
+  if (!make_cluster_pki(tls_dir_, {name}, files, error))
+    std::cerr << "warning: no certificate for " << name << ": " << error
+              << "\n";
+  return {"--troupe.tls-cert=" + tls_dir_ + "/" + name + ".pem",
+          "--troupe.tls-key=" + tls_dir_ + "/" + name + ".key",
+          "--troupe.tls-ca=" + tls_dir_ + "/ca.pem"};
+}
+
 local_node local_cluster::make_node(const std::string& name,
                                    std::vector<std::string> extra_args) const {
   local_node node;
@@ -168,6 +195,9 @@ local_node local_cluster::make_node(const std::string& name,
   }
   if (!cookie_file_.empty())
     node.args.push_back("--troupe.cookie-file=" + cookie_file_);
+  for (auto& a : tls_args(name))
+    node.args.push_back(std::move(a));
+  node.limits = limits_;
   for (auto& a : common_args_)
     node.args.push_back(a);
   for (auto& a : extra_args)

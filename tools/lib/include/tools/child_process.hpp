@@ -33,6 +33,9 @@ struct child_spec {
   /// In a process group of its own, so a Ctrl-C in the terminal reaches
   /// only the parent, which then stops its children in order.
   bool own_process_group = false;
+  /// Resource limits set in the child before exec (soft and hard alike):
+  /// RLIMIT_AS, RLIMIT_NOFILE, ... with their values.
+  std::vector<std::pair<int, uint64_t>> limits;
 };
 
 /// Waits at most `timeout` for `pid` to exit and reaps it. True once it is

@@ -25,6 +25,8 @@ struct local_node {
   uint16_t port = 0;
   std::string log_path;
   std::vector<std::string> args; ///< to start it again with the same flags
+  /// Resource limits it runs under (child_spec::limits).
+  std::vector<std::pair<int, uint64_t>> limits;
 
   std::string address() const {
     return host + ":" + std::to_string(port);
@@ -87,6 +89,25 @@ public:
     cookie_file_.clear();
   }
 
+  /// Starts the nodes from now on with mutual TLS as well: a CA and one
+  /// certificate per node name in <log_dir>/tls (troupe tls init's files).
+  /// An error text if the certificates cannot be made.
+  std::optional<std::string> use_tls();
+
+  /// --troupe.tls-cert/-key/-ca for a process named `name` (its certificate
+  /// is made on first use), or nothing without use_tls().
+  std::vector<std::string> tls_args(const std::string& name) const;
+
+  /// Where the TLS files are (empty without use_tls()).
+  const std::string& tls_dir() const {
+    return tls_dir_;
+  }
+
+  /// Resource limits for the nodes started from now on (RLIMIT_AS, ...).
+  void set_limits(std::vector<std::pair<int, uint64_t>> limits) {
+    limits_ = std::move(limits);
+  }
+
 private:
   local_node make_node(const std::string& name,
                        std::vector<std::string> extra_args) const;
@@ -106,6 +127,8 @@ private:
   std::vector<local_node> nodes_;
   std::vector<std::string> common_args_;
   std::string cookie_file_;
+  std::string tls_dir_;
+  std::vector<std::pair<int, uint64_t>> limits_;
   std::vector<std::thread> drainers_;
 };
 
