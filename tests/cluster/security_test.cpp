@@ -389,10 +389,9 @@ TEST_CASE_METHOD(rogue_fixture, "an exit message from a peer is refused, and "
 
 TEST_CASE_METHOD(test::fixture, "without the cluster secret nothing reaches a "
                                 "node: neither CAF's remote_actor nor a troupe "
-                                "link with no or another secret") {
-  if (on_basp())
-    SUCCEED("BASP has no authentication: this case is for troupe's transport");
-  else {
+                                "link with no or another secret",
+                 "[native]") {
+  {
     REQUIRE_FALSE(cluster.start(1));
     auto& n = cluster.nodes().at(0);
     // A plain CAF program speaks BASP: the node refuses its bytes.
@@ -413,6 +412,29 @@ TEST_CASE_METHOD(test::fixture, "without the cluster secret nothing reaches a "
     // The node still serves a member with the secret.
     CHECK(all_up(0, 1));
   }
+}
+
+TEST_CASE_METHOD(test::fixture, "CAF's remote_spawn and remote_lookup find "
+                                "no spawn or config server on a node") {
+  REQUIRE_FALSE(cluster.start(1));
+  auto& n = cluster.nodes().at(0);
+  auto& mm = sys.actors().middleman();
+  auto agent = mm.remote_actor(n.host, n.port);
+  if (!on_basp()) {
+    // troupe's transport speaks no BASP: CAF's middleman never gets a
+    // connection to send a remote spawn over (the case above). Addressing
+    // CAF's servers by actor id is refused in test_transport.
+    CHECK_FALSE(agent);
+    return;
+  }
+  REQUIRE(agent);
+  auto nid = agent->node();
+  for (auto name : {"SpawnServ", "ConfigServ"})
+    CHECK_FALSE(mm.remote_lookup(caf::atom_from_string(name), nid));
+  auto spawned = mm.remote_spawn<caf::actor>(nid, "echo", caf::make_message(),
+                                             5s);
+  CHECK_FALSE(spawned);
+  CHECK(all_up(0, 1));
 }
 
 TEST_CASE_METHOD(rogue_fixture, "the actors a member had a node spawn are "

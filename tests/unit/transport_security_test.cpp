@@ -72,6 +72,29 @@ TEST_CASE("nodes with the same secret connect; a wrong or missing secret is refu
   caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
 }
 
+TEST_CASE("a peer addressing CAF's spawn and config servers by actor id "
+          "reaches neither") {
+  transport_node a{with_secret(secret)};
+  auto w = a.sys.spawn(worker);
+  auto port = a.link->listen("127.0.0.1", 0, w);
+  REQUIRE(port);
+  transport_node b{with_secret(secret)};
+  REQUIRE(serves(b, *port)); // an authenticated insider
+  caf::scoped_actor self{b.sys};
+  for (auto& server : {a.sys.spawn_serv(), a.sys.config_serv()}) {
+    REQUIRE(server);
+    auto forged = b.link->proxy_of(a.sys.node(), server->id());
+    caf::error err;
+    self->request(forged, bound, caf::get_atom::value, std::string{"echo"})
+      .receive([](caf::message&) {}, [&](caf::error& x) { err = x; });
+    // Bounced by the transport (not the server's own unexpected_message):
+    // only actors that a message carried to a peer are addressable.
+    CHECK(err == caf::sec::request_receiver_down);
+  }
+  CHECK(serves(b, *port));
+  caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+}
+
 TEST_CASE("a header announcing 4 GB is refused before anything is allocated") {
   transport_node a{with_secret(secret)};
   auto w = a.sys.spawn(worker);

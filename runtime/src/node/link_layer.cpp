@@ -133,6 +133,13 @@ link_layer::make(caf::actor_system& sys, const config& cfg,
     if (!listen_host.empty())
       log::warning("node", "CAF's BASP transport has no authentication: "
                            "anyone who reaches the port can join");
+    // BASP resolves a peer's remote_spawn and remote_lookup by name in the
+    // registry: without these entries CAF's spawn server (any type added
+    // with add_actor_type, past troupe's export list) and config server
+    // (every option) are out of a peer's reach. troupe's remote spawn goes
+    // through the agent; nothing local looks these names up.
+    sys.registry().erase(caf::atom("SpawnServ"));
+    sys.registry().erase(caf::atom("ConfigServ"));
     return std::unique_ptr<link_layer>{new basp_link(sys)};
   }
   if (which != "native")

@@ -191,6 +191,11 @@ std::function<std::string(const caf::node_id&)> transport::identities() const {
   };
 }
 
+caf::actor transport::proxy_of(const caf::node_id& nid,
+                               caf::actor_id aid) const {
+  return caf::actor_cast<caf::actor>(core_->proxies().get_or_put(nid, aid));
+}
+
 std::string transport::own_certified_name() const {
   auto& tls = core_->settings().tls;
   return tls ? tls->own_name() : std::string{};

@@ -65,6 +65,11 @@ public:
   /// The member name this node's own certificate proves, or empty.
   std::string own_certified_name() const;
 
+  /// A handle to actor `aid` of node `nid` (a proxy): what a message that
+  /// names that actor carries. For tests that play a peer addressing
+  /// arbitrary actor ids.
+  caf::actor proxy_of(const caf::node_id& nid, caf::actor_id aid) const;
+
   /// Closes everything; idempotent.
   void stop();
 
