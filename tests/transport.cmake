@@ -3,6 +3,7 @@
 # lost connections, the authenticated handshake and the limits a hostile
 # peer meets (raw sockets that speak bytes, not troupe).
 troupe_unit_test(test_transport
+  unit/transport_backpressure_test.cpp
   unit/transport_messaging_test.cpp
   unit/transport_security_test.cpp
   unit/transport_tls_test.cpp

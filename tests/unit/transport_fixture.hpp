@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include <caf/io/middleman.hpp>
 
 #include "test_support.hpp"
+#include "transport/handshake.hpp"
 #include "transport/transport.hpp"
 #include "transport/wire.hpp"
 
@@ -97,6 +99,39 @@ public:
     }
     return true;
   }
+  /// Plays a node without a secret through the handshake, as process 4242
+  /// of host 0x42...: the node's hello (it names its published actor), or
+  /// nothing if the node did not answer as expected.
+  std::optional<detail::wire::hello> handshake_without_secret() {
+    auto theirs = read_frame();
+    if (theirs.size() != detail::wire::header_size + detail::wire::hello_size)
+      return std::nullopt;
+    std::string why;
+    auto hello = detail::wire::decode_hello(
+      theirs.data() + detail::wire::header_size, detail::wire::hello_size, why);
+    if (!hello)
+      return std::nullopt;
+    detail::wire::hello mine;
+    mine.process_id = 4242;
+    mine.host_id.fill(0x42);
+    mine.nonce = detail::make_nonce();
+    std::vector<char> out;
+    detail::wire::encode(out, mine);
+    auto at = detail::wire::begin_frame(out, detail::wire::kind::proof);
+    detail::wire::end_frame(out, at); // no secret: an empty proof
+    send(out);
+    if (read_frame().size() != detail::wire::header_size) // its proof
+      return std::nullopt;
+    return hello;
+  }
+
+  /// The node id handshake_without_secret() claims.
+  static caf::node_id claimed_node() {
+    caf::node_id::default_data::host_id_type host;
+    host.fill(0x42);
+    return caf::make_node_id(4242, host);
+  }
+
   /// Reads until the node closes the connection; true if it did within the
   /// bound (recv returned 0 or an error other than the timeout).
   bool closed_by_node() {

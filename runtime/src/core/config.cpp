@@ -63,6 +63,10 @@ config::config() {
                                     "send or be sent (default 8388608)")
     .add<int64_t>("max-pending-bytes", "bytes queued for one peer before "
                                        "sends to it fail (default 67108864)")
+    .add<int64_t>("max-inbound-bytes", "bytes of one peer's messages that "
+                                       "may wait unhandled in this node's "
+                                       "mailboxes before more are dropped "
+                                       "(default 67108864)")
     .add<int64_t>("max-connections", "open connections at most (default 1024)")
     .add<caf::timespan>("handshake-timeout", "time a new connection has to "
                                              "authenticate (default 5s)")

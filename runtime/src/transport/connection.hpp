@@ -15,6 +15,7 @@
 #include <caf/expected.hpp>
 #include <caf/node_id.hpp>
 
+#include "transport/inbound_budget.hpp"
 #include "transport/tls.hpp"
 #include "transport/wire.hpp"
 
@@ -97,6 +98,10 @@ public:
 
   /// The member name the peer's certificate proves (TLS), else empty.
   std::string peer_name;
+
+  /// What the peer's messages hold in local mailboxes (set at the end of
+  /// the handshake).
+  std::shared_ptr<inbound_budget> inbound;
 
   /// Marks the connection broken; the I/O thread closes it.
   void fail();

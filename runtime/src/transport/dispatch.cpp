@@ -135,12 +135,7 @@ void transport_core::deliver_message(connection& c, const char* payload,
     return;
   }
   if (sender && sender->node() == sys_.node()) {
-    bool guarded = false;
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
-      guarded = protected_.count(dst->id()) > 0;
-    }
-    if (guarded) {
+    if (is_protected(dst->id())) {
       limiter_.warning("forged:" + c.address(), "transport",
                        "peer " + c.address()
                          + " sent a message in the name of an actor of this "
@@ -148,8 +143,27 @@ void transport_core::deliver_message(connection& c, const char* payload,
       return;
     }
   }
-  dst->enqueue(caf::make_mailbox_element(std::move(sender), mid, {},
-                                         std::move(content)),
+  if (!c.inbound->fits(size) && !is_protected(dst->id())) {
+    // The receivers are slower than this peer: drop rather than grow.
+    ++dropped;
+    limiter_.warning("inbound:" + c.address(), "transport",
+                     "dropped a message from " + c.address() + ": "
+                       + std::to_string(c.inbound->bytes.load())
+                       + " bytes of its messages wait unhandled in this "
+                         "node's mailboxes (troupe.max-inbound-bytes); its "
+                         "receivers are slower than it sends");
+    if (mid.is_request() && sender)
+      sender->enqueue(
+        caf::make_mailbox_element(
+          nullptr, mid.response_id(), {},
+          make_error(errc::peer_overloaded,
+                     "the receiving node has " + std::to_string(c.inbound->limit)
+                       + " bytes of this node's messages unhandled")),
+        nullptr);
+    return;
+  }
+  dst->enqueue(caf::mailbox_element_ptr{new counted_element(
+                 std::move(sender), mid, std::move(content), c.inbound, size)},
                nullptr);
 }
 

@@ -523,6 +523,8 @@ bool io_loop::on_handshake_frame(const std::shared_ptr<connection>& c,
       return false;
     }
     c->st = connection::state::ready;
+    c->inbound = std::make_shared<inbound_budget>(
+      core_.settings().max_inbound_bytes);
     c->authenticated();
     --unauthenticated_;
     auto host = host_of(c->address());

@@ -67,6 +67,10 @@ public:
     std::lock_guard<std::mutex> guard{mtx_};
     protected_.insert(aid);
   }
+  bool is_protected(caf::actor_id aid) const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return protected_.count(aid) > 0;
+  }
 
   void start_io();
   void stop();

@@ -70,6 +70,9 @@ read_transport_settings(const config& cfg, const std::string& listen_host) {
   if (auto err = positive("troupe.max-pending-bytes", s.max_pending_bytes,
                           s.max_pending_bytes))
     return err;
+  if (auto err = positive("troupe.max-inbound-bytes", s.max_inbound_bytes,
+                          s.max_inbound_bytes))
+    return err;
   if (auto err = positive("troupe.max-connections", s.max_connections,
                           s.max_connections))
     return err;

@@ -24,6 +24,9 @@ struct transport_settings {
   uint32_t max_frame_size = 8u << 20;
   /// Bytes queued for one peer before messages to it are refused.
   size_t max_pending_bytes = 64u << 20;
+  /// Bytes of one peer's messages that may wait in local mailboxes,
+  /// unhandled, before more from it are dropped (inbound_budget.hpp).
+  size_t max_inbound_bytes = 64u << 20;
   /// Open connections, all peers together, and the share of them that has
   /// not finished its handshake (in all, and from one address).
   size_t max_connections = 1024;
