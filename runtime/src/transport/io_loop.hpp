@@ -61,6 +61,10 @@ public:
 private:
   using clock = std::chrono::steady_clock;
 
+  static constexpr size_t read_chunk = 64 * 1024;
+  static constexpr size_t read_budget = 1 << 20; // per connection and wake-up
+  static constexpr auto tick_period = std::chrono::milliseconds(20);
+
   struct listener {
     int fd;
     uint64_t published;
