@@ -21,14 +21,28 @@ std::shared_ptr<transport_core> remote_proxy::core() {
 void remote_proxy::enqueue(caf::mailbox_element_ptr what, caf::execution_unit*) {
   if (what->content().match_elements<caf::exit_msg>())
     unlink_from(what->content().get_as<caf::exit_msg>(0).source);
-  auto c = core();
+  std::shared_ptr<transport_core> c;
+  std::shared_ptr<connection> route;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (!killed_) {
+      c = core_.lock();
+      route = route_.lock();
+    }
+  }
   if (!c) {
     caf::detail::sync_request_bouncer bounce{
       caf::exit_reason::remote_link_unreachable};
     bounce(*what);
     return;
   }
-  c->send_message(node(), id(), std::move(what));
+  if (route && route->failed())
+    route.reset();
+  auto used = c->send_message(node(), id(), std::move(what), route);
+  if (used != route) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    route_ = used;
+  }
 }
 
 bool remote_proxy::add_backlink(caf::abstract_actor* x) {

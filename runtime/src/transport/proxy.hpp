@@ -11,6 +11,7 @@
 namespace troupe::detail {
 
 class transport_core;
+class connection;
 
 class remote_proxy final : public caf::actor_proxy {
 public:
@@ -28,6 +29,9 @@ private:
 
   std::mutex mtx_;
   std::weak_ptr<transport_core> core_;
+  // The connection the last message went through: the next one skips the
+  // transport's lookup (and its lock) while that connection lives.
+  std::weak_ptr<connection> route_;
   bool killed_ = false;
 };
 

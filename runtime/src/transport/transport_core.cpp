@@ -105,24 +105,26 @@ caf::error transport_core::encode_message(std::vector<char>& out,
   return caf::none;
 }
 
-void transport_core::send_message(const caf::node_id& node, caf::actor_id aid,
-                                  caf::mailbox_element_ptr what) {
+std::shared_ptr<connection>
+transport_core::send_message(const caf::node_id& node, caf::actor_id aid,
+                             caf::mailbox_element_ptr what,
+                             std::shared_ptr<connection> via) {
   if (!what->stages.empty()) {
     limiter_.warning("stages", "transport",
                      "a message with a forwarding stack cannot cross nodes "
                      "(troupe's transport does not route): dropped");
     bounce(*what, caf::sec::invalid_argument);
-    return;
+    return nullptr;
   }
-  std::shared_ptr<connection> conn;
-  {
+  auto conn = std::move(via);
+  if (!conn) {
     std::lock_guard<std::mutex> guard{mtx_};
     conn = route(node);
     if (!conn && !stopped_) {
       auto& p = waiting_peer(node);
       if (p.waiting.size() < max_waiting) {
         p.waiting.emplace_back(aid, std::move(what));
-        return;
+        return nullptr;
       }
     }
   }
@@ -132,7 +134,7 @@ void transport_core::send_message(const caf::node_id& node, caf::actor_id aid,
                      "a message for a node without a connection was dropped "
                      "(too many are waiting for it)");
     bounce(*what, caf::exit_reason::remote_link_unreachable);
-    return;
+    return nullptr;
   }
   thread_local std::vector<char> buf;
   buf.clear();
@@ -142,22 +144,22 @@ void transport_core::send_message(const caf::node_id& node, caf::actor_id aid,
                      "cannot send a message to " + conn->address() + ": "
                        + render(err));
     bounce(*what, std::move(err));
-    return;
+    return conn;
   }
   switch (conn->write(buf.data(), buf.size(), settings_.max_pending_bytes,
                       io_->spinning())) {
     case connection::write_result::deferred:
       ++frames_out;
       bytes_out += buf.size();
-      io_->defer_flush(std::move(conn));
-      return;
+      io_->defer_flush(conn);
+      return conn;
     case connection::write_result::done:
     case connection::write_result::queued:
       ++frames_out;
       bytes_out += buf.size();
       if (conn->blocked())
         io_->wake_for_write(conn);
-      return;
+      return conn;
     case connection::write_result::full:
       ++dropped;
       limiter_.warning("full:" + conn->address(), "transport",
@@ -168,11 +170,12 @@ void transport_core::send_message(const caf::node_id& node, caf::actor_id aid,
       bounce(*what, make_error(errc::peer_overloaded,
                                "the connection to " + conn->address()
                                  + " is full"));
-      return;
+      return conn;
     case connection::write_result::closed:
       bounce(*what, caf::exit_reason::remote_link_unreachable);
-      return;
+      return nullptr;
   }
+  return conn;
 }
 
 void transport_core::send_control(const caf::node_id& node, wire::kind k,

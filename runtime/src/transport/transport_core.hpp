@@ -45,8 +45,12 @@ public:
 
   /// Sends what a proxy of `node`'s actor `aid` received; bounces requests
   /// that cannot be sent (no connection in time, peer overloaded, too large).
-  void send_message(const caf::node_id& node, caf::actor_id aid,
-                    caf::mailbox_element_ptr what);
+  /// `via`: a live connection to `node` the caller knows (skips the lookup).
+  /// Returns the connection used, if any.
+  std::shared_ptr<connection>
+  send_message(const caf::node_id& node, caf::actor_id aid,
+               caf::mailbox_element_ptr what,
+               std::shared_ptr<connection> via = nullptr);
 
   /// A control frame (monitor, link, unlink) for `node`; dropped if the node
   /// has no connection (its proxies end anyway).
