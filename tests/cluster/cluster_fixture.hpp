@@ -141,6 +141,15 @@ struct member_fixture : fixture {
     }
   }
 
+  /// The tester still spawns on node `name` and gets an answer.
+  void still_serves(const std::string& name) {
+    auto e = self_node->spawn_on(name, "echo");
+    REQUIRE(e);
+    CHECK(test::ask<std::string>(self_node->sys().actors(), *e,
+                                 std::string{"ok"})
+          == name + ":ok");
+  }
+
   caf::actor agent_of(const std::string& name) {
     auto xs = self_node->members();
     if (xs)

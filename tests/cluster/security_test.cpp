@@ -125,14 +125,6 @@ struct rogue_fixture : test::member_fixture {
     return xs ? *xs : std::vector<caf::actor>{};
   }
 
-  /// The tester still spawns on node `name` and gets an answer.
-  void still_serves(const std::string& name) {
-    auto e = self_node->spawn_on(name, "echo");
-    REQUIRE(e);
-    CHECK(test::ask<std::string>(self_node->sys().actors(), *e,
-                                 std::string{"ok"})
-          == name + ":ok");
-  }
 
   /// Waits (bounded) until `pred` holds for what the agent of `name`
   /// answers: the tester's own announcements reach it asynchronously.

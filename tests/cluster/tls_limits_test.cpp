@@ -192,11 +192,7 @@ TEST_CASE_METHOD(tls_fixture, "with mutual TLS a cluster forms and members "
   members = self_node->members();
   REQUIRE(members);
   CHECK(members->size() == 4);
-  auto e = self_node->spawn_on("n2", "echo");
-  REQUIRE(e);
-  CHECK(test::ask<std::string>(self_node->sys().actors(), *e,
-                               std::string{"ok"})
-        == "n2:ok");
+  still_serves("n2");
 }
 
 TEST_CASE_METHOD(test::member_fixture,
@@ -222,11 +218,7 @@ TEST_CASE_METHOD(test::member_fixture,
   }
   CHECK_FALSE(tools::try_reap(n1.pid)); // still running
   CHECK(all_up(0, 3));
-  auto e = self_node->spawn_on("n1", "echo");
-  REQUIRE(e);
-  CHECK(test::ask<std::string>(self_node->sys().actors(), *e,
-                               std::string{"ok"})
-        == "n1:ok");
+  still_serves("n1");
 }
 
 TEST_CASE_METHOD(test::member_fixture,
@@ -249,11 +241,7 @@ TEST_CASE_METHOD(test::member_fixture,
   auto wall = std::chrono::steady_clock::now();
   // The members still hear n1 while its descriptors are gone.
   CHECK(all_up(1, 3));
-  auto e = self_node->spawn_on("n1", "echo");
-  REQUIRE(e);
-  CHECK(test::ask<std::string>(self_node->sys().actors(), *e,
-                               std::string{"ok"})
-        == "n1:ok");
+  still_serves("n1");
   // Held for the handshake deadline (5 s): the node closes them itself.
   int closed = 0;
   for (int fd : idle)

@@ -16,6 +16,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include "test_support.hpp"
 #include "transport/handshake.hpp"
@@ -48,6 +49,19 @@ inline detail::transport_settings with_secret(std::string secret) {
   detail::transport_settings s;
   s.secret = std::move(secret);
   return s;
+}
+
+/// Whether the node on 127.0.0.1:port lets `from` connect and its published
+/// actor (a worker) answers a `get`.
+inline bool serves(transport_node& from, uint16_t port) {
+  auto remote = from.link->connect("127.0.0.1", port, bound);
+  if (!remote)
+    return false;
+  caf::scoped_actor self{from.sys};
+  bool ok = false;
+  self->request(*remote, bound, get_atom::value)
+    .receive([&](int64_t) { ok = true; }, [](caf::error&) {});
+  return ok;
 }
 
 /// A plain TCP connection to 127.0.0.1:port, reads bounded by `bound`.

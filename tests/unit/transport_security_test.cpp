@@ -22,17 +22,6 @@ namespace {
 
 const std::string secret = "correct horse battery staple";
 
-/// Asks `remote` for its total: true if it answered.
-bool serves(transport_node& from, uint16_t port) {
-  auto remote = from.link->connect("127.0.0.1", port, bound);
-  if (!remote)
-    return false;
-  caf::scoped_actor self{from.sys};
-  bool ok = false;
-  self->request(*remote, bound, get_atom::value)
-    .receive([&](int64_t) { ok = true; }, [](caf::error&) {});
-  return ok;
-}
 
 std::vector<char> header(uint32_t length, uint8_t kind) {
   std::vector<char> buf;

@@ -55,17 +55,6 @@ struct pki {
   std::string dir = tmp.path.string();
 };
 
-bool serves(transport_node& from, uint16_t port) {
-  auto remote = from.link->connect("127.0.0.1", port, bound);
-  if (!remote)
-    return false;
-  caf::scoped_actor self{from.sys};
-  bool ok = false;
-  self->request(*remote, bound, get_atom::value)
-    .receive([&](int64_t) { ok = true; }, [](caf::error&) {});
-  return ok;
-}
-
 } // namespace
 
 TEST_CASE("nodes with certificates of the cluster's CA talk over TLS and "
