@@ -60,7 +60,11 @@ config::config() {
                                              "authenticate (default 5s)")
     .add<caf::timespan>("transport-spin",
                         "time the I/O thread polls before it sleeps (default "
-                        "0; measured in bench/RESULTS.md)");
+                        "0; measured in bench/RESULTS.md)")
+    .add<caf::timespan>("stop-grace",
+                        "how long the system waits, when it stops, for actors "
+                        "started with sys.spawn before it names and stops "
+                        "them (default 1s)");
   choices("troupe.role", {"worker", "client"});
   choices("troupe.log-level", {"debug", "info", "warning", "error", "quiet"});
   choices("troupe.transport", {"native", "basp"});
