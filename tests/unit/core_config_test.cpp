@@ -58,7 +58,8 @@ std::string write(const troupe::test::temp_dir& dir, const char* name,
 
 } // namespace
 
-TEST_CASE("--help lists troupe's and the application's options with defaults") {
+TEST_CASE("the help lists troupe's and the application's options with "
+          "their defaults") {
   app_config cfg;
   auto text = cfg.help_text("app");
   CHECK(has(text, "--troupe.listen=TEXT"));
@@ -92,7 +93,7 @@ TEST_CASE("an unknown option is a sentence naming it, with a did-you-mean") {
   CHECK(has(load(cfg2, {"--seeds=a:1"}).err, "did you mean --troupe.seeds?"));
 }
 
-TEST_CASE("--flag value and --flag=value both set an option") {
+TEST_CASE("an option is set by --flag value and by --flag=value alike") {
   app_config cfg;
   auto r = load(cfg, {"--troupe.seeds", "127.0.0.1:27031", "--app.nodes", "7",
                       "--troupe.role=client", "--app.verbose"});

@@ -240,8 +240,9 @@ std::string apply_args(caf::config_option_set& opts, caf::settings& content,
     } else if (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) {
       value = args[++i];
     } else {
+      auto hint = core::value_hint(*opt);
       return "--" + name + " needs a value: --" + name + "=VALUE or --" + name
-             + " VALUE (it " + core::value_hint(*opt) + ")";
+             + " VALUE" + (hint == "needs a text" ? "" : " (it " + hint + ")");
     }
     if (name == "config-file" || name == "help" || name == "long-help")
       continue; // read before (scan)

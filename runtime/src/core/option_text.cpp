@@ -94,6 +94,8 @@ std::string value_hint(const caf::config_option& opt) {
     return "needs a number";
   if (str(opt.type_name()).rfind("list of", 0) == 0)
     return "needs a comma-separated list (" + str(opt.type_name()) + ")";
+  if (type_is(opt, "string") || type_is(opt, "atom"))
+    return "needs a text";
   return "needs a value of type " + str(opt.type_name());
 }
 
