@@ -337,8 +337,9 @@ std::string config::help_text(std::string_view program, bool all) const {
       if (opt.category() == cat)
         out << core::help_entry(opt);
   };
-  out << "Options (also in a config file, --config-file FILE, written in CAF's "
-         "format: troupe { listen = \"127.0.0.1:4000\" }):\n";
+  out << "Options, written --NAME=VALUE or --NAME VALUE (also in a config "
+         "file, --config-file FILE, in CAF's format: troupe { listen = "
+         "\"127.0.0.1:4000\" }):\n";
   section("global");
   std::vector<std::string> cafs;
   for (auto& cat : categories) {

@@ -41,10 +41,7 @@ command add_node_command(CLI::App& app, node_command_spec spec) {
   sub->allow_extras();
   auto program = app.get_name() + " " + sub->get_name();
   sub->footer([footer = spec.footer, program] {
-    return footer
-           + "\ntroupe's options, written --NAME=VALUE or --NAME VALUE (all "
-             "of them also in a --config file):\n"
-           + troupe::config{}.help_text(program);
+    return footer + "\n" + troupe::config{}.help_text(program);
   });
   auto run = [opt, sub, program, setup = std::move(spec.setup)]() -> int {
     std::vector<std::string> args;
