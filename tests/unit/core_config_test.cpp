@@ -25,10 +25,10 @@ struct app_config : troupe::config {
   bool verbose = false;
   app_config() {
     opt_group{custom_options_, "app"}
-      .add(nodes, "nodes", "how many nodes to start")
-      .add(mode, "mode", "fast or safe")
-      .add(pause, "pause", "pause between rounds")
-      .add(verbose, "verbose", "print every round");
+        .add(nodes, "nodes", "how many nodes to start")
+        .add(mode, "mode", "fast or safe")
+        .add(pause, "pause", "pause between rounds")
+        .add(verbose, "verbose", "print every round");
     choices("app.mode", {"fast", "safe"});
   }
 };
@@ -135,7 +135,8 @@ TEST_CASE("a duration needs its unit, and the error says so") {
   CHECK(has(r.err, "--troupe.heartbeat-interval needs a duration with a unit "
                    "(ns, us, ms, s, min, h), e.g. 200ms; got \"200\""));
   app_config cfg2;
-  REQUIRE(load(cfg2, {"--troupe.heartbeat-interval=50ms", "--app.pause=2s"}).ok);
+  REQUIRE(
+      load(cfg2, {"--troupe.heartbeat-interval=50ms", "--app.pause=2s"}).ok);
   CHECK(caf::get_or(cfg2.content, "troupe.heartbeat-interval", caf::timespan{})
         == caf::timespan{50ms});
   CHECK(cfg2.pause == caf::timespan{2s});
@@ -174,8 +175,9 @@ TEST_CASE("a config file's error names the file and the line") {
                       "troupe {\n  role = \"client\"\n  lisen = \"x:1\"\n}\n");
     app_config cfg;
     CHECK(has(load(cfg, {"--config-file=" + path}).err,
-              path + ":3: unknown option troupe.lisen (did you mean "
-                     "troupe.listen?)"));
+              path
+                  + ":3: unknown option troupe.lisen (did you mean "
+                    "troupe.listen?)"));
   }
   SECTION("a value that is not one of the choices") {
     auto path = write(dir, "role.conf", "troupe {\n  role = \"wroker\"\n}\n");

@@ -60,7 +60,8 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 /// every handle to it is gone, so CAF alone waits for it forever.
 caf::behavior heartbeat(caf::event_based_actor* self) {
   self->send(self, tick_atom::value);
-  return {[self](tick_atom) { self->delayed_send(self, 20ms, tick_atom::value); }};
+  return {
+      [self](tick_atom) { self->delayed_send(self, 20ms, tick_atom::value); }};
 }
 
 /// An actor class: the report names it by its type.

@@ -23,9 +23,9 @@ namespace {
 
 using choice_map = std::map<std::string, std::vector<std::string>, std::less<>>;
 
-constexpr std::string_view cafs_categories[] = {
-  "stream", "scheduler", "work-stealing", "logger", "middleman", "openssl",
-  "opencl"};
+constexpr std::string_view cafs_categories[]
+    = {"stream",    "scheduler", "work-stealing", "logger",
+       "middleman", "openssl",   "opencl"};
 
 bool is_cafs(caf::string_view category) {
   for (auto c : cafs_categories)
@@ -103,16 +103,17 @@ std::string content_key(const caf::config_option& opt) {
 std::string apply_file(caf::config_option_set& opts, caf::settings& content,
                        const choice_map& choices, const std::string& path) {
   if (!std::ifstream{path})
-    return "cannot read the config file " + path + " (no such file, or no "
-           "permission)";
+    return "cannot read the config file " + path
+           + " (no such file, or no "
+             "permission)";
   auto parsed = caf::actor_system_config::parse_config_file(path.c_str());
   if (!parsed) {
     auto& e = parsed.error();
     std::ostringstream out;
     out << path;
-    bool newline = e.category() == caf::atom("parser")
-                   && static_cast<caf::pec>(e.code())
-                        == caf::pec::unexpected_newline;
+    bool newline
+        = e.category() == caf::atom("parser")
+          && static_cast<caf::pec>(e.code()) == caf::pec::unexpected_newline;
     if (e.context().match_elements<caf::settings>()) {
       auto& where = e.context().get_as<caf::settings>(0);
       auto line = caf::get_or(where, "line", size_t{0});
@@ -124,14 +125,13 @@ std::string apply_file(caf::config_option_set& opts, caf::settings& content,
         out << ':' << line << ':' << column;
     }
     auto what = e.category() == caf::atom("parser")
-                  ? caf::to_string(static_cast<caf::pec>(e.code()))
-                  : caf::to_string(e);
+                    ? caf::to_string(static_cast<caf::pec>(e.code()))
+                    : caf::to_string(e);
     for (auto& c : what)
       if (c == '_')
         c = ' ';
     out << ": syntax error (" << what
-        << (newline ? ": the line ends inside a value, an unclosed quote?"
-                    : "")
+        << (newline ? ": the line ends inside a value, an unclosed quote?" : "")
         << ") in this config file";
     return out.str();
   }
@@ -143,8 +143,8 @@ std::string apply_file(caf::config_option_set& opts, caf::settings& content,
     auto where = path + ":" + std::to_string(line_of(path, key)) + ": ";
     auto dot = key.rfind('.');
     auto opt = dot == std::string::npos
-                 ? opts.qualified_name_lookup("global", key)
-                 : opts.qualified_name_lookup(key);
+                   ? opts.qualified_name_lookup("global", key)
+                   : opts.qualified_name_lookup(key);
     if (opt == nullptr) {
       failure = where + "unknown option " + key;
       if (auto near = core::closest(key, names); !near.empty())
@@ -153,9 +153,10 @@ std::string apply_file(caf::config_option_set& opts, caf::settings& content,
     }
     auto v = value;
     if (opt->check(v)) {
-      auto reparsed = caf::get_if<std::string>(&v) != nullptr
-                        ? opt->parse(*caf::get_if<std::string>(&v))
-                        : caf::expected<caf::config_value>{caf::sec::invalid_argument};
+      auto reparsed
+          = caf::get_if<std::string>(&v) != nullptr
+                ? opt->parse(*caf::get_if<std::string>(&v))
+                : caf::expected<caf::config_value>{caf::sec::invalid_argument};
       if (!reparsed) {
         failure = where + key + " " + core::value_hint(*opt) + ", got "
                   + caf::to_string(value);
@@ -220,8 +221,9 @@ std::string apply_args(caf::config_option_set& opts, caf::settings& content,
     if (a == "-h" || a == "-?")
       continue;
     if (a[1] != '-')
-      return "unknown option " + a + " (options are written --NAME=VALUE or "
-             "--NAME VALUE)";
+      return "unknown option " + a
+             + " (options are written --NAME=VALUE or "
+               "--NAME VALUE)";
     auto body = a.substr(2);
     auto eq = body.find('=');
     auto name = body.substr(0, eq);
@@ -329,7 +331,8 @@ std::string config::help_text(std::string_view program, bool all) const {
   std::vector<std::string> categories;
   for (auto& opt : custom_options_) {
     auto cat = core::str(opt.category());
-    if (std::find(categories.begin(), categories.end(), cat) == categories.end())
+    if (std::find(categories.begin(), categories.end(), cat)
+        == categories.end())
       categories.push_back(cat);
   }
   auto section = [&](const std::string& cat) {

@@ -31,7 +31,7 @@ namespace {
 std::string demangle(const char* name) {
   int status = 0;
   std::unique_ptr<char, void (*)(void*)> pretty{
-    abi::__cxa_demangle(name, nullptr, nullptr, &status), std::free};
+      abi::__cxa_demangle(name, nullptr, nullptr, &status), std::free};
   return status == 0 && pretty ? std::string{pretty.get()} : std::string{name};
 }
 
@@ -67,15 +67,15 @@ std::vector<size_t> await_down(caf::actor_system& sys,
       break;
     bool timed_out = false;
     self->receive(
-      [&](caf::down_msg& dm) {
-        for (size_t i = 0; i < hdls.size(); ++i)
-          if (!down[i] && hdls[i].address() == dm.source) {
-            down[i] = true;
-            --pending;
-          }
-      },
-      caf::after(std::chrono::duration_cast<caf::timespan>(left))
-        >> [&] { timed_out = true; });
+        [&](caf::down_msg& dm) {
+          for (size_t i = 0; i < hdls.size(); ++i)
+            if (!down[i] && hdls[i].address() == dm.source) {
+              down[i] = true;
+              --pending;
+            }
+        },
+        caf::after(std::chrono::duration_cast<caf::timespan>(left)) >>
+            [&] { timed_out = true; });
     if (timed_out)
       break;
   }
@@ -138,14 +138,15 @@ stop_report system::shutdown() {
       report.by_type.emplace_back(name, n);
     }
     report.stopped = running.size();
-    log::warning("system",
-                 std::to_string(running.size())
-                   + " actor(s) started with troupe::system::spawn still ran "
-                   + caf::to_string(caf::config_value{grace})
-                   + " after the system began to stop: " + text
-                   + "; stopping them (user_shutdown, then kill). Stop them "
-                     "before the system ends, or start them under a "
-                     "supervisor (sys.start); troupe.stop-grace sets the wait");
+    log::warning(
+        "system",
+        std::to_string(running.size())
+            + " actor(s) started with troupe::system::spawn still ran "
+            + caf::to_string(caf::config_value{grace})
+            + " after the system began to stop: " + text
+            + "; stopping them (user_shutdown, then kill). Stop them "
+              "before the system ends, or start them under a "
+              "supervisor (sys.start); troupe.stop-grace sets the wait");
     for (auto& hdl : stragglers)
       caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
     auto stubborn = await_down(sys_, stragglers, grace);
@@ -163,12 +164,12 @@ stop_report system::shutdown() {
   if (report.others > 0)
     log::warning("system",
                  std::to_string(report.others)
-                   + " actor(s) not started with troupe::system::spawn (or "
-                     "spawned by other actors) still run "
-                   + caf::to_string(caf::config_value{grace})
-                   + " after the system began to stop; waiting for them to "
-                     "end, as CAF does (send them an exit message, or spawn "
-                     "them with sys.spawn so that the system stops them)");
+                     + " actor(s) not started with troupe::system::spawn (or "
+                       "spawned by other actors) still run "
+                     + caf::to_string(caf::config_value{grace})
+                     + " after the system began to stop; waiting for them to "
+                       "end, as CAF does (send them an exit message, or spawn "
+                       "them with sys.spawn so that the system stops them)");
   sys_.await_all_actors_done();
   detail::name_table::release(sys_);
   return report;
