@@ -6,6 +6,12 @@
 #   ./troupe.sh test-sanitize build with ASan+UBSan and run every test
 #   ./troupe.sh test-tsan     the runtime's concurrent parts under TSan
 #   ./troupe.sh bench         run the benchmark suite (bench/run.sh)
+#   ./troupe.sh install PREFIX [--library-only]
+#                             build the library, troupe::actors and the
+#                             troupe tool (no tests, demos or benchmarks)
+#                             and install them with the headers and the
+#                             CMake package into PREFIX (--library-only:
+#                             without the tool)
 #   ./troupe.sh fuzz [SECONDS] build the libFuzzer targets (clang), run each
 #                             SECONDS (default 30) on its seed corpus
 #   ./troupe.sh setup         only install the Debian packages
@@ -135,6 +141,24 @@ case "$cmd" in
     say "running the supervision and core tests under TSan"
     (cd "$ROOT/build-tsan" && TSAN_OPTIONS="halt_on_error=1:suppressions=$ROOT/cmake/tsan.supp" \
       ctest --output-on-failure -j "$JOBS" -R "test_core|test_supervision|test_transport") ;;
+  install)
+    prefix="${1:-}"
+    [ -n "$prefix" ] || { echo "error: ./troupe.sh install PREFIX [--library-only], e.g. ./troupe.sh install \$HOME/troupe" >&2; exit 2; }
+    [ $# -gt 0 ] && shift
+    tool=ON
+    case "${1:-}" in
+      '') ;;
+      --library-only) tool=OFF ;;
+      *) echo "error: ./troupe.sh install PREFIX [--library-only], got '$1'" >&2; exit 2 ;;
+    esac
+    prefix="$(mkdir -p "$prefix" && cd "$prefix" && pwd)"
+    setup
+    build build-install -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
+      -DTROUPE_BUILD_TESTS=OFF -DTROUPE_BUILD_EXAMPLES=OFF -DTROUPE_BUILD_BENCH=OFF \
+      -DTROUPE_BUILD_TOOLS="$tool"
+    say "installing into $prefix"
+    cmake --install "$ROOT/build-install" >/dev/null
+    say "installed; in your project: find_package(troupe REQUIRED), configured with -DCMAKE_PREFIX_PATH=$prefix" ;;
   bench)
     setup
     exec "$ROOT/bench/run.sh" "$@" ;;
@@ -144,7 +168,7 @@ case "$cmd" in
     setup "${FUZZ_PACKAGES[@]}"
     run_fuzz "$seconds" ;;
   help|-h|--help)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' ;;
+    sed -n '2,/^set -e/{/^#/p}' "$0" | sed 's/^# \{0,1\}//' ;;
   *)
     echo "error: unknown command '$cmd'; run ./troupe.sh help" >&2; exit 2 ;;
 esac

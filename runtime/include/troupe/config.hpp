@@ -2,9 +2,18 @@
 // troupe's configuration: CAF's options (scheduler.*, middleman.*, openssl.*)
 // plus troupe's own under "troupe.*", from the command line or a config file
 // in CAF's format (--config-file=FILE).
+//
+// `load` is troupe's own front end to CAF's parser: `--help` lists troupe's
+// and the application's options with their defaults, `--flag value` and
+// `--flag=value` both work, errors are sentences that name the option (with
+// a did-you-mean), enumerations and durations are checked, and a config
+// file's values reach the variables bound with `opt_group` too (CAF 0.17
+// only fills `content` from a file).
 
 #include <iosfwd>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/actor_system_config.hpp>
@@ -15,11 +24,34 @@ class config : public caf::actor_system_config {
 public:
   config();
 
-  /// Parses the command line (and the config file it names). Prints the help
-  /// text or a clear error to `err` and returns false when the program should
-  /// exit; `exit_code()` then tells with which code.
+  /// Parses the command line (and the config file it names, `--config-file
+  /// FILE`; else `caf-application.ini` if it exists). Options are written
+  /// `--NAME=VALUE` or `--NAME VALUE`; the first argument that is not an
+  /// option and everything after it (or after `--`) is left in `remainder`.
+  /// Prints the help text to stdout (`--help`: troupe's and the
+  /// application's options; `--long-help`: CAF's too) or one error sentence
+  /// to `err` and returns false when the program should exit; `exit_code()`
+  /// then tells with which code (0 after the help, 2 after an error).
   bool load(int argc, char** argv, std::ostream& err);
 
+  /// Same as `load(argc, argv, err)` on the arguments after the program name
+  /// (`program` names it in the help text).
+  bool load(std::string_view program, std::vector<std::string> args,
+            std::ostream& err);
+
+  /// The help text `--help` prints: every option of troupe and of the
+  /// application with its type and default; with `all`, CAF's own options
+  /// (scheduler.*, middleman.*, ...) as well (`--long-help`).
+  std::string help_text(std::string_view program, bool all = false) const;
+
+  /// Restricts the option `name` (e.g. "troupe.role" or "app.mode") to
+  /// `allowed`: `load` refuses any other value from the command line or the
+  /// config file, naming the choices. troupe.role, troupe.log-level,
+  /// troupe.transport and scheduler.policy are restricted already.
+  config& choices(std::string name, std::vector<std::string> allowed);
+
+  /// The exit code after `load` returned false: 0 after the help text, 2
+  /// after a bad command line or config file.
   int exit_code() const noexcept {
     return exit_code_;
   }
@@ -54,15 +86,18 @@ public:
 
   // -- troupe.* options, read from the parsed content ------------------------
 
+  /// troupe.node-name, empty if not set.
   std::string node_name() const;
   /// troupe.role as written: "worker" (default) or "client" (member_role;
   /// node::start refuses any other value).
   std::string role() const;
+  /// troupe.log-level: debug, info (default), warning, error or quiet.
   std::string log_level() const;
 
 private:
   int exit_code_ = 0;
   std::vector<std::string> exported_;
+  std::map<std::string, std::vector<std::string>, std::less<>> choices_;
 };
 
 } // namespace troupe

@@ -1,7 +1,6 @@
 #include "troupe/config.hpp"
 
 #include <algorithm>
-#include <ostream>
 
 #include <caf/config_option_adder.hpp>
 #include <caf/settings.hpp>
@@ -72,21 +71,15 @@ config::config() {
                                              "authenticate (default 5s)")
     .add<caf::timespan>("transport-spin",
                         "time the I/O thread polls before it sleeps (default "
-                        "0; measured in bench/RESULTS.md)");
-}
-
-bool config::load(int argc, char** argv, std::ostream& err) {
-  if (auto e = parse(argc, argv)) {
-    err << "error: " << render(e)
-        << "\nrun with --help to list every option\n";
-    exit_code_ = 2;
-    return false;
-  }
-  if (cli_helptext_printed) {
-    exit_code_ = 0;
-    return false;
-  }
-  return true;
+                        "0; measured in bench/RESULTS.md)")
+    .add<caf::timespan>("stop-grace",
+                        "how long the system waits, when it stops, for actors "
+                        "started with sys.spawn before it names and stops "
+                        "them (default 1s)");
+  choices("troupe.role", {"worker", "client"});
+  choices("troupe.log-level", {"debug", "info", "warning", "error", "quiet"});
+  choices("troupe.transport", {"native", "basp"});
+  choices("scheduler.policy", {"stealing", "sharing"});
 }
 
 std::vector<std::string> config::type_names() const {

@@ -26,13 +26,7 @@ system::system(config& cfg) : cfg_(prepare(cfg)), sys_(cfg) {
 }
 
 system::~system() {
-  // Stop the trees this system started, so that CAF's wait for all actors
-  // at destruction ends; then drop the stable names.
-  for (auto& sup : started_)
-    caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
-  started_.clear();
-  sys_.await_all_actors_done();
-  detail::name_table::release(sys_);
+  shutdown(); // system_stop.cpp
 }
 
 caf::expected<supervisor> system::start(supervisor_spec spec, std::string name,

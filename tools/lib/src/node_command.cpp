@@ -17,13 +17,6 @@ struct node_options {
   std::string config_file;
 };
 
-/// CAF's help text of every option it parses (troupe.*, scheduler.*, ...).
-struct caf_options_help : troupe::config {
-  std::string text() const {
-    return custom_options_.help_text(false);
-  }
-};
-
 } // namespace
 
 command add_node_command(CLI::App& app, node_command_spec spec) {
@@ -46,14 +39,12 @@ command add_node_command(CLI::App& app, node_command_spec spec) {
     ->type_name("FILE");
   // Everything else is CAF's or troupe's (--troupe.*, --scheduler.*).
   sub->allow_extras();
-  sub->footer([footer = spec.footer] {
-    return footer
-           + "\nCAF and troupe options, written --KEY=VALUE (all of them, "
-             "also in a --config file):\n"
-           + caf_options_help{}.text();
+  auto program = app.get_name() + " " + sub->get_name();
+  sub->footer([footer = spec.footer, program] {
+    return footer + "\n" + troupe::config{}.help_text(program);
   });
-  auto run = [opt, sub, setup = std::move(spec.setup)]() -> int {
-    std::vector<std::string> args{sub->get_name()}; // argv[0] for CAF
+  auto run = [opt, sub, program, setup = std::move(spec.setup)]() -> int {
+    std::vector<std::string> args;
     if (!opt->listen.empty())
       args.push_back("--troupe.listen=" + opt->listen);
     if (!opt->seeds.empty())
@@ -64,11 +55,8 @@ command add_node_command(CLI::App& app, node_command_spec spec) {
       args.push_back("--config-file=" + opt->config_file);
     for (auto& rest : sub->remaining())
       args.push_back(rest);
-    std::vector<char*> argv;
-    for (auto& a : args)
-      argv.push_back(a.data());
     troupe::config cfg;
-    if (!cfg.load(static_cast<int>(argv.size()), argv.data(), std::cerr))
+    if (!cfg.load(program, std::move(args), std::cerr))
       return cfg.exit_code();
     if (setup)
       setup(cfg);

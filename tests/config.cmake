@@ -1,0 +1,23 @@
+# troupe::config's command line and config file (unit), and the option
+# texts it is explained with (runtime/src/core/option_text, internal).
+troupe_unit_test(test_config unit/core_config_test.cpp)
+target_include_directories(test_config PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src)
+
+# The same command line through the `troupe node` command (CLI11 in front,
+# troupe::config behind it): a typo is named with a did-you-mean and exits
+# 2, and `--NAME VALUE` (with a space, as the README writes the tool's
+# flags) reaches the node's configuration (--dump-config prints it).
+if(TARGET troupe_cli)
+  set(name "troupe node: a misspelt option is named with a did-you-mean and exits 2")
+  add_test(NAME "${name}"
+           COMMAND sh -c "\"$0\" node --troupe.lisen=127.0.0.1:0 2>&1; echo \"exit code $?\""
+                   $<TARGET_FILE:troupe_cli>)
+  set_tests_properties("${name}" PROPERTIES TIMEOUT 30
+    PASS_REGULAR_EXPRESSION "error: unknown option --troupe.lisen; did you mean --troupe.listen\\?\n.*exit code 2\n")
+  set(name "troupe node: --troupe.seeds HOST:PORT with a space reaches the configuration")
+  add_test(NAME "${name}"
+           COMMAND sh -c "\"$0\" node --troupe.seeds 127.0.0.1:27031 --troupe.join-timeout 2s --dump-config; echo \"exit code $?\""
+                   $<TARGET_FILE:troupe_cli>)
+  set_tests_properties("${name}" PROPERTIES TIMEOUT 30
+    PASS_REGULAR_EXPRESSION "join-timeout = 2s\n *seeds = \"127.0.0.1:27031\"\n.*exit code 0\n")
+endif()
