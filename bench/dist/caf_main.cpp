@@ -90,7 +90,8 @@ struct server {
               .args = with_server_flag(caf_args),
               .stderr_path = {},
               .pipe_stdin = true,
-              .own_process_group = false}) {
+              .own_process_group = false,
+              .limits = {}}) {
     using status = troupe::tools::child_process::read_status;
     if (auto err = proc.start())
       throw std::runtime_error("the server process did not start: " + *err);
