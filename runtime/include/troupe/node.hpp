@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -161,6 +162,19 @@ config& add_node_types(config& cfg);
 caf::expected<std::vector<member_info>>
 query_members(caf::actor_system& sys, const std::string& host, uint16_t port,
               caf::timespan timeout = node::default_timeout);
+
+/// The member name of the node that CAF node `nid` is, as the troupe::node
+/// running on `sys` last saw it (its own name for `sys.node()`), or nothing
+/// when no node runs on `sys` or it has not heard of `nid`. Never blocks: it
+/// reads a copy of the agent's view, refreshed at each membership change
+/// and heartbeat tick, so a member that joined a moment ago may be missing.
+std::optional<std::string> member_name_of(const caf::actor_system& sys,
+                                          const caf::node_id& nid);
+
+/// The member name of the node `handle`'s actor runs on (see above); nothing
+/// for an invalid handle.
+std::optional<std::string> member_name_of(const caf::actor_system& sys,
+                                          const caf::actor& handle);
 
 /// Splits "host:port"; errc::invalid_config naming `option` otherwise.
 caf::expected<std::pair<std::string, uint16_t>>

@@ -11,6 +11,7 @@
 #include <caf/timespan.hpp>
 
 #include "node/hosted_actors.hpp"
+#include "node/member_directory.hpp"
 #include "node/membership.hpp"
 #include "node/registry_mirror.hpp"
 #include "troupe/member.hpp"
@@ -29,6 +30,8 @@ struct agent_settings {
   caf::actor connector;
   /// Refreshed on every change of the registry (see registry_mirror.hpp).
   std::shared_ptr<registry_mirror> registry;
+  /// Refreshed whenever the membership may have changed (serve_waiters).
+  std::shared_ptr<member_directory> directory;
   /// troupe.max-members, and the clock skew allowed in incarnations.
   membership_limits members;
   /// How long down and removed entries stay (troupe.tombstone-ttl).

@@ -17,6 +17,7 @@
 #include "node/agent.hpp"
 #include "node/agent_protocol.hpp"
 #include "node/link_layer.hpp"
+#include "node/member_directory.hpp"
 #include "node/stop_deadline.hpp"
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
@@ -150,6 +151,8 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   settings.exported = cfg.exported_types();
   result->registry_ = std::make_shared<detail::registry_mirror>();
   settings.registry = result->registry_;
+  settings.directory = std::make_shared<detail::member_directory>();
+  detail::publish_directory(sys, settings.directory);
   result->agent_ = detail::spawn_agent(sys, me, settings);
   // The agent has its copy. This one would outlive a failed start's ~node,
   // and CAF's middleman actor (BASP's connector) is a detached actor the
@@ -248,6 +251,7 @@ node::~node() {
   // Within the deadline: the actor system waits for every actor here (the
   // agent's handle goes first, as it would after this body).
   agent_ = nullptr;
+  detail::publish_directory(sys_->actors(), nullptr);
   sys_.reset();
 }
 
