@@ -99,6 +99,10 @@ errc_text text_of(errc code) {
     case errc::not_authenticated:
       return {"not_authenticated",
               "give every node the same cluster secret (--troupe.cookie-file)"};
+    case errc::unregistered_type:
+      return {"unregistered_type",
+              "register the type named above with add_message_type on every "
+              "node (the same name everywhere)"};
   }
   return {"unknown", ""};
 }

@@ -1,6 +1,10 @@
 #include "troupe/rpc.hpp"
 
+#include <cxxabi.h>
+
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <future>
 #include <memory>
 #include <optional>
@@ -14,6 +18,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/monitorable_actor.hpp>
 #include <caf/sec.hpp>
+#include <caf/uniform_type_info_map.hpp>
 
 #include "node/member_directory.hpp"
 #include "troupe/node.hpp"
@@ -42,6 +47,14 @@ std::string exit_text(const caf::error& reason) {
   if (reason.category() == caf::atom("system"))
     return to_string(static_cast<caf::sec>(reason.code()));
   return render(reason);
+}
+
+/// The C++ name of `ti` as written in source ("bank::deposit").
+std::string demangled(const std::type_info& ti) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> text{
+    abi::__cxa_demangle(ti.name(), nullptr, nullptr, &status), std::free};
+  return status == 0 && text ? std::string{text.get()} : std::string{ti.name()};
 }
 
 /// "node n2" (its member name) or CAF's node id when no node here knows it.
@@ -134,7 +147,8 @@ public:
   /// `response` is the id the caller awaits (a response handle's id()).
   call_watch(caf::strong_actor_ptr caller, caf::message_id response,
              caf::actor dest)
-    : caller_(std::move(caller)),
+    : id_(next_id()),
+      caller_(std::move(caller)),
       response_(response),
       dest_(caf::actor_cast<caf::weak_actor_ptr>(dest)),
       remote_(is_remote(dest)) {
@@ -155,10 +169,26 @@ public:
   }
 
   bool matches(const token& what) override {
-    return what.subtype == token_type && what.ptr == this;
+    return what.subtype == token_type && what.ptr == key(id_);
+  }
+
+  uint64_t id() const noexcept {
+    return id_;
+  }
+
+  /// A token's pointer for watch `id`: ids are never reused, unlike the
+  /// address of a watch that has run and been freed.
+  static const void* key(uint64_t id) noexcept {
+    return reinterpret_cast<const void*>(static_cast<uintptr_t>(id));
   }
 
 private:
+  static uint64_t next_id() noexcept {
+    static std::atomic<uint64_t> last{0};
+    return ++last;
+  }
+
+  uint64_t id_;
   caf::strong_actor_ptr caller_;
   caf::message_id response_;
   // Weak: the watch lives in the receiver's own attachables.
@@ -172,14 +202,14 @@ caf::expected<caf::message> one_attempt(caf::actor_system& sys,
                                         const caf::message& msg) {
   if (!dest)
     return classify(caf::sec::invalid_argument, dest);
+  if (auto err = detail::check_sendable(sys, dest, msg))
+    return err;
   caf::scoped_actor self{sys};
   auto req = self->request(dest, deadline, msg);
   // Watch only after sending: the request id names the response to give,
   // and a receiver that died in between is reported at once by attach.
-  auto watch = std::make_unique<call_watch>(
-    caf::actor_cast<caf::strong_actor_ptr>(self), req.id(), dest);
-  caf::attachable::token tk{call_watch::token_type, watch.get()};
-  dest->attach(std::move(watch));
+  auto tk = detail::watch(caf::actor_cast<caf::strong_actor_ptr>(self),
+                          req.id(), dest);
   caf::expected<caf::message> result{caf::error{}};
   req.receive(
     [&](caf::error& err) {
@@ -199,7 +229,7 @@ caf::expected<caf::message> one_attempt(caf::actor_system& sys,
                 return caf::message{};
               });
   // The receiver lives on: take the watch off it (a no-op if it has run).
-  dest->detach(tk);
+  detail::unwatch(dest, tk);
   return result;
 }
 
@@ -254,6 +284,42 @@ caf::timespan backoff_for(const options& opts, int attempt) {
 }
 
 namespace detail {
+
+uint64_t watch(caf::strong_actor_ptr caller, caf::message_id response,
+               const caf::actor& dest) {
+  auto w = std::make_unique<call_watch>(std::move(caller), response, dest);
+  auto id = w->id();
+  dest->attach(std::move(w));
+  return id;
+}
+
+void unwatch(const caf::actor& dest, uint64_t token) {
+  if (dest)
+    dest->detach({call_watch::token_type, call_watch::key(token)});
+}
+
+caf::error check_sendable(caf::actor_system& sys, const caf::actor& dest,
+                          const caf::message& msg) {
+  if (!is_remote(dest))
+    return {}; // a local message is never serialized
+  auto& types = sys.types();
+  for (size_t i = 0; i < msg.size(); ++i) {
+    auto rtti = msg.type(i);
+    if (rtti.first != 0 || rtti.second == nullptr)
+      continue; // one of CAF's builtin types
+    if (&types.portable_name(rtti) != &types.default_type_name())
+      continue;
+    auto name = demangled(*rtti.second);
+    return make_error(
+      errc::unregistered_type,
+      "element " + std::to_string(i) + " of the message, of C++ type " + name
+        + ", is not a registered message type, so it cannot go to the "
+          "receiver on "
+        + node_text(dest) + "; add cfg.add_message_type<" + name + ">(\""
+        + name + "\") to the configuration of every node");
+  }
+  return {};
+}
 
 caf::expected<caf::message> call(caf::actor_system& sys, const caf::actor& dest,
                                  const options& opts, const caf::message& msg) {
