@@ -1,0 +1,103 @@
+// The user's side of a cluster with real `troupe node` processes: errors
+// that name the real cause, and the member name of an actor's node.
+
+#include <signal.h>
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "cluster_fixture.hpp"
+
+using namespace troupe;
+using namespace std::chrono_literals;
+
+using troupe::test::member_fixture;
+
+namespace {
+
+std::string context_of(const caf::error& err) {
+  if (err.context().match_elements<std::string>())
+    return err.context().get_as<std::string>(0);
+  return {};
+}
+
+/// One rpc::request<std::string> from a fresh actor of `sys`.
+std::future<caf::expected<std::string>>
+request_from_actor(caf::actor_system& sys, caf::actor dest, std::string text) {
+  auto done = std::make_shared<std::promise<caf::expected<std::string>>>();
+  auto fut = done->get_future();
+  sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
+    rpc::request<std::string>(self, dest, 30s, text)
+      .then(
+        [=](std::string x) {
+          done->set_value(std::move(x));
+          self->quit();
+        },
+        [=](const caf::error& err) {
+          done->set_value(err);
+          self->quit();
+        });
+    return {[](int) {}};
+  });
+  return fut;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(member_fixture, "a call to a remote actor that ended on a "
+                                 "live node is receiver_down naming the node "
+                                 "and the exit reason, not node_down") {
+  REQUIRE_FALSE(cluster.start(2));
+  join();
+  auto& sys = self_node->sys().actors();
+  auto echo = self_node->spawn_on("n2", "echo");
+  REQUIRE(echo);
+  CHECK(member_name_of(sys, *echo) == std::optional<std::string>{"n2"});
+  CHECK(member_name_of(sys, sys.node()) == std::optional<std::string>{"tester"});
+  caf::anon_send_exit(*echo, caf::exit_reason::kill);
+  REQUIRE(test::await_down(sys, *echo));
+  auto check = [](const caf::expected<std::string>& r) {
+    REQUIRE_FALSE(r);
+    INFO(render(r.error()));
+    CHECK(r.error() == errc::receiver_down);
+    CHECK_THAT(context_of(r.error()),
+               Catch::Contains("node n2") && Catch::Contains("kill"));
+  };
+  check(rpc::call<std::string>(self_node->sys(), *echo, 10s, std::string{"x"}));
+  auto fut = request_from_actor(sys, *echo, "x");
+  REQUIRE(fut.wait_for(test::bound) == std::future_status::ready);
+  check(fut.get());
+  // n2 is alive and answers.
+  auto again = self_node->spawn_on("n2", "echo");
+  REQUIRE(again);
+  CHECK(rpc::call<std::string>(self_node->sys(), *again, 10s, std::string{"y"})
+        == std::string{"n2:y"});
+}
+
+TEST_CASE_METHOD(member_fixture, "a call to an actor on a SIGKILLed node is "
+                                 "node_down naming the node, from a thread "
+                                 "and from an actor") {
+  REQUIRE_FALSE(cluster.start(2));
+  join();
+  auto& sys = self_node->sys().actors();
+  auto echo = self_node->spawn_on("n2", "echo");
+  REQUIRE(echo);
+  cluster.signal(1, SIGKILL);
+  auto t0 = std::chrono::steady_clock::now();
+  auto fut = request_from_actor(sys, *echo, "x");
+  auto r = rpc::call<std::string>(self_node->sys(), *echo, 30s, std::string{"x"});
+  REQUIRE(fut.wait_for(test::bound) == std::future_status::ready);
+  auto a = fut.get();
+  auto took = std::chrono::steady_clock::now() - t0;
+  for (auto* x : {&r, &a}) {
+    REQUIRE_FALSE(*x);
+    INFO(render(x->error()));
+    CHECK(x->error() == errc::node_down);
+    CHECK_THAT(context_of(x->error()), Catch::Contains("node n2"));
+  }
+  CHECK(took < 15s); // at once, not at the 30 s deadline
+}
