@@ -4,7 +4,9 @@
 #include <signal.h>
 
 #include <chrono>
+#include <fstream>
 #include <future>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -100,4 +102,46 @@ TEST_CASE_METHOD(member_fixture, "a call to an actor on a SIGKILLed node is "
     CHECK_THAT(context_of(x->error()), Catch::Contains("node n2"));
   }
   CHECK(took < 15s); // at once, not at the 30 s deadline
+}
+
+TEST_CASE_METHOD(member_fixture, "wrong spawn arguments are bad_arguments "
+                                 "saying which arguments the type takes") {
+  REQUIRE_FALSE(cluster.start(1));
+  join();
+  auto bad = self_node->spawn_on("n1", "counter",
+                                 caf::make_message(std::string{"x"}));
+  REQUIRE_FALSE(bad);
+  INFO(render(bad.error()));
+  CHECK(bad.error() == errc::bad_arguments);
+  // counter(self, int64_t start); the given value and its type are named.
+  CHECK_THAT(context_of(bad.error()),
+             Catch::Contains("it takes (long)") && Catch::Contains("\"x\""));
+}
+
+TEST_CASE_METHOD(troupe::test::fixture, "a node named like the member it joins "
+                                        "through is refused with the option to "
+                                        "change") {
+  REQUIRE_FALSE(cluster.start(1));
+  // A second node process named n1 too (own log directory: the logs are
+  // named after the node).
+  troupe::tools::local_cluster twin{TROUPE_BINARY, log_dir()};
+  if (on_basp()) {
+    twin.without_secret();
+    twin.set_common_args({"--troupe.transport=basp"});
+  } else {
+    twin.without_secret();
+    twin.set_common_args({"--troupe.cookie-file=" + cluster.cookie_file()});
+  }
+  auto err = twin.start_node("n1", {"--seeds", cluster.seed()}, 20s);
+  REQUIRE(err);
+  auto log_path = err->substr(err->rfind("see ") + 4);
+  std::ifstream in{log_path};
+  std::string log{std::istreambuf_iterator<char>{in}, {}};
+  INFO(log);
+  CHECK(log.find("node name n1 is the name of the member this node joins "
+                 "through")
+        != std::string::npos);
+  CHECK(log.find("give every node its own --troupe.node-name")
+        != std::string::npos);
+  CHECK(log.find("unregister the old one") == std::string::npos);
 }

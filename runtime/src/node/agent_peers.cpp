@@ -233,7 +233,11 @@ accept_join(agent_actor* self, member_info& joiner, uint64_t type_set) {
   }
   if (joiner.name == my_name)
     return make_error(errc::name_taken,
-                      "node name " + joiner.name + " is this node's name");
+                      "node name " + joiner.name
+                        + " is the name of the member this node joins through "
+                          "(at "
+                        + st.members.me().address()
+                        + "); give every node its own --troupe.node-name");
   auto nid = sender->node();
   if (joiner.agent && joiner.agent.node() != nid) {
     refuse(self, "a join of " + joiner.name,
@@ -250,7 +254,10 @@ accept_join(agent_actor* self, member_info& joiner, uint64_t type_set) {
                                  + known->info.address());
     return make_error(errc::name_taken,
                       "node name " + joiner.name
-                          + " belongs to a live member; pick another name");
+                          + " belongs to a live member at "
+                          + known->info.address()
+                          + "; give every node its own --troupe.node-name, or "
+                            "stop that member first");
   }
   if (auto* other = st.members.find_by_node(nid);
       other && other->info.name != joiner.name

@@ -13,9 +13,12 @@ caf::error cluster_registry::register_local(const std::string& name,
   auto i = entries_.find(name);
   if (i != entries_.end() && i->second.owner != self_
       && i->second.owner < self_)
-    return make_error(errc::name_taken, "\"" + name
-                                            + "\" is registered by node "
-                                            + i->second.owner);
+    return make_error(errc::name_taken,
+                      "\"" + name + "\" is registered by node "
+                        + i->second.owner
+                        + ", whose name sorts first and wins; choose another "
+                          "name, or unregister it on "
+                        + i->second.owner + " first");
   entries_[name] = registration{std::move(handle), self_};
   publish();
   return {};
