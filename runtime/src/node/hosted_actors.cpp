@@ -30,7 +30,17 @@ std::string argument_types_of(caf::actor_system& sys, const caf::message& args) 
       result += status == 0 && text ? text : rtti.second->name();
       std::free(text);
     } else {
-      result += sys.types().portable_name(rtti);
+      // CAF's builtin types carry only CAF's name: say it as C++ does.
+      static const std::pair<const char*, const char*> builtin[] = {
+        {"@str", "std::string"}, {"@i8", "int8_t"},   {"@i16", "int16_t"},
+        {"@i32", "int32_t"},     {"@i64", "int64_t"}, {"@u8", "uint8_t"},
+        {"@u16", "uint16_t"},    {"@u32", "uint32_t"}, {"@u64", "uint64_t"},
+        {"@atom", "caf::atom_value"}, {"@actor", "caf::actor"},
+        {"@message", "caf::message"},  {"@timespan", "caf::timespan"}};
+      auto& name = sys.types().portable_name(rtti);
+      auto known = std::find_if(std::begin(builtin), std::end(builtin),
+                                [&](auto& kv) { return name == kv.first; });
+      result += known != std::end(builtin) ? known->second : name;
     }
   }
   return result + ")";
