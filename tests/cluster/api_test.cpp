@@ -146,3 +146,56 @@ TEST_CASE_METHOD(troupe::test::fixture, "a node named like the member it joins "
         != std::string::npos);
   CHECK(log.find("unregister the old one") == std::string::npos);
 }
+
+TEST_CASE_METHOD(troupe::test::fixture, "a node with another set of message "
+                                        "types is refused with the names that "
+                                        "differ, never the digest") {
+  REQUIRE_FALSE(cluster.start(1));
+  // The odd node (one message type more) with the cluster's secret, so that
+  // it gets as far as the type check.
+  troupe::tools::local_cluster odd{TROUPE_ODD_NODE_BINARY, log_dir()};
+  odd.without_secret();
+  if (on_basp())
+    odd.set_common_args({"--troupe.transport=basp"});
+  else
+    odd.set_common_args({"--troupe.cookie-file=" + cluster.cookie_file()});
+  auto err = odd.start_node("odd", {"--seeds", cluster.seed()}, 20s);
+  REQUIRE(err);
+  auto log_path = err->substr(err->rfind("see ") + 4);
+  std::ifstream in{log_path};
+  std::string log{std::istreambuf_iterator<char>{in}, {}};
+  INFO(log);
+  CHECK(log.find("type_set_mismatch") != std::string::npos);
+  auto only_odd = log.find("only odd registers ");
+  REQUIRE(only_odd != std::string::npos);
+  CHECK(log.find("troupe.extra_test_type", only_odd) != std::string::npos);
+  CHECK(log.find("digest") == std::string::npos);
+}
+
+TEST_CASE_METHOD(troupe::test::fixture, "a joiner that lacks types of the "
+                                        "member learns their names only over "
+                                        "an authenticated transport") {
+  // The odd node is the seed here: the plain node lacks its extra type.
+  troupe::tools::local_cluster odd{TROUPE_ODD_NODE_BINARY, log_dir()};
+  odd.without_secret();
+  if (on_basp())
+    odd.set_common_args({"--troupe.transport=basp"});
+  else
+    odd.set_common_args({"--troupe.cookie-file=" + cluster.cookie_file()});
+  REQUIRE_FALSE(odd.start_node("odd", {}, 20s));
+  auto err = cluster.start_node("plain", {"--seeds", odd.seed()}, 20s);
+  REQUIRE(err);
+  auto log_path = err->substr(err->rfind("see ") + 4);
+  std::ifstream in{log_path};
+  std::string log{std::istreambuf_iterator<char>{in}, {}};
+  INFO(log);
+  CHECK(log.find("type_set_mismatch") != std::string::npos);
+  if (on_basp()) {
+    CHECK(log.find("odd registers 3 types that plain lacks") != std::string::npos);
+    CHECK(log.find("troupe.extra_test_type") == std::string::npos);
+  } else {
+    auto only_odd = log.find("only odd registers ");
+    REQUIRE(only_odd != std::string::npos);
+    CHECK(log.find("troupe.extra_test_type", only_odd) != std::string::npos);
+  }
+}

@@ -136,7 +136,11 @@ caf::behavior node_agent(agent_actor* self, member_info me,
   self->send(self, tick_atom::value);
   return {
       [self](join_atom, member_info& joiner, uint64_t type_set) {
-        return accept_join(self, joiner, type_set);
+        return accept_join(self, joiner, type_set, nullptr);
+      },
+      [self](join_atom, member_info& joiner, uint64_t type_set,
+             std::vector<std::string>& type_names) {
+        return accept_join(self, joiner, type_set, &type_names);
       },
       [self](gossip_atom, std::vector<member_info>& xs) {
         apply_gossip(self, xs);

@@ -21,6 +21,11 @@ namespace troupe::detail {
 /// What node::start gives the agent (from troupe.* options).
 struct agent_settings {
   uint64_t type_set_id = 0;
+  /// The sorted names behind type_set_id (config::type_names).
+  std::vector<std::string> type_names;
+  /// Peers are authenticated (link_layer::authenticated): a refused joiner
+  /// may learn which of this node's type names it lacks.
+  bool tell_type_names = false;
   std::vector<std::string> exported; // remote-spawn allowlist
   caf::timespan heartbeat_interval;
   caf::timespan suspect_after;

@@ -212,7 +212,8 @@ void connect(agent_actor* self, const std::string& name, bool probe) {
 }
 
 caf::result<std::vector<member_info>>
-accept_join(agent_actor* self, member_info& joiner, uint64_t type_set) {
+accept_join(agent_actor* self, member_info& joiner, uint64_t type_set,
+            const std::vector<std::string>* type_names) {
   auto& st = self->state;
   auto& my_name = st.members.me().name;
   auto& sender = self->current_sender();
@@ -228,8 +229,10 @@ accept_join(agent_actor* self, member_info& joiner, uint64_t type_set) {
                                    + std::to_string(type_set) + ")");
     return make_error(errc::type_set_mismatch,
                       "node " + joiner.name
-                          + " registers a different set of message types than "
-                          + my_name + "; build every node with the same types");
+                        + " registers a different set of message types than "
+                        + my_name
+                        + type_set_difference(joiner.name, my_name,
+                                              st.settings, type_names));
   }
   if (joiner.name == my_name)
     return make_error(errc::name_taken,

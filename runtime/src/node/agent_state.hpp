@@ -161,10 +161,20 @@ void connect(agent_actor* self, const std::string& name, bool probe = false);
 void notify(agent_actor* self, member_event::kind_t kind,
             const member_info& who);
 
+/// What a refused joiner is told about the two type sets: the names it
+/// registers that `me` lacks (its own names, back), and, when the peers
+/// are authenticated (settings.tell_type_names), the names of `me` it
+/// lacks; never the digest. Empty without the joiner's names.
+std::string type_set_difference(const std::string& joiner,
+                                const std::string& me,
+                                const agent_settings& settings,
+                                const std::vector<std::string>* names);
+
 /// A node asks to join through this one: refused with type_set_mismatch or
 /// name_taken, otherwise up in our view, gossiped, and answered with it.
 caf::result<std::vector<member_info>>
-accept_join(agent_actor* self, member_info& joiner, uint64_t type_set);
+accept_join(agent_actor* self, member_info& joiner, uint64_t type_set,
+            const std::vector<std::string>* type_names);
 
 /// Announces `leaving` to every live peer; answered once all confirmed.
 caf::result<void> leave_cluster(agent_actor* self);

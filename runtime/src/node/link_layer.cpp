@@ -108,10 +108,13 @@ link_layer::make(caf::actor_system& sys, const config& cfg,
   if (!listen_host.empty() && settings->secret.empty())
     log::info("node", "no cluster secret (--troupe.cookie-file): peers are "
                       "not authenticated, which troupe allows on loopback only");
+  bool with_secret = !settings->secret.empty();
   auto t = transport::start(sys, std::move(*settings));
   if (!t)
     return t.error();
-  return std::unique_ptr<link_layer>{new native_link(std::move(*t))};
+  std::unique_ptr<link_layer> result{new native_link(std::move(*t))};
+  result->authenticated_ = with_secret;
+  return result;
 }
 
 } // namespace troupe::detail

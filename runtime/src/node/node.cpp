@@ -148,6 +148,8 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
       std::chrono::system_clock::now().time_since_epoch())
       .count());
   settings.type_set_id = cfg.type_set_id();
+  settings.type_names = cfg.type_names();
+  settings.tell_type_names = result->link_->authenticated();
   settings.exported = cfg.exported_types();
   result->registry_ = std::make_shared<detail::registry_mirror>();
   settings.registry = result->registry_;
@@ -204,8 +206,9 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
         continue;
       }
       bool joined = false;
+      // With this node's type names: a seed with other types says which.
       self->request(*seed_agent, node::default_timeout, join_atom::value, me,
-                    settings.type_set_id)
+                    settings.type_set_id, settings.type_names)
         .receive(
           [&](std::vector<member_info>& view) {
             joined = true;
