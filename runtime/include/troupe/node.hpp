@@ -94,11 +94,45 @@ public:
   /// names of other nodes once their registration reached this node.
   caf::expected<caf::actor> lookup(const std::string& name) const;
 
+  /// Withdraws this node's registration of `name` on every node (as
+  /// Erlang's global:unregister_name). errc::unknown_name when absent,
+  /// errc::not_allowed when another node owns the name. Other nodes lose
+  /// the name when the withdrawal reaches them (until then their lookup
+  /// still finds the handle).
+  caf::error unregister_name(const std::string& name,
+                             caf::timespan timeout = default_timeout);
+
+  /// Waits until `name` is in this node's copy of the cluster registry and
+  /// returns its handle (at once if it is there); errc::timeout after
+  /// `timeout`. For a name that another node registers as it starts.
+  caf::expected<caf::actor> await_name(const std::string& name,
+                                       caf::timespan timeout = default_timeout);
+
+  /// Waits until member `name` is up and this node is connected to it, and
+  /// returns its member_info; errc::node_down when it is suspect, down,
+  /// leaving or unknown, or still not connected after `timeout`.
+  caf::expected<member_info> await_member(const std::string& name,
+                                          caf::timespan timeout
+                                          = default_timeout);
+
+  /// `subscriber` receives one member_event (member_down or member_left)
+  /// when member `name` goes down or leaves, at once if no live member has
+  /// that name (Erlang's monitor_node). Dropped when the subscriber dies;
+  /// a member that comes back needs a new monitor.
+  void monitor_node(const std::string& name, const caf::actor& subscriber);
+
   /// Adds `handle` to process group `group` (an actor may be in many
   /// groups, a group spans the cluster). It leaves when it dies or its node
   /// goes down or leaves.
   caf::error join_group(const std::string& group, const caf::actor& handle,
                         caf::timespan timeout = default_timeout);
+
+  /// Takes `handle` out of process group `group` on every node (Erlang's
+  /// pg:leave). errc::unknown_name when it did not join `group` through
+  /// this node. A broadcast that another node makes before the change
+  /// reaches it may still deliver to `handle`.
+  caf::error leave_group(const std::string& group, const caf::actor& handle,
+                         caf::timespan timeout = default_timeout);
 
   /// The members of `group` as this node knows them (eventually consistent).
   caf::expected<std::vector<caf::actor>>

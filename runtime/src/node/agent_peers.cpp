@@ -62,6 +62,7 @@ void notify(agent_actor* self, member_event::kind_t kind,
                               + to_string(kind));
   for (auto& sub : st.subscribers)
     self->send(sub, member_event{kind, who});
+  fire_node_monitors(self, kind, who);
   // The actors it had this node spawn go with it: nobody else can stop them.
   if (kind == member_event::member_down || kind == member_event::member_left) {
     auto orphans = st.hosted.actors_of(who.name);

@@ -57,9 +57,22 @@ void refresh_directory(agent_actor* self) {
 void serve_waiters(agent_actor* self) {
   auto& st = self->state;
   refresh_directory(self);
-  if (st.place_waiters.empty() && st.member_waiters.empty())
+  if (st.place_waiters.empty() && st.member_waiters.empty()
+      && st.name_waiters.empty())
     return;
   auto now = std::chrono::steady_clock::now();
+  std::erase_if(st.name_waiters, [&](auto& w) {
+    auto found = st.registry.whereis(w.name);
+    if (found)
+      w.rp.deliver(std::move(*found));
+    else if (now >= w.until)
+      w.rp.deliver(make_error(errc::timeout,
+                              "no actor was registered as \"" + w.name
+                                + "\" within the wait"));
+    else
+      return false;
+    return true;
+  });
   auto xs = view(self);
   // Every worker that is up is connected, and has been heard from since.
   auto& peers = st.members.peers();
