@@ -169,8 +169,25 @@ public:
   /// Tells the cluster this node leaves (state `leaving`) before it stops.
   caf::error leave(caf::timespan timeout = default_timeout);
 
+  /// Serves until the process gets SIGINT or SIGTERM (from any thread's
+  /// point of view: it installs handlers for both while it waits and puts
+  /// the previous ones back), then leaves the cluster (members see it
+  /// `leaving`, then removed, never down) and stops the node in order:
+  /// the actors it hosts for others (user_shutdown, then kill after 3 s),
+  /// the agent, the connections (remote handles end with
+  /// remote_link_unreachable), the actor system with every actor in it.
+  /// Returns the signal's number (-1 if it could not wait). The node is
+  /// stopped then: sys(), agent() and every member function are unusable;
+  /// only destroy it. A signal that arrives before the call has its usual
+  /// effect (SIGTERM's default ends the process at once).
+  int run_until_signal();
+
 private:
   node() = default;
+
+  /// What ~node does (leave if not done, then the orderly stop of
+  /// run_until_signal); a no-op the second time.
+  void stop();
 
   std::unique_ptr<troupe::system> sys_;
   // Declared after sys_: destroyed (and stopped) before the system is.

@@ -1,5 +1,6 @@
 #include "troupe/node.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include "node/agent_protocol.hpp"
 #include "node/link_layer.hpp"
 #include "node/member_directory.hpp"
+#include "node/signal_wait.hpp"
 #include "node/stop_deadline.hpp"
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
@@ -236,6 +238,25 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
 }
 
 node::~node() {
+  stop();
+}
+
+int node::run_until_signal() {
+  auto sig = detail::wait_for_stop_signal();
+  log::info("node", std::string{"received "}
+                      + (sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM"
+                                                                   : "no signal")
+                      + "; leaving the cluster");
+  if (auto err = leave())
+    log::warning("node", "leave: " + render(err));
+  stop();
+  log::info("node", "stopped");
+  return sig;
+}
+
+void node::stop() {
+  if (!sys_)
+    return;
   detail::stop_deadline deadline{detail::stop_limit, name_};
   if (!left_)
     leave(std::chrono::seconds(2));
