@@ -56,9 +56,8 @@ bool group_count_becomes(caf::actor_system& sys, const caf::actor& agent,
                          const std::function<bool(size_t)>& pred) {
   auto deadline = std::chrono::steady_clock::now() + 10s;
   while (std::chrono::steady_clock::now() < deadline) {
-    auto xs = test::ask<std::vector<caf::actor>>(sys, agent,
-                                                 group_members_atom::value,
-                                                 group);
+    auto xs = test::ask<std::vector<caf::actor>>(
+        sys, agent, group_members_atom::value, group);
     if (xs && pred(xs->size()))
       return true;
   }
@@ -71,7 +70,7 @@ bool name_becomes(caf::actor_system& sys, const caf::actor& agent,
   auto deadline = std::chrono::steady_clock::now() + 10s;
   while (std::chrono::steady_clock::now() < deadline)
     if (static_cast<bool>(
-          test::ask<caf::actor>(sys, agent, whereis_atom::value, name))
+            test::ask<caf::actor>(sys, agent, whereis_atom::value, name))
         == found)
       return true;
   return false;
@@ -91,31 +90,33 @@ TEST_CASE_METHOD(member_fixture, "an actor registers and unregisters a "
   auto registered = std::make_shared<std::promise<void>>();
   auto proceed = std::make_shared<std::promise<void>>();
   auto proceed_fut = std::make_shared<std::shared_future<void>>(
-    proceed->get_future().share());
+      proceed->get_future().share());
   using go_atom = caf::atom_constant<caf::atom("go")>;
   // The actor does everything itself, through its node's agent.
   auto actor = sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
     auto agent = local_agent(self->system());
     auto me = caf::actor_cast<caf::actor>(self);
     cluster_api::register_name(self, agent, "svc", me, 5s)
-      .then(
-        [=] {
-          cluster_api::group_join(self, agent, "g", me, 5s)
-            .then([=] { registered->set_value(); },
-                  [=](caf::error& e) { steps->set_value(render(e)); });
-        },
-        [=](caf::error& e) { steps->set_value(render(e)); });
-    return {
-      [=](go_atom) {
-        cluster_api::unregister_name(self, agent, "svc", 5s)
-          .then(
+        .then(
             [=] {
-              cluster_api::group_leave(self, agent, "g", me, 5s)
-                .then([=] { steps->set_value("ok"); },
-                      [=](caf::error& e) { steps->set_value(render(e)); });
+              cluster_api::group_join(self, agent, "g", me, 5s)
+                  .then([=] { registered->set_value(); },
+                        [=](caf::error& e) { steps->set_value(render(e)); });
             },
             [=](caf::error& e) { steps->set_value(render(e)); });
-      },
+    return {
+        [=](go_atom) {
+          cluster_api::unregister_name(self, agent, "svc", 5s)
+              .then(
+                  [=] {
+                    cluster_api::group_leave(self, agent, "g", me, 5s)
+                        .then([=] { steps->set_value("ok"); },
+                              [=](caf::error& e) {
+                                steps->set_value(render(e));
+                              });
+                  },
+                  [=](caf::error& e) { steps->set_value(render(e)); });
+        },
     };
   });
   auto reg = registered->get_future();
@@ -146,8 +147,8 @@ TEST_CASE_METHOD(member_fixture, "await_name answers once the name is "
   REQUIRE_FALSE(cluster.start(1));
   join();
   auto& sys = self_node->sys().actors();
-  auto counter = self_node->spawn_on("n1", "counter",
-                                     caf::make_message(int64_t{3}));
+  auto counter
+      = self_node->spawn_on("n1", "counter", caf::make_message(int64_t{3}));
   REQUIRE(counter);
   auto waiting = std::async(std::launch::async,
                             [&] { return self_node->await_name("late", 20s); });
@@ -165,8 +166,8 @@ TEST_CASE_METHOD(member_fixture, "await_name answers once the name is "
   auto got = std::make_shared<std::promise<caf::actor>>();
   sys.spawn([=](caf::event_based_actor* self) {
     cluster_api::await_name(self, local_agent(self->system()), "late", 5s)
-      .then([=](caf::actor& x) { got->set_value(x); },
-            [=](caf::error&) { got->set_value(caf::actor{}); });
+        .then([=](caf::actor& x) { got->set_value(x); },
+              [=](caf::error&) { got->set_value(caf::actor{}); });
   });
   auto fut = got->get_future();
   REQUIRE(fut.wait_for(test::bound) == std::future_status::ready);

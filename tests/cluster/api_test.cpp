@@ -34,15 +34,15 @@ request_from_actor(caf::actor_system& sys, caf::actor dest, std::string text) {
   auto fut = done->get_future();
   sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
     rpc::request<std::string>(self, dest, 30s, text)
-      .then(
-        [=](std::string x) {
-          done->set_value(std::move(x));
-          self->quit();
-        },
-        [=](const caf::error& err) {
-          done->set_value(err);
-          self->quit();
-        });
+        .then(
+            [=](std::string x) {
+              done->set_value(std::move(x));
+              self->quit();
+            },
+            [=](const caf::error& err) {
+              done->set_value(err);
+              self->quit();
+            });
     return {[](int) {}};
   });
   return fut;
@@ -59,7 +59,8 @@ TEST_CASE_METHOD(member_fixture, "a call to a remote actor that ended on a "
   auto echo = self_node->spawn_on("n2", "echo");
   REQUIRE(echo);
   CHECK(member_name_of(sys, *echo) == std::optional<std::string>{"n2"});
-  CHECK(member_name_of(sys, sys.node()) == std::optional<std::string>{"tester"});
+  CHECK(member_name_of(sys, sys.node())
+        == std::optional<std::string>{"tester"});
   caf::anon_send_exit(*echo, caf::exit_reason::kill);
   REQUIRE(test::await_down(sys, *echo));
   auto check = [](const caf::expected<std::string>& r) {
@@ -91,7 +92,8 @@ TEST_CASE_METHOD(member_fixture, "a call to an actor on a SIGKILLed node is "
   cluster.signal(1, SIGKILL);
   auto t0 = std::chrono::steady_clock::now();
   auto fut = request_from_actor(sys, *echo, "x");
-  auto r = rpc::call<std::string>(self_node->sys(), *echo, 30s, std::string{"x"});
+  auto r
+      = rpc::call<std::string>(self_node->sys(), *echo, 30s, std::string{"x"});
   REQUIRE(fut.wait_for(test::bound) == std::future_status::ready);
   auto a = fut.get();
   auto took = std::chrono::steady_clock::now() - t0;
@@ -116,7 +118,7 @@ TEST_CASE_METHOD(member_fixture, "wrong spawn arguments are bad_arguments "
   // counter(self, int64_t start); the given value and its type are named.
   CHECK_THAT(context_of(bad.error()),
              Catch::Contains("it takes (long)")
-               && Catch::Contains("(\"x\") of types (std::string)"));
+                 && Catch::Contains("(\"x\") of types (std::string)"));
 }
 
 TEST_CASE_METHOD(troupe::test::fixture, "a node named like the member it joins "
@@ -191,7 +193,8 @@ TEST_CASE_METHOD(troupe::test::fixture, "a joiner that lacks types of the "
   INFO(log);
   CHECK(log.find("type_set_mismatch") != std::string::npos);
   if (on_basp()) {
-    CHECK(log.find("odd registers 3 types that plain lacks") != std::string::npos);
+    CHECK(log.find("odd registers 3 types that plain lacks")
+          != std::string::npos);
     CHECK(log.find("troupe.extra_test_type") == std::string::npos);
   } else {
     auto only_odd = log.find("only odd registers ");

@@ -58,7 +58,8 @@ TEST_CASE("run_until_signal serves until SIGTERM, then leaves the cluster "
                            [&] { return (*b)->run_until_signal(); });
   // Bounded: until run_until_signal has its handler in place.
   auto deadline = std::chrono::steady_clock::now() + test::bound;
-  while (term_handler() == before && std::chrono::steady_clock::now() < deadline)
+  while (term_handler() == before
+         && std::chrono::steady_clock::now() < deadline)
     std::this_thread::yield();
   REQUIRE(term_handler() != before);
   kill(getpid(), SIGTERM);

@@ -34,10 +34,9 @@ namespace {
 
 /// Sends one rpc::request from a fresh actor; the future gets its outcome.
 template <class R, class... Ts>
-std::future<caf::expected<R>> request_from_actor(caf::actor_system& sys,
-                                                 caf::actor dest,
-                                                 caf::timespan deadline,
-                                                 Ts... xs) {
+std::future<caf::expected<R>>
+request_from_actor(caf::actor_system& sys, caf::actor dest,
+                   caf::timespan deadline, Ts... xs) {
   auto done = std::make_shared<std::promise<caf::expected<R>>>();
   auto fut = done->get_future();
   sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
@@ -47,20 +46,20 @@ std::future<caf::expected<R>> request_from_actor(caf::actor_system& sys,
     };
     if constexpr (std::is_void_v<R>)
       rpc::request<void>(self, dest, deadline, xs...)
-        .then(
-          [=] {
-            done->set_value(caf::expected<void>{});
-            self->quit();
-          },
-          on_error);
+          .then(
+              [=] {
+                done->set_value(caf::expected<void>{});
+                self->quit();
+              },
+              on_error);
     else
       rpc::request<R>(self, dest, deadline, xs...)
-        .then(
-          [=](R x) {
-            done->set_value(std::move(x));
-            self->quit();
-          },
-          on_error);
+          .then(
+              [=](R x) {
+                done->set_value(std::move(x));
+                self->quit();
+              },
+              on_error);
     return {[](int) {}}; // alive until a handler quits
   });
   return fut;
@@ -79,8 +78,8 @@ TEST_CASE("rpc::request from an actor returns the reply of a remote actor") {
   auto x = request_from_actor<int64_t>(nodes.a.actors(), nodes.remote, bound,
                                        echo_atom::value, int64_t{7});
   CHECK(get(x) == int64_t{7});
-  auto nothing = request_from_actor<void>(nodes.a.actors(), nodes.remote,
-                                          bound, noop_atom::value);
+  auto nothing = request_from_actor<void>(nodes.a.actors(), nodes.remote, bound,
+                                          noop_atom::value);
   CHECK(get(nothing));
 }
 
@@ -122,10 +121,11 @@ TEST_CASE("a message with an unregistered type for a remote actor is "
   auto check = [](const caf::expected<int64_t>& r) {
     REQUIRE(!r);
     CHECK(code_of(r.error()) == errc::unregistered_type);
-    CHECK_THAT(context_of(r.error()),
-               Catch::Contains("bank::deposit")
-                 && Catch::Contains(
-                   "cfg.add_message_type<bank::deposit>(\"bank::deposit\")"));
+    CHECK_THAT(
+        context_of(r.error()),
+        Catch::Contains("bank::deposit")
+            && Catch::Contains(
+                "cfg.add_message_type<bank::deposit>(\"bank::deposit\")"));
   };
   SECTION("rpc::call") {
     check(rpc::call<int64_t>(nodes.a, nodes.remote, long_deadline,

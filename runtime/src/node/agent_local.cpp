@@ -24,9 +24,8 @@ caf::result<void> leave_group(agent_actor* self, const std::string& group,
                               const caf::actor& handle) {
   auto& st = self->state;
   if (!st.groups.leave_local(group, handle))
-    return make_error(errc::unknown_name,
-                      "the actor is not in group \"" + group
-                        + "\" through this node");
+    return make_error(errc::unknown_name, "the actor is not in group \"" + group
+                                              + "\" through this node");
   for_each_live_peer(self, [&](const caf::actor& agent) {
     self->send(agent, group_sync_atom::value, st.members.me().name, group,
                handle, false);
@@ -50,8 +49,8 @@ void monitor_node(agent_actor* self, const std::string& name,
     gone.name = name;
     gone.state = info ? info->state : member_state::removed;
     auto kind = info && info->state != member_state::down
-                  ? member_event::member_left
-                  : member_event::member_down;
+                    ? member_event::member_left
+                    : member_event::member_down;
     self->send(subscriber, member_event{kind, info ? *info : gone});
     return;
   }

@@ -29,18 +29,16 @@ caf::expected<caf::actor> node::await_name(const std::string& name,
                                            caf::timespan timeout) {
   if (auto hdl = lookup(name))
     return hdl;
-  return detail::blocking_ask<caf::actor>(sys_->actors(), agent_,
-                                          reply_bound(timeout),
-                                          await_name_atom::value, name,
-                                          timeout);
+  return detail::blocking_ask<caf::actor>(
+      sys_->actors(), agent_, reply_bound(timeout), await_name_atom::value,
+      name, timeout);
 }
 
 caf::expected<member_info> node::await_member(const std::string& name,
                                               caf::timespan timeout) {
-  return detail::blocking_ask<member_info>(sys_->actors(), agent_,
-                                           reply_bound(timeout),
-                                           await_member_atom::value, name,
-                                           timeout);
+  return detail::blocking_ask<member_info>(
+      sys_->actors(), agent_, reply_bound(timeout), await_member_atom::value,
+      name, timeout);
 }
 
 void node::monitor_node(const std::string& name, const caf::actor& subscriber) {
@@ -49,8 +47,8 @@ void node::monitor_node(const std::string& name, const caf::actor& subscriber) {
   self->send(agent_, monitor_node_atom::value, name, subscriber);
 }
 
-caf::error node::leave_group(const std::string& group,
-                             const caf::actor& handle, caf::timespan timeout) {
+caf::error node::leave_group(const std::string& group, const caf::actor& handle,
+                             caf::timespan timeout) {
   return detail::blocking_call(sys_->actors(), agent_, timeout,
                                group_leave_atom::value, group, handle);
 }
