@@ -77,7 +77,10 @@ struct options {
 };
 
 /// Maps CAF's request errors to troupe's distinct codes (see file comment).
-/// `dest` tells a remote receiver (node_down) from a local one.
+/// For a remote `dest`, CAF's request_receiver_down is node_down only when
+/// its node is known lost (its proxy ended with remote_link_unreachable, or
+/// this process's node has the member down or removed), receiver_down with
+/// the node's name (and the exit reason, once the proxy knows it) otherwise.
 caf::error classify(const caf::error& err, const caf::actor& dest);
 
 /// True for errors after which an idempotent call may be repeated.
