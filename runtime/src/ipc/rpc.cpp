@@ -79,7 +79,9 @@ caf::error remote_gone(const caf::actor& dest, const caf::error& reason,
                         + " closed) before the receiver answered");
   if (troupe::detail::known_lost(dest->home_system(), dest.node()))
     return make_error(errc::node_down,
-                      node_text(dest) + " is down before the receiver answered");
+                      node_text(dest)
+                        + " is down (as this node's membership says); the "
+                          "receiver did not answer");
   return make_error(errc::receiver_down,
                     "the receiver on " + node_text(dest)
                       + " (the node is alive) terminated before it answered"
