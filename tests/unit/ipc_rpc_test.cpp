@@ -14,17 +14,14 @@
 
 #include <troupe/rpc.hpp>
 
-#include "test_support.hpp"
+#include "rpc_fixture.hpp"
 
 using namespace troupe;
 using namespace troupe::test;
 
 namespace {
 
-using echo_atom = caf::atom_constant<caf::atom("echo")>;
-using silent_atom = caf::atom_constant<caf::atom("silent")>;
 using flaky_atom = caf::atom_constant<caf::atom("flaky")>;
-using noop_atom = caf::atom_constant<caf::atom("noop")>;
 
 struct server_state {
   std::shared_ptr<std::atomic<int>> calls;
@@ -52,111 +49,8 @@ caf::behavior server(caf::stateful_actor<server_state>* self,
   };
 }
 
-errc code_of(const caf::error& err) {
-  REQUIRE(err.category() == errc_category);
-  return static_cast<errc>(err.code());
-}
-
-/// The sentence a troupe error carries as its context ("" if none).
-std::string context_of(const caf::error& err) {
-  if (err.context().match_elements<std::string>())
-    return err.context().get_as<std::string>(0);
-  return {};
-}
-
-// Keeps every `silent` request pending (never answers) and opens `arrived`
-// for each one, so a test knows the request is in the receiver's hands;
-// `stop` makes it quit while it handles that very request; `echo` and `noop`
-// answer as the server does.
-caf::behavior holder(caf::event_based_actor* self,
-                     std::shared_ptr<gate> arrived) {
-  return {
-    [=](echo_atom, int64_t x) { return x; },
-    [=](noop_atom) {},
-    [=](silent_atom) -> caf::result<int64_t> {
-      arrived->open();
-      return self->make_response_promise<int64_t>();
-    },
-    [=](stop_atom) -> caf::result<int64_t> {
-      auto rp = self->make_response_promise<int64_t>();
-      self->quit();
-      return rp;
-    },
-  };
-}
-
-using ms = std::chrono::milliseconds;
-
-ms since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration_cast<ms>(std::chrono::steady_clock::now() - t0);
-}
-
-/// Long enough that a call ending "at once" cannot be mistaken for one that
-/// ran into its deadline.
-constexpr auto long_deadline = std::chrono::seconds(30);
-
-/// Shuts down every connected TCP socket of this process whose local port is
-/// `port`, i.e. the accepted side of a published port: what the kernel does
-/// to the sockets of a process that is SIGKILLed. The peer reads the end of
-/// the stream; CAF on both sides then closes the connection itself.
-size_t cut_connections_at(uint16_t port) {
-  size_t n = 0;
-  std::error_code ec;
-  for (auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
-    int fd = std::stoi(entry.path().filename().string());
-    sockaddr_in local{};
-    sockaddr_in peer{};
-    socklen_t len = sizeof(local);
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0
-        || local.sin_family != AF_INET || ntohs(local.sin_port) != port)
-      continue;
-    len = sizeof(peer);
-    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0)
-      continue; // the listening socket
-    if (shutdown(fd, SHUT_RDWR) == 0)
-      ++n;
-  }
-  return n;
-}
-
-/// Two nodes in this process: `b` publishes a holder on a loopback port and
-/// `a` reaches it through a proxy, over a real TCP connection.
-struct two_nodes {
-  test_config cfg_a;
-  test_config cfg_b;
-  troupe::system a{cfg_a};
-  troupe::system b{cfg_b};
-  std::shared_ptr<gate> arrived = std::make_shared<gate>();
-  caf::actor held = b.spawn(holder, arrived);
-  uint16_t port = 0;
-  caf::actor remote; // `held` as seen from a
-
-  two_nodes() {
-    auto p = b.actors().middleman().publish(held, 0, "127.0.0.1");
-    REQUIRE(p);
-    port = *p;
-    auto r = a.actors().middleman().remote_actor("127.0.0.1", port);
-    REQUIRE(r);
-    remote = std::move(*r);
-    REQUIRE(remote->node() != a.actors().node());
-  }
-
-  ~two_nodes() {
-    caf::anon_send_exit(held, caf::exit_reason::kill);
-  }
-
-  /// Calls `silent` on the remote holder from another thread; returns once
-  /// the holder has the request.
-  std::future<caf::expected<int64_t>> call_pending() {
-    auto fut = std::async(std::launch::async, [this] {
-      return rpc::call<int64_t>(a, remote, long_deadline, silent_atom::value);
-    });
-    REQUIRE(arrived->wait_open());
-    return fut;
-  }
-};
-
 } // namespace
+
 
 TEST_CASE("rpc::call returns the reply of a local actor") {
   test_config cfg;
@@ -378,8 +272,9 @@ TEST_CASE("rpc::call fails at once with node_down when the receiver's node is "
   WARN("connection lost to node_down: " << took.count() << " ms");
 }
 
-TEST_CASE("rpc::call fails at once with node_down when a remote receiver "
-          "terminates while the request is pending") {
+TEST_CASE("rpc::call fails at once with receiver_down, not node_down, when a "
+          "remote receiver terminates on a live node while the request is "
+          "pending") {
   two_nodes nodes;
   auto fut = nodes.call_pending();
   auto t0 = std::chrono::steady_clock::now();
@@ -388,11 +283,12 @@ TEST_CASE("rpc::call fails at once with node_down when a remote receiver "
   auto took = since(t0);
   auto r = fut.get();
   REQUIRE(!r);
-  CHECK(code_of(r.error()) == errc::node_down);
+  // Its node is alive: the actor ended, with its exit reason in the text.
+  CHECK(code_of(r.error()) == errc::receiver_down);
   CHECK_THAT(context_of(r.error()),
-             Catch::Contains("remote receiver terminated"));
+             Catch::Contains("the node is alive") && Catch::Contains("kill"));
   CHECK(took < long_deadline / 2);
-  WARN("remote receiver killed to node_down: " << took.count() << " ms");
+  WARN("remote receiver killed to receiver_down: " << took.count() << " ms");
 }
 
 TEST_CASE("rpc::call to a receiver on a lost node fails at once, also on "

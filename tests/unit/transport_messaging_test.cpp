@@ -119,3 +119,19 @@ TEST_CASE("a message above the frame limit fails at the sender") {
   CHECK(size == 1000);
   caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE("a null handle in a message arrives as a null handle") {
+  transport_node a, b;
+  // Answers whether the handle it got is null.
+  auto probe = a.sys.spawn([](caf::event_based_actor*) -> caf::behavior {
+    return {[](const caf::actor& x) { return !x; }};
+  });
+  auto remote = connect(b, a, probe);
+  caf::scoped_actor self{b.sys};
+  bool null = false;
+  self->request(remote, bound, caf::actor{})
+    .receive([&](bool x) { null = x; },
+             [&](caf::error& err) { FAIL(render(err)); });
+  CHECK(null);
+  caf::anon_send_exit(probe, caf::exit_reason::user_shutdown);
+}

@@ -83,6 +83,27 @@ caf::actor local_agent(caf::actor_system& sys);
 ///   // `subscriber` receives a member_event for every member that comes up,
 ///   // goes down or leaves, starting with the members that are up now.
 ///   (subscribe_atom, caf::actor subscriber)
+///
+///   // Withdraws this node's registration of `name` on every node.
+///   // errc::unknown_name when absent, errc::not_allowed when another node
+///   // owns it.
+///   (unregister_atom, std::string name) -> ()
+///
+///   // Answers with the handle registered as `name` once this node's copy
+///   // of the registry has it (at once if it has); errc::timeout after
+///   // `max_wait`.
+///   (await_name_atom, std::string name, caf::timespan max_wait)
+///   -> (caf::actor)
+///
+///   // Takes `handle` out of process group `group` on every node.
+///   // errc::unknown_name when it did not join `group` through this node.
+///   (group_leave_atom, std::string group, caf::actor handle) -> ()
+///
+///   // Erlang's monitor_node: `subscriber` receives one member_event
+///   // (member_down or member_left) when member `name` goes down or leaves,
+///   // at once if no live member has that name. Dropped when the
+///   // subscriber dies. A member that comes back needs a new monitor.
+///   (monitor_node_atom, std::string name, caf::actor subscriber)
 /// }
 /// ~~~
 using members_atom = caf::atom_constant<caf::atom("t_members")>;
@@ -94,6 +115,10 @@ using whereis_atom = caf::atom_constant<caf::atom("t_whereis")>;
 using group_join_atom = caf::atom_constant<caf::atom("t_gjoin")>;
 using group_members_atom = caf::atom_constant<caf::atom("t_gmembers")>;
 using subscribe_atom = caf::atom_constant<caf::atom("t_subscr")>;
+using unregister_atom = caf::atom_constant<caf::atom("t_unreg")>;
+using await_name_atom = caf::atom_constant<caf::atom("t_awaitnm")>;
+using group_leave_atom = caf::atom_constant<caf::atom("t_gleave")>;
+using monitor_node_atom = caf::atom_constant<caf::atom("t_monnode")>;
 
 /// Asynchronous helpers for actors: each sends one request of the interface
 /// above from `self` and returns CAF's response handle, so the caller writes
@@ -167,6 +192,41 @@ auto group_members(Self* self, const caf::actor& agent, std::string group,
 template <class Self>
 void subscribe(Self* self, const caf::actor& agent, caf::actor subscriber) {
   self->send(agent, subscribe_atom::value, std::move(subscriber));
+}
+
+/// (unregister_atom, name) -> void
+template <class Self>
+auto unregister_name(Self* self, const caf::actor& agent, std::string name,
+                     caf::timespan timeout) {
+  return self->request(agent, timeout, unregister_atom::value,
+                       std::move(name));
+}
+
+/// (await_name_atom, name, max_wait) -> caf::actor. The agent answers
+/// within `max_wait`; the request's own timeout is a little longer.
+template <class Self>
+auto await_name(Self* self, const caf::actor& agent, std::string name,
+                caf::timespan max_wait) {
+  return self->request(agent,
+                       max_wait + max_wait / 10 + std::chrono::milliseconds(1),
+                       await_name_atom::value, std::move(name), max_wait);
+}
+
+/// (group_leave_atom, group, handle) -> void
+template <class Self>
+auto group_leave(Self* self, const caf::actor& agent, std::string group,
+                 caf::actor handle, caf::timespan timeout) {
+  return self->request(agent, timeout, group_leave_atom::value,
+                       std::move(group), std::move(handle));
+}
+
+/// (monitor_node_atom, name, subscriber): one member_event to `subscriber`
+/// when member `name` goes down or leaves.
+template <class Self>
+void monitor_node(Self* self, const caf::actor& agent, std::string name,
+                  caf::actor subscriber) {
+  self->send(agent, monitor_node_atom::value, std::move(name),
+             std::move(subscriber));
 }
 
 } // namespace cluster_api

@@ -10,13 +10,20 @@
 // file's values reach the variables bound with `opt_group` too (CAF 0.17
 // only fills `content` from a file).
 
+#include <cxxabi.h>
+
+#include <cstdlib>
 #include <iosfwd>
 #include <map>
 #include <string>
 #include <string_view>
+#include <typeinfo>
+#include <utility>
 #include <vector>
 
 #include <caf/actor_system_config.hpp>
+#include <caf/detail/type_list.hpp>
+#include <caf/detail/type_traits.hpp>
 
 namespace troupe {
 
@@ -69,8 +76,19 @@ public:
   template <class F>
   config& export_type(std::string name, F fun) {
     exported_.push_back(name);
+    signatures_.emplace_back(name, arguments_of<F>());
     add_actor_type(std::move(name), std::move(fun));
     return *this;
+  }
+
+  /// The arguments that exported type `name` takes after its self pointer,
+  /// as C++ writes them ("(long)"; "" for a type not exported here), for
+  /// errc::bad_arguments.
+  std::string exported_arguments(const std::string& name) const {
+    for (auto& [n, args] : signatures_)
+      if (n == name)
+        return args;
+    return {};
   }
 
   const std::vector<std::string>& exported_types() const noexcept {
@@ -95,9 +113,33 @@ public:
   std::string log_level() const;
 
 private:
+  /// "(T1, T2)": the parameters of F after its first one (the self pointer).
+  template <class F>
+  static std::string arguments_of() {
+    using args = typename caf::detail::get_callable_trait<F>::arg_types;
+    return names_of(caf::detail::tl_tail_t<args>{});
+  }
+
+  template <class... Ts>
+  static std::string names_of(caf::detail::type_list<Ts...>) {
+    std::string result = "(";
+    ((result += (result.size() > 1 ? ", " : "") + demangle(typeid(Ts).name())),
+     ...);
+    return result + ")";
+  }
+
+  static std::string demangle(const char* mangled) {
+    int status = 0;
+    char* text = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
+    std::string result = status == 0 && text ? text : mangled;
+    std::free(text);
+    return result;
+  }
+
   int exit_code_ = 0;
   std::vector<std::string> exported_;
   std::map<std::string, std::vector<std::string>, std::less<>> choices_;
+  std::vector<std::pair<std::string, std::string>> signatures_;
 };
 
 } // namespace troupe

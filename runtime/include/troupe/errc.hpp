@@ -62,6 +62,9 @@ enum class errc : uint8_t {
   /// The peer did not prove it knows the cluster secret (or its TLS
   /// identity): the connection was refused.
   not_authenticated,
+  /// A message for a remote actor holds a type that is not registered with
+  /// add_message_type, so it cannot be serialized: it was not sent.
+  unregistered_type,
 };
 
 /// The atom under which troupe's errors are registered with CAF.

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -93,11 +94,45 @@ public:
   /// names of other nodes once their registration reached this node.
   caf::expected<caf::actor> lookup(const std::string& name) const;
 
+  /// Withdraws this node's registration of `name` on every node (as
+  /// Erlang's global:unregister_name). errc::unknown_name when absent,
+  /// errc::not_allowed when another node owns the name. Other nodes lose
+  /// the name when the withdrawal reaches them (until then their lookup
+  /// still finds the handle).
+  caf::error unregister_name(const std::string& name,
+                             caf::timespan timeout = default_timeout);
+
+  /// Waits until `name` is in this node's copy of the cluster registry and
+  /// returns its handle (at once if it is there); errc::timeout after
+  /// `timeout`. For a name that another node registers as it starts.
+  caf::expected<caf::actor> await_name(const std::string& name,
+                                       caf::timespan timeout = default_timeout);
+
+  /// Waits until member `name` is up and this node is connected to it, and
+  /// returns its member_info; errc::node_down when it is suspect, down,
+  /// leaving or unknown, or still not connected after `timeout`.
+  caf::expected<member_info> await_member(const std::string& name,
+                                          caf::timespan timeout
+                                          = default_timeout);
+
+  /// `subscriber` receives one member_event (member_down or member_left)
+  /// when member `name` goes down or leaves, at once if no live member has
+  /// that name (Erlang's monitor_node). Dropped when the subscriber dies;
+  /// a member that comes back needs a new monitor.
+  void monitor_node(const std::string& name, const caf::actor& subscriber);
+
   /// Adds `handle` to process group `group` (an actor may be in many
   /// groups, a group spans the cluster). It leaves when it dies or its node
   /// goes down or leaves.
   caf::error join_group(const std::string& group, const caf::actor& handle,
                         caf::timespan timeout = default_timeout);
+
+  /// Takes `handle` out of process group `group` on every node (Erlang's
+  /// pg:leave). errc::unknown_name when it did not join `group` through
+  /// this node. A broadcast that another node makes before the change
+  /// reaches it may still deliver to `handle`.
+  caf::error leave_group(const std::string& group, const caf::actor& handle,
+                         caf::timespan timeout = default_timeout);
 
   /// The members of `group` as this node knows them (eventually consistent).
   caf::expected<std::vector<caf::actor>>
@@ -134,8 +169,25 @@ public:
   /// Tells the cluster this node leaves (state `leaving`) before it stops.
   caf::error leave(caf::timespan timeout = default_timeout);
 
+  /// Serves until the process gets SIGINT or SIGTERM (from any thread's
+  /// point of view: it installs handlers for both while it waits and puts
+  /// the previous ones back), then leaves the cluster (members see it
+  /// `leaving`, then removed, never down) and stops the node in order:
+  /// the actors it hosts for others (user_shutdown, then kill after 3 s),
+  /// the agent, the connections (remote handles end with
+  /// remote_link_unreachable), the actor system with every actor in it.
+  /// Returns the signal's number (-1 if it could not wait). The node is
+  /// stopped then: sys(), agent() and every member function are unusable;
+  /// only destroy it. A signal that arrives before the call has its usual
+  /// effect (SIGTERM's default ends the process at once).
+  int run_until_signal();
+
 private:
   node() = default;
+
+  /// What ~node does (leave if not done, then the orderly stop of
+  /// run_until_signal); a no-op the second time.
+  void stop();
 
   std::unique_ptr<troupe::system> sys_;
   // Declared after sys_: destroyed (and stopped) before the system is.
@@ -161,6 +213,19 @@ config& add_node_types(config& cfg);
 caf::expected<std::vector<member_info>>
 query_members(caf::actor_system& sys, const std::string& host, uint16_t port,
               caf::timespan timeout = node::default_timeout);
+
+/// The member name of the node that CAF node `nid` is, as the troupe::node
+/// running on `sys` last saw it (its own name for `sys.node()`), or nothing
+/// when no node runs on `sys` or it has not heard of `nid`. Never blocks: it
+/// reads a copy of the agent's view, refreshed at each membership change
+/// and heartbeat tick, so a member that joined a moment ago may be missing.
+std::optional<std::string> member_name_of(const caf::actor_system& sys,
+                                          const caf::node_id& nid);
+
+/// The member name of the node `handle`'s actor runs on (see above); nothing
+/// for an invalid handle.
+std::optional<std::string> member_name_of(const caf::actor_system& sys,
+                                          const caf::actor& handle);
 
 /// Splits "host:port"; errc::invalid_config naming `option` otherwise.
 caf::expected<std::pair<std::string, uint16_t>>

@@ -47,7 +47,9 @@ errc_text text_of(errc code) {
               "no actor is registered under this name; check the spelling or "
               "wait until the owner has started"};
     case errc::name_taken:
-      return {"name_taken", "choose another name or unregister the old one"};
+      return {"name_taken",
+              "the holder of the name is said above; choose another name, or "
+              "end the holder first"};
     case errc::timeout:
       return {"timeout",
               "the peer did not answer in time; check that it is alive or "
@@ -64,7 +66,9 @@ errc_text text_of(errc code) {
               "with export_type or check the name"};
     case errc::bad_arguments:
       return {"bad_arguments",
-              "the arguments do not match the exported type's signature"};
+              "pass the arguments the exported type's function takes after "
+              "its self pointer, with their exact types (e.g. int64_t, not "
+              "int)"};
     case errc::type_set_mismatch:
       return {"type_set_mismatch",
               "build every node from the same version so that they register "
@@ -100,6 +104,10 @@ errc_text text_of(errc code) {
       return {"not_authenticated",
               "give every node the same cluster secret (--troupe.cookie-file) and, "
               "with TLS, a certificate of the same CA (--troupe.tls-ca)"};
+    case errc::unregistered_type:
+      return {"unregistered_type",
+              "register the type named above with add_message_type on every "
+              "node (the same name everywhere)"};
   }
   return {"unknown", ""};
 }

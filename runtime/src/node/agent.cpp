@@ -76,6 +76,8 @@ void agent_down_handler(agent_actor* self, const caf::down_msg& dm) {
     });
   std::erase_if(st.subscribers,
                 [&](auto& s) { return s.address() == dm.source; });
+  std::erase_if(st.node_monitors,
+                [&](auto& m) { return m.subscriber.address() == dm.source; });
   st.hosted.erase(dm.source);
 }
 
@@ -136,7 +138,11 @@ caf::behavior node_agent(agent_actor* self, member_info me,
   self->send(self, tick_atom::value);
   return {
       [self](join_atom, member_info& joiner, uint64_t type_set) {
-        return accept_join(self, joiner, type_set);
+        return accept_join(self, joiner, type_set, nullptr);
+      },
+      [self](join_atom, member_info& joiner, uint64_t type_set,
+             std::vector<std::string>& type_names) {
+        return accept_join(self, joiner, type_set, &type_names);
       },
       [self](gossip_atom, std::vector<member_info>& xs) {
         apply_gossip(self, xs);
@@ -180,11 +186,35 @@ caf::behavior node_agent(agent_actor* self, member_info me,
           self->send(agent, registry_atom::value, st.members.me().name, name,
                      handle);
         });
+        serve_waiters(self); // await_name
         return caf::unit;
       },
       [self](registry_atom, std::string& owner, std::string& name,
              caf::actor& handle) {
         apply_registry_sync(self, owner, name, handle);
+        serve_waiters(self); // await_name
+      },
+      [self](unregister_atom, const std::string& name) -> caf::result<void> {
+        if (auto err = local_only(self, "unregister"))
+          return err;
+        return unregister_name(self, name);
+      },
+      [self](await_name_atom, std::string& name,
+             caf::timespan max_wait) -> caf::result<caf::actor> {
+        if (auto err = local_only(self, "await_name"))
+          return err;
+        return park_until_served(self, self->state.name_waiters, max_wait,
+                                 std::move(name));
+      },
+      [self](group_leave_atom, const std::string& group,
+             const caf::actor& handle) -> caf::result<void> {
+        if (auto err = local_only(self, "group_leave"))
+          return err;
+        return leave_group(self, group, handle);
+      },
+      [self](monitor_node_atom, const std::string& name, caf::actor& sub) {
+        if (!local_only(self, "monitor_node"))
+          monitor_node(self, name, sub);
       },
       [self](whereis_atom, const std::string& name) -> caf::result<caf::actor> {
         if (!from_local_or_member(self, "whereis"))

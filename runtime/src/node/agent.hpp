@@ -12,6 +12,7 @@
 #include <caf/timespan.hpp>
 
 #include "node/hosted_actors.hpp"
+#include "node/member_directory.hpp"
 #include "node/membership.hpp"
 #include "node/registry_mirror.hpp"
 #include "troupe/member.hpp"
@@ -21,6 +22,11 @@ namespace troupe::detail {
 /// What node::start gives the agent (from troupe.* options).
 struct agent_settings {
   uint64_t type_set_id = 0;
+  /// The sorted names behind type_set_id (config::type_names).
+  std::vector<std::string> type_names;
+  /// Peers are authenticated (link_layer::authenticated): a refused joiner
+  /// may learn which of this node's type names it lacks.
+  bool tell_type_names = false;
   std::vector<std::string> exported; // remote-spawn allowlist
   caf::timespan heartbeat_interval;
   caf::timespan suspect_after;
@@ -30,6 +36,8 @@ struct agent_settings {
   caf::actor connector;
   /// Refreshed on every change of the registry (see registry_mirror.hpp).
   std::shared_ptr<registry_mirror> registry;
+  /// Refreshed whenever the membership may have changed (serve_waiters).
+  std::shared_ptr<member_directory> directory;
   /// troupe.max-members, and the clock skew allowed in incarnations.
   membership_limits members;
   /// How long down and removed entries stay (troupe.tombstone-ttl).

@@ -62,6 +62,7 @@ void notify(agent_actor* self, member_event::kind_t kind,
                               + to_string(kind));
   for (auto& sub : st.subscribers)
     self->send(sub, member_event{kind, who});
+  fire_node_monitors(self, kind, who);
   // The actors it had this node spawn go with it: nobody else can stop them.
   if (kind == member_event::member_down || kind == member_event::member_left) {
     auto orphans = st.hosted.actors_of(who.name);
@@ -222,7 +223,8 @@ void connect(agent_actor* self, const std::string& name, bool probe) {
 }
 
 caf::result<std::vector<member_info>>
-accept_join(agent_actor* self, member_info& joiner, uint64_t type_set) {
+accept_join(agent_actor* self, member_info& joiner, uint64_t type_set,
+            const std::vector<std::string>* type_names) {
   auto& st = self->state;
   auto& my_name = st.members.me().name;
   auto& sender = self->current_sender();
@@ -243,12 +245,18 @@ accept_join(agent_actor* self, member_info& joiner, uint64_t type_set) {
                                    + std::to_string(type_set) + ")");
     return make_error(errc::type_set_mismatch,
                       "node " + joiner.name
-                          + " registers a different set of message types than "
-                          + my_name + "; build every node with the same types");
+                        + " registers a different set of message types than "
+                        + my_name
+                        + type_set_difference(joiner.name, my_name,
+                                              st.settings, type_names));
   }
   if (joiner.name == my_name)
     return make_error(errc::name_taken,
-                      "node name " + joiner.name + " is this node's name");
+                      "node name " + joiner.name
+                        + " is the name of the member this node joins through "
+                          "(at "
+                        + st.members.me().address()
+                        + "); give every node its own --troupe.node-name");
   auto nid = sender->node();
   if (joiner.agent && joiner.agent.node() != nid) {
     refuse(self, "a join of " + joiner.name,
@@ -265,7 +273,10 @@ accept_join(agent_actor* self, member_info& joiner, uint64_t type_set) {
                                  + known->info.address());
     return make_error(errc::name_taken,
                       "node name " + joiner.name
-                          + " belongs to a live member; pick another name");
+                          + " belongs to a live member at "
+                          + known->info.address()
+                          + "; give every node its own --troupe.node-name, or "
+                            "stop that member first");
   }
   if (auto* other = st.members.find_by_node(nid);
       other && other->info.name != joiner.name

@@ -4,8 +4,12 @@
 // Internal: it may change with every release, unlike the local interface in
 // troupe/cluster_agent.hpp.
 //
-//   (join_atom, member_info joiner, uint64_t type_set_id)
+//   (join_atom, member_info joiner, uint64_t type_set_id
+//    [, std::vector<std::string> type_names])
 //     -> std::vector<member_info>            the seed's view, or an error
+//                                            (type_set_mismatch names the
+//                                            types that differ, see
+//                                            type_set_check.cpp)
 //   (gossip_atom, std::vector<member_info> changes)  [answered: leave waits]
 //   (heartbeat_atom, member_info sender)     the sender's load and liveness
 //   (registry_atom, string owner, string name, actor handle)

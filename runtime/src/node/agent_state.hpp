@@ -41,6 +41,19 @@ struct member_waiter {
   std::chrono::steady_clock::time_point until;
 };
 
+/// An `await_name` request waiting until the name is registered.
+struct name_waiter {
+  std::string name;
+  caf::response_promise rp;
+  std::chrono::steady_clock::time_point until;
+};
+
+/// A `monitor_node`: `subscriber` is told once when member `name` goes.
+struct node_monitor {
+  std::string name;
+  caf::actor subscriber;
+};
+
 struct agent_state {
   // CAF constructs the state without arguments (not an aggregate: see
   // cluster_broker.cpp); the agent calls init() first.
@@ -65,6 +78,8 @@ struct agent_state {
   placement_state placements;
   std::vector<place_waiter> place_waiters;
   std::vector<member_waiter> member_waiters;
+  std::vector<name_waiter> name_waiters;
+  std::vector<node_monitor> node_monitors;
   std::vector<caf::actor> subscribers;
   /// Ends the process if this agent dies unexpectedly (see spawn_agent);
   /// told first when the node stops the agent on purpose.
@@ -167,10 +182,31 @@ void connect(agent_actor* self, const std::string& name, bool probe = false);
 void notify(agent_actor* self, member_event::kind_t kind,
             const member_info& who);
 
+/// The local requests of agent_local.cpp: unregister, group_leave,
+/// monitor_node (see troupe/cluster_agent.hpp); `fire_node_monitors` tells
+/// the monitors of `who` that it went (kind: down or left).
+caf::result<void> unregister_name(agent_actor* self, const std::string& name);
+caf::result<void> leave_group(agent_actor* self, const std::string& group,
+                              const caf::actor& handle);
+void monitor_node(agent_actor* self, const std::string& name,
+                  const caf::actor& subscriber);
+void fire_node_monitors(agent_actor* self, member_event::kind_t kind,
+                        const member_info& who);
+
+/// What a refused joiner is told about the two type sets: the names it
+/// registers that `me` lacks (its own names, back), and, when the peers
+/// are authenticated (settings.tell_type_names), the names of `me` it
+/// lacks; never the digest. Empty without the joiner's names.
+std::string type_set_difference(const std::string& joiner,
+                                const std::string& me,
+                                const agent_settings& settings,
+                                const std::vector<std::string>* names);
+
 /// A node asks to join through this one: refused with type_set_mismatch or
 /// name_taken, otherwise up in our view, gossiped, and answered with it.
 caf::result<std::vector<member_info>>
-accept_join(agent_actor* self, member_info& joiner, uint64_t type_set);
+accept_join(agent_actor* self, member_info& joiner, uint64_t type_set,
+            const std::vector<std::string>* type_names);
 
 /// Announces `leaving` to every live peer; answered once all confirmed.
 caf::result<void> leave_cluster(agent_actor* self);

@@ -38,13 +38,41 @@ bool answer_member_waiter(member_waiter& w, const std::vector<member_info>& xs,
   return true;
 }
 
+/// Copies who runs where into the directory any thread reads.
+void refresh_directory(agent_actor* self) {
+  auto& st = self->state;
+  if (!st.settings.directory)
+    return;
+  std::vector<directory_entry> xs;
+  xs.reserve(st.members.peers().size() + 1);
+  xs.push_back({self->node(), st.members.me().name, st.members.me().state});
+  for (auto& [name, p] : st.members.peers())
+    if (p.node)
+      xs.push_back({p.node, name, p.info.state});
+  st.settings.directory->assign(std::move(xs));
+}
+
 } // namespace
 
 void serve_waiters(agent_actor* self) {
   auto& st = self->state;
-  if (st.place_waiters.empty() && st.member_waiters.empty())
+  refresh_directory(self);
+  if (st.place_waiters.empty() && st.member_waiters.empty()
+      && st.name_waiters.empty())
     return;
   auto now = std::chrono::steady_clock::now();
+  std::erase_if(st.name_waiters, [&](auto& w) {
+    auto found = st.registry.whereis(w.name);
+    if (found)
+      w.rp.deliver(std::move(*found));
+    else if (now >= w.until)
+      w.rp.deliver(make_error(errc::timeout,
+                              "no actor was registered as \"" + w.name
+                                + "\" within the wait"));
+    else
+      return false;
+    return true;
+  });
   auto xs = view(self);
   // Every worker that is up is connected, and has been heard from since.
   auto& peers = st.members.peers();

@@ -1,5 +1,7 @@
 #include "node/cluster_registry.hpp"
 
+#include <caf/actor_addr.hpp>
+
 #include "troupe/errc.hpp"
 
 namespace troupe::detail {
@@ -13,9 +15,12 @@ caf::error cluster_registry::register_local(const std::string& name,
   auto i = entries_.find(name);
   if (i != entries_.end() && i->second.owner != self_
       && i->second.owner < self_)
-    return make_error(errc::name_taken, "\"" + name
-                                            + "\" is registered by node "
-                                            + i->second.owner);
+    return make_error(errc::name_taken,
+                      "\"" + name + "\" is registered by node "
+                        + i->second.owner
+                        + ", whose name sorts first and wins; choose another "
+                          "name, or unregister it on "
+                        + i->second.owner + " first");
   entries_[name] = registration{std::move(handle), self_};
   publish();
   return {};
@@ -84,6 +89,20 @@ std::vector<std::pair<std::string, caf::actor>> cluster_registry::own() const {
     if (entry.owner == self_)
       result.emplace_back(name, entry.handle);
   return result;
+}
+
+caf::error cluster_registry::unregister_local(const std::string& name) {
+  auto i = entries_.find(name);
+  if (i == entries_.end())
+    return make_error(errc::unknown_name,
+                      "\"" + name + "\" is not registered in the cluster");
+  if (i->second.owner != self_)
+    return make_error(errc::not_allowed,
+                      "\"" + name + "\" is registered by node " + i->second.owner
+                        + "; only the owner's node can unregister it");
+  entries_.erase(i);
+  publish();
+  return caf::none;
 }
 
 void cluster_registry::publish() {

@@ -41,6 +41,10 @@ public:
   /// node whose name sorts first owns it.
   caf::error register_local(const std::string& name, caf::actor handle);
 
+  /// Withdraws this node's registration of `name`: errc::unknown_name when
+  /// absent, errc::not_allowed when another node owns it.
+  caf::error unregister_local(const std::string& name);
+
   /// Applies `owner`'s announcement (a null handle withdraws the name).
   void apply(const std::string& owner, const std::string& name,
              caf::actor handle);

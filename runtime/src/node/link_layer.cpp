@@ -157,10 +157,13 @@ link_layer::make(caf::actor_system& sys, const config& cfg,
     log::info("node", "mutual TLS: peers must present a certificate of the "
                       "cluster's CA; this node is "
                         + settings->tls->own_name());
+  bool authenticated = !settings->secret.empty() || settings->tls != nullptr;
   auto t = transport::start(sys, std::move(*settings));
   if (!t)
     return t.error();
-  return std::unique_ptr<link_layer>{new native_link(std::move(*t))};
+  std::unique_ptr<link_layer> result{new native_link(std::move(*t))};
+  result->authenticated_ = authenticated;
+  return result;
 }
 
 } // namespace troupe::detail

@@ -53,6 +53,15 @@ public:
   }
   /// "native" or "basp", for logs.
   virtual const char* name() const = 0;
+
+  /// Whether every peer proved the cluster secret at its handshake
+  /// (troupe's transport with a secret); BASP and no secret: false.
+  bool authenticated() const noexcept {
+    return authenticated_;
+  }
+
+protected:
+  bool authenticated_ = false;
 };
 
 } // namespace troupe::detail

@@ -1,5 +1,6 @@
 #include "troupe/node.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +18,8 @@
 #include "node/agent.hpp"
 #include "node/agent_protocol.hpp"
 #include "node/link_layer.hpp"
+#include "node/member_directory.hpp"
+#include "node/signal_wait.hpp"
 #include "node/stop_deadline.hpp"
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
@@ -161,9 +164,13 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
       std::chrono::system_clock::now().time_since_epoch())
       .count());
   settings.type_set_id = cfg.type_set_id();
+  settings.type_names = cfg.type_names();
+  settings.tell_type_names = result->link_->authenticated();
   settings.exported = cfg.exported_types();
   result->registry_ = std::make_shared<detail::registry_mirror>();
   settings.registry = result->registry_;
+  settings.directory = std::make_shared<detail::member_directory>();
+  detail::publish_directory(sys, settings.directory);
   result->agent_ = detail::spawn_agent(sys, me, settings);
   // The agent has its copy. This one would outlive a failed start's ~node,
   // and CAF's middleman actor (BASP's connector) is a detached actor the
@@ -215,8 +222,9 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
         continue;
       }
       bool joined = false;
+      // With this node's type names: a seed with other types says which.
       self->request(*seed_agent, node::default_timeout, join_atom::value, me,
-                    settings.type_set_id)
+                    settings.type_set_id, settings.type_names)
         .receive(
           [&](std::vector<member_info>& view) {
             joined = true;
@@ -244,6 +252,25 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
 }
 
 node::~node() {
+  stop();
+}
+
+int node::run_until_signal() {
+  auto sig = detail::wait_for_stop_signal();
+  log::info("node", std::string{"received "}
+                      + (sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM"
+                                                                   : "no signal")
+                      + "; leaving the cluster");
+  if (auto err = leave())
+    log::warning("node", "leave: " + render(err));
+  stop();
+  log::info("node", "stopped");
+  return sig;
+}
+
+void node::stop() {
+  if (!sys_)
+    return;
   detail::stop_deadline deadline{detail::stop_limit, name_};
   if (!left_)
     leave(std::chrono::seconds(2));
@@ -262,6 +289,7 @@ node::~node() {
   // Within the deadline: the actor system waits for every actor here (the
   // agent's handle goes first, as it would after this body).
   agent_ = nullptr;
+  detail::publish_directory(sys_->actors(), nullptr);
   sys_.reset();
 }
 

@@ -8,6 +8,19 @@ void process_groups::join_local(const std::string& group, caf::actor handle) {
   groups_[group].push_back(registration{std::move(handle), self_});
 }
 
+bool process_groups::leave_local(const std::string& group,
+                                 const caf::actor& handle) {
+  auto i = groups_.find(group);
+  if (i == groups_.end())
+    return false;
+  auto n = std::erase_if(i->second, [&](auto& m) {
+    return m.owner == self_ && m.handle == handle;
+  });
+  if (i->second.empty())
+    groups_.erase(i);
+  return n > 0;
+}
+
 void process_groups::apply(const std::string& owner, const std::string& group,
                            const caf::actor& handle, bool joined) {
   auto& xs = groups_[group];

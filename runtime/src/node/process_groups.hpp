@@ -24,6 +24,10 @@ public:
   /// Adds `handle`, owned by this node, to `group`.
   void join_local(const std::string& group, caf::actor handle);
 
+  /// Takes `handle`, owned by this node, out of `group`; false if it was
+  /// not in it.
+  bool leave_local(const std::string& group, const caf::actor& handle);
+
   /// Applies `owner`'s announcement that `handle` joined or left `group`.
   void apply(const std::string& owner, const std::string& group,
              const caf::actor& handle, bool joined);

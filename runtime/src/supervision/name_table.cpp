@@ -57,7 +57,8 @@ caf::expected<caf::actor> name_table::acquire(caf::actor_system& sys,
     if (!e.orphaned)
       return make_error(errc::name_taken,
                         "stable name \"" + name
-                          + "\" is held by another running supervisor");
+                          + "\" is held by another running supervisor; "
+                            "choose another name or stop that child first");
     e.owner = owner.address();
     e.orphaned = false;
     auto fwd = e.forwarder;

@@ -65,6 +65,11 @@ transport::counters transport_core::stats() const {
 
 caf::strong_actor_ptr transport_core::make_proxy(caf::node_id nid,
                                                  caf::actor_id aid) {
+  // A null handle in a message arrives as (invalid node, id 0): it stays
+  // null, as on BASP (a proxy of it turned a withdrawn name into a bogus
+  // registration on the receiving node).
+  if (!nid || aid == caf::invalid_actor_id)
+    return nullptr;
   caf::actor_config cfg;
   auto result = caf::make_actor<remote_proxy, caf::strong_actor_ptr>(
     aid, nid, &sys_, cfg, weak_from_this());
