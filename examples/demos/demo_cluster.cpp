@@ -27,10 +27,16 @@ demo_cluster::start(const demo_cluster_options& opt) {
                 opt.nodes, log_dir.c_str());
     std::fflush(stdout);
     result->local_ = std::make_unique<tools::local_cluster>(tools::self_path(), log_dir);
-    if (auto err = result->local_->start(opt.nodes, "n", opt.node_args)) {
+    // The embedded nodes serve their HTTP endpoints (issue 16).
+    auto node_args = opt.node_args;
+    node_args.insert(node_args.begin(), "--troupe.http=127.0.0.1:0");
+    if (auto err = result->local_->start(opt.nodes, "n", node_args)) {
       std::cerr << "error: the local cluster did not start: " << *err << "\n";
       return nullptr;
     }
+    for (auto& nd : result->local_->nodes())
+      std::printf("  node %s: metrics and status at %smetrics\n",
+                  nd.name.c_str(), nd.http.c_str());
     seed = result->local_->seed();
     cookie_file = result->local_->cookie_file();
   }
