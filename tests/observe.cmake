@@ -10,3 +10,23 @@ troupe_unit_test(test_observe
   unit/observe_http_test.cpp)
 target_link_libraries(test_observe PRIVATE nlohmann_json::nlohmann_json
                                            PkgConfig::HTTPLIB)
+
+# Debian's prometheus (troupe.sh installs it for the tests).
+find_program(PROMETHEUS_BINARY prometheus)
+if(TARGET troupe_cli AND PROMETHEUS_BINARY)
+  add_executable(test_prometheus cluster/prometheus_test.cpp
+                                 $<TARGET_OBJECTS:troupe_test_main>)
+  target_link_libraries(test_prometheus PRIVATE troupe_tooling Catch2::Catch2
+                        troupe_warnings nlohmann_json::nlohmann_json
+                        PkgConfig::HTTPLIB)
+  target_compile_definitions(test_prometheus PRIVATE
+    TROUPE_BINARY="$<TARGET_FILE:troupe_cli>"
+    PROMETHEUS_BINARY="${PROMETHEUS_BINARY}"
+    TROUPE_TEST_LOGS="${CMAKE_CURRENT_BINARY_DIR}/prometheus-logs")
+  add_dependencies(test_prometheus troupe_cli)
+  catch_discover_tests(test_prometheus TEST_PREFIX "prometheus: "
+                       PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE)
+elseif(TARGET troupe_cli)
+  message(WARNING "prometheus not found: the Prometheus test is not built "
+                  "(apt-get install prometheus, or ./troupe.sh setup)")
+endif()
