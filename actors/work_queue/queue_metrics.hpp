@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include <troupe/metrics.hpp>
+#include "troupe/metrics.hpp"
 
 namespace troupe::wq {
 

@@ -150,6 +150,7 @@ TEST_CASE("a node serves /metrics, /api/node, /api/cluster, /healthz and "
   CHECK(cluster["members"][0].at("name") == "obs1");
   CHECK(cluster["members"][0].at("state") == "up");
   CHECK(cluster["members"][0].at("port") == f.nd->port());
+  CHECK(cluster["members"][0].at("http") == (*ep)->url());
 
   auto n = get(port, "/api/node");
   REQUIRE(n);

@@ -12,6 +12,10 @@ tools::command add_node_command(CLI::App& app);
 /// `troupe status --seed HOST:PORT`: the membership table.
 tools::command add_status_command(CLI::App& app);
 
+/// `troupe top --http HOST:PORT [--once]`: members, rates, backlogs,
+/// restarts from the nodes' HTTP endpoints.
+tools::command add_top_command(CLI::App& app);
+
 /// `troupe demo ...`: runs the troupe-demos program next to this one.
 tools::command add_demo_command(CLI::App& app);
 

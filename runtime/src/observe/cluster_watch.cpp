@@ -12,6 +12,10 @@
 namespace troupe::observe {
 
 using tick_atom = caf::atom_constant<caf::atom("ob_tick")>;
+using http_url_atom = caf::atom_constant<caf::atom("ob_httpurl")>;
+
+/// Every how many refreshes the HTTP URLs of the members are asked again.
+constexpr int url_rounds = 4;
 
 struct cluster_watch::shared {
   mutable std::mutex mtx;
@@ -21,9 +25,31 @@ struct cluster_watch::shared {
 
 namespace {
 
+void ask_urls(caf::event_based_actor* self, const caf::actor& agent,
+              const std::shared_ptr<cluster_watch::shared>& sh,
+              std::chrono::milliseconds timeout) {
+  self->request(agent, timeout, group_members_atom::value,
+                std::string{http_group})
+    .then(
+      [=](const std::vector<caf::actor>& watchers) {
+        for (auto& w : watchers)
+          self->request(w, timeout, http_url_atom::value)
+            .then(
+              [=](const std::string& name, const std::string& url) {
+                std::lock_guard<std::mutex> guard{sh->mtx};
+                // Bounded as the membership is: only members' names.
+                if (sh->snap.http.size() < 4096)
+                  sh->snap.http[name] = url;
+              },
+              [](caf::error&) {});
+      },
+      [](caf::error&) {});
+}
+
 caf::behavior watcher(caf::event_based_actor* self, caf::actor agent,
                       std::shared_ptr<cluster_watch::shared> sh,
-                      std::chrono::milliseconds refresh) {
+                      std::string url, std::chrono::milliseconds refresh) {
+  auto round = std::make_shared<int>(0);
   std::array<metrics::counter*, 3> events{};
   for (auto kind : {member_event::member_up, member_event::member_down,
                     member_event::member_left})
@@ -34,13 +60,28 @@ caf::behavior watcher(caf::event_based_actor* self, caf::actor agent,
       {{"event", to_string(kind)}});
   // From this actor, so the agent sees a local subscriber.
   self->send(agent, subscribe_atom::value, caf::actor{self});
+  self->request(agent, refresh * 10, group_join_atom::value,
+                std::string{http_group}, caf::actor{self})
+    .then([] {}, [](caf::error&) {});
+  {
+    std::lock_guard<std::mutex> guard{sh->mtx};
+    sh->snap.http[sh->self_name] = url;
+  }
   self->send(self, tick_atom::value);
+  auto from = [=](const caf::actor& who) {
+    return self->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(who);
+  };
   return {
     [=](const member_event& ev) {
-      if (ev.kind < events.size())
+      if (from(agent) && ev.kind < events.size())
         events[ev.kind]->add();
     },
+    [=](http_url_atom) { return caf::make_message(sh->self_name, url); },
     [=](tick_atom) {
+      if (!from(caf::actor{self}))
+        return; // one timer chain only, whoever else sends ticks
+      if ((*round)++ % url_rounds == 0)
+        ask_urls(self, agent, sh, refresh);
       self->request(agent, refresh, members_atom::value)
         .then(
           [=](std::vector<member_info>& view) {
@@ -59,10 +100,12 @@ caf::behavior watcher(caf::event_based_actor* self, caf::actor agent,
 
 } // namespace
 
-cluster_watch::cluster_watch(node& n, std::chrono::milliseconds refresh)
+cluster_watch::cluster_watch(node& n, std::string url,
+                             std::chrono::milliseconds refresh)
   : shared_(std::make_shared<shared>()), refresh_(refresh) {
   shared_->self_name = n.name();
-  watcher_ = n.sys().actors().spawn(watcher, n.agent(), shared_, refresh);
+  watcher_ = n.sys().actors().spawn(watcher, n.agent(), shared_, std::move(url),
+                                    refresh);
   collector_ = metrics::add_collector([sh = shared_](auto& out) {
     std::lock_guard<std::mutex> guard{sh->mtx};
     std::array<double, 6> by_state{};

@@ -6,8 +6,15 @@
 // (troupe_member_events_total{event}) and reports the view to /metrics
 // through a metrics collector (troupe_members{state},
 // troupe_member_backlog{member}, troupe_member_actors{member}).
+//
+// The watcher is also how members find each other's HTTP endpoints: it
+// joins the process group `http_group` and answers (http_url_atom) with
+// (node name, URL); every few refreshes it asks the group's members, so
+// /api/cluster can give each member's URL (what `troupe top` follows).
+// Only the agent's events and its own timer are taken from local senders.
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,15 +27,21 @@
 
 namespace troupe::observe {
 
+/// The process group of every node's HTTP endpoint watcher.
+inline constexpr const char* http_group = "troupe.http";
+
 struct view_snapshot {
   std::vector<member_info> members; ///< this node first, as the agent answers
+  /// HTTP endpoint URL by member name, as far as learned.
+  std::map<std::string, std::string> http;
   std::chrono::steady_clock::time_point updated{};
   bool valid = false; ///< false until the agent answered once
 };
 
 class cluster_watch {
 public:
-  cluster_watch(node& n, std::chrono::milliseconds refresh);
+  /// `url` is this node's endpoint, announced to the other members.
+  cluster_watch(node& n, std::string url, std::chrono::milliseconds refresh);
   ~cluster_watch();
 
   cluster_watch(const cluster_watch&) = delete;

@@ -119,7 +119,8 @@ http_endpoint::start(node& n, const std::string& host, uint16_t port,
                         + std::to_string(port)
                         + "; pick a free port, or port 0 for any");
   st->port = static_cast<uint16_t>(bound);
-  st->watch = std::make_unique<observe::cluster_watch>(n, limits.refresh);
+  st->watch = std::make_unique<observe::cluster_watch>(
+    n, "http://" + host + ":" + std::to_string(st->port) + "/", limits.refresh);
   routes(*st);
   st->thread = std::thread([s = st.get()] {
     if (!s->server.listen_after_bind())

@@ -37,8 +37,12 @@ std::string cluster_json(const node_identity& me, const view_snapshot& view) {
   else
     doc["view_age_ms"] = nullptr;
   doc["members"] = json::array();
-  for (auto& m : view.members)
+  for (auto& m : view.members) {
+    auto url = view.http.find(m.name);
     doc["members"].push_back({{"name", m.name},
+                              {"http", url == view.http.end()
+                                         ? json(nullptr)
+                                         : json(url->second)},
                               {"host", m.host},
                               {"port", m.port},
                               {"state", to_string(m.state)},
@@ -48,6 +52,7 @@ std::string cluster_json(const node_identity& me, const view_snapshot& view) {
                               {"actors", m.actors},
                               {"backlog", m.backlog},
                               {"uptime_ms", m.uptime_ms}});
+  }
   return dump(doc);
 }
 

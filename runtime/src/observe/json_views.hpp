@@ -14,7 +14,8 @@ struct node_identity {
 };
 
 /// /api/cluster: {"node", "view_age_ms", "members": [{name, host, port,
-/// state, role, incarnation, connected, actors, backlog, uptime_ms}]}.
+/// http (its endpoint's URL, or null while unknown), state, role,
+/// incarnation, connected, actors, backlog, uptime_ms}]}.
 std::string cluster_json(const node_identity& me, const view_snapshot& view);
 
 /// /api/node: {"name", "address", "ready", "healthy", "supervisors":
