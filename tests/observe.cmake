@@ -11,10 +11,11 @@ troupe_unit_test(test_observe
 target_link_libraries(test_observe PRIVATE nlohmann_json::nlohmann_json
                                            PkgConfig::HTTPLIB)
 
-# Debian's prometheus (troupe.sh installs it for the tests).
+# Against `troupe node` processes: `troupe top --once`, and Debian's
+# prometheus scraping them (troupe.sh installs it for the tests).
 find_program(PROMETHEUS_BINARY prometheus)
 if(TARGET troupe_cli AND PROMETHEUS_BINARY)
-  add_executable(test_prometheus cluster/prometheus_test.cpp
+  add_executable(test_prometheus cluster/prometheus_test.cpp cluster/top_test.cpp
                                  $<TARGET_OBJECTS:troupe_test_main>)
   target_link_libraries(test_prometheus PRIVATE troupe_tooling Catch2::Catch2
                         troupe_warnings nlohmann_json::nlohmann_json
@@ -24,7 +25,7 @@ if(TARGET troupe_cli AND PROMETHEUS_BINARY)
     PROMETHEUS_BINARY="${PROMETHEUS_BINARY}"
     TROUPE_TEST_LOGS="${CMAKE_CURRENT_BINARY_DIR}/prometheus-logs")
   add_dependencies(test_prometheus troupe_cli)
-  catch_discover_tests(test_prometheus TEST_PREFIX "prometheus: "
+  catch_discover_tests(test_prometheus TEST_PREFIX "observe cluster: "
                        PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE)
 elseif(TARGET troupe_cli)
   message(WARNING "prometheus not found: the Prometheus test is not built "
