@@ -11,8 +11,9 @@ troupe_unit_test(test_observe
 target_link_libraries(test_observe PRIVATE nlohmann_json::nlohmann_json
                                            PkgConfig::HTTPLIB)
 
-# Against `troupe node` processes: `troupe top --once`, and Debian's
-# prometheus scraping them (troupe.sh installs it for the tests).
+# Against `troupe node` processes: `troupe top --once`, Debian's
+# prometheus scraping them and the dashboard in Debian's headless chromium
+# (troupe.sh installs both for the tests).
 find_program(PROMETHEUS_BINARY prometheus)
 if(TARGET troupe_cli AND PROMETHEUS_BINARY)
   add_executable(test_prometheus cluster/prometheus_test.cpp cluster/top_test.cpp
@@ -23,8 +24,18 @@ if(TARGET troupe_cli AND PROMETHEUS_BINARY)
   target_compile_definitions(test_prometheus PRIVATE
     TROUPE_BINARY="$<TARGET_FILE:troupe_cli>"
     PROMETHEUS_BINARY="${PROMETHEUS_BINARY}"
-    TROUPE_TEST_LOGS="${CMAKE_CURRENT_BINARY_DIR}/prometheus-logs")
+    TROUPE_TEST_LOGS="${CMAKE_CURRENT_BINARY_DIR}/observe-logs")
   add_dependencies(test_prometheus troupe_cli)
+  # Debian's chromium, headless, for the dashboard.
+  find_program(CHROMIUM_BINARY chromium)
+  if(CHROMIUM_BINARY)
+    target_sources(test_prometheus PRIVATE cluster/dashboard_test.cpp)
+    target_compile_definitions(test_prometheus PRIVATE
+      CHROMIUM_BINARY="${CHROMIUM_BINARY}")
+  else()
+    message(WARNING "chromium not found: the dashboard test is not built "
+                    "(apt-get install chromium, or ./troupe.sh setup)")
+  endif()
   catch_discover_tests(test_prometheus TEST_PREFIX "observe cluster: "
                        PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE)
 elseif(TARGET troupe_cli)

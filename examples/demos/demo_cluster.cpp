@@ -61,6 +61,14 @@ demo_cluster::start(const demo_cluster_options& opt) {
     return nullptr;
   }
   result->client_ = std::move(*n);
+  if (auto ep = troupe::http_endpoint::start(*result->client_, "127.0.0.1", 0)) {
+    result->http_ = std::move(*ep);
+    std::printf("dashboard: %s (any node's endpoint serves it too)\n",
+                result->http_->url().c_str());
+  } else {
+    std::cerr << "warning: no HTTP endpoint for this process: "
+              << troupe::render(ep.error()) << "\n";
+  }
   auto expected = opt.seed.empty() ? static_cast<size_t>(opt.nodes) : 1u;
   if (!result->await_workers(expected)) {
     std::cerr << "error: only " << result->workers().size() << " of "
@@ -75,6 +83,7 @@ demo_cluster::start(const demo_cluster_options& opt) {
 }
 
 demo_cluster::~demo_cluster() {
+  http_.reset();
   if (client_) {
     client_->leave(std::chrono::seconds(2));
     client_.reset();

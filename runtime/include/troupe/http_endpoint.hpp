@@ -1,6 +1,8 @@
 #pragma once
 // A node's HTTP endpoint (--troupe.http HOST:PORT, off by default), for
 // Prometheus, orchestrators and people:
+//   GET /             the dashboard: one page, no external files (see
+//                     runtime/src/observe/dashboard.hpp)
 //   GET /metrics      every metric of this process (troupe/metrics.hpp) in
 //                     the Prometheus text format, plus the membership
 //                     (troupe_members{state}, troupe_member_backlog{member})

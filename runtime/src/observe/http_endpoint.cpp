@@ -7,6 +7,7 @@
 
 #include "observe/bounded_task_queue.hpp"
 #include "observe/cluster_watch.hpp"
+#include "observe/dashboard.hpp"
 #include "observe/json_views.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"
@@ -36,6 +37,19 @@ std::pair<time_t, time_t> sec_usec(std::chrono::duration<Rep, Period> d) {
 
 void routes(http_endpoint::impl& st) {
   auto& svr = st.server;
+  // The dashboard of one node reads the others' APIs (and another node's
+  // page reads this one when its own node is gone): the JSON is readable
+  // from any origin. It is read-only and what /metrics shows anyway.
+  svr.set_post_routing_handler([](const httplib::Request& req,
+                                  httplib::Response& res) {
+    if (req.path.rfind("/api/", 0) == 0)
+      res.set_header("Access-Control-Allow-Origin", "*");
+  });
+  svr.Get("/", [&st](const httplib::Request&, httplib::Response& res) {
+    st.requests->add();
+    auto page = observe::dashboard_html();
+    res.set_content(page.data(), page.size(), "text/html; charset=utf-8");
+  });
   svr.Get("/metrics", [&st](const httplib::Request&, httplib::Response& res) {
     st.requests->add();
     res.set_content(metrics::render_prometheus(),
