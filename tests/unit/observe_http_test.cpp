@@ -212,12 +212,13 @@ TEST_CASE("a request line or header over 8 KiB, or a body over max_body, is "
     close(fd);
     return bytes.substr(0, bytes.find("\r\n"));
   };
-  CHECK(status_of("GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n")
+  CHECK(status_of("GET /" + std::string(9000, 'a')
+                  + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         == "HTTP/1.1 414 URI Too Long");
-  auto long_header = "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: "
+  auto long_header = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: "
                      + std::string(9000, 'b') + "\r\n\r\n";
   CHECK(status_of(long_header).rfind("HTTP/1.1 4", 0) == 0);
-  CHECK(status_of("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: "
+  CHECK(status_of("POST /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: "
                   "100000\r\n\r\n")
         == "HTTP/1.1 413 Payload Too Large");
   // The endpoint still serves.

@@ -109,7 +109,7 @@ TEST_CASE("a name registered as a counter cannot also be a gauge: the gauge "
   CHECK(found);
 }
 
-TEST_CASE("--troupe.log-format=json writes one JSON object a line with time, "
+TEST_CASE("with log format json each line is one JSON object with time, "
           "level, node, component and message") {
   troupe::test::temp_dir dir;
   auto path = dir.file("log");
