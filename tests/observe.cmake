@@ -7,7 +7,8 @@ pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 
 troupe_unit_test(test_observe
   unit/observe_metrics_test.cpp
-  unit/observe_http_test.cpp)
+  unit/observe_http_test.cpp
+  unit/observe_hooks_test.cpp)
 target_link_libraries(test_observe PRIVATE nlohmann_json::nlohmann_json
                                            PkgConfig::HTTPLIB)
 
@@ -41,4 +42,7 @@ if(TARGET troupe_cli AND PROMETHEUS_BINARY)
 elseif(TARGET troupe_cli)
   message(WARNING "prometheus not found: the Prometheus test is not built "
                   "(apt-get install prometheus, or ./troupe.sh setup)")
+endif()
+if(TARGET troupe_actors)
+  target_link_libraries(test_observe PRIVATE troupe_actors)
 endif()

@@ -22,12 +22,14 @@ namespace {
 void escalate(sup_actor* self, const std::string& id,
               const caf::error& reason) {
   auto& st = self->state;
-  emit(self, supervisor_event::escalating, id, {}, reason);
+  // Counted before the event is reported, so whoever sees the event sees
+  // the count.
   metrics::get_counter("troupe_supervisor_escalations_total",
                        "times a supervisor exceeded its restart intensity "
                        "and gave up",
                        {{"supervisor", st.name}})
     .add();
+  emit(self, supervisor_event::escalating, id, {}, reason);
   auto period
     = std::chrono::duration_cast<std::chrono::milliseconds>(st.spec->period);
   auto msg = "supervisor " + quoted(st.name) + ": child " + quoted(id)
