@@ -25,8 +25,10 @@ struct queue_metrics {
     using metrics::get_gauge;
     ready = &get_gauge("troupe_queue_ready", "jobs waiting for a worker", ls);
     leased = &get_gauge("troupe_queue_leased", "jobs a worker holds", ls);
-    dead = &get_gauge("troupe_queue_dead_letters", "jobs in the dead-letter "
-                                                   "queue", ls);
+    dead = &get_gauge("troupe_queue_dead_letters",
+                      "jobs in the dead-letter "
+                      "queue",
+                      ls);
     enqueued = &get_counter("troupe_queue_enqueued_total", "jobs admitted", ls);
     leases = &get_counter("troupe_queue_leases_total", "jobs leased to workers",
                           ls);

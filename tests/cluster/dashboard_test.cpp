@@ -22,7 +22,9 @@ namespace {
 /// screenshot into `png` (then the DOM is empty).
 std::string chromium(const std::string& url, const std::string& log,
                      const std::string& png = {}) {
-  std::vector<std::string> args{"--headless", "--no-sandbox", "--disable-gpu",
+  std::vector<std::string> args{"--headless",
+                                "--no-sandbox",
+                                "--disable-gpu",
                                 "--disable-dev-shm-usage",
                                 "--virtual-time-budget=8000",
                                 "--window-size=1280,1000"};
@@ -31,14 +33,13 @@ std::string chromium(const std::string& url, const std::string& log,
   else
     args.push_back("--screenshot=" + png);
   args.push_back(url);
-  tools::child_process proc{{.binary = CHROMIUM_BINARY,
-                             .args = std::move(args),
-                             .stderr_path = log}};
+  tools::child_process proc{
+      {.binary = CHROMIUM_BINARY, .args = std::move(args), .stderr_path = log}};
   if (proc.start())
     return {};
   std::string out;
-  auto status = proc.read_until(out, [](const std::string&) { return false; },
-                                60s);
+  auto status = proc.read_until(
+      out, [](const std::string&) { return false; }, 60s);
   proc.stop(SIGKILL, 2s);
   return status == tools::child_process::read_status::closed ? out : "";
 }
@@ -69,7 +70,8 @@ TEST_CASE_METHOD(fixture, "the dashboard shows every member up, reads from "
 
   std::string dom;
   auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (std::chrono::steady_clock::now() < deadline && attr(dom, "data-up") != "3")
+  while (std::chrono::steady_clock::now() < deadline
+         && attr(dom, "data-up") != "3")
     dom = chromium(nodes[0].http, log);
   INFO(dom.substr(0, 2000));
   REQUIRE(attr(dom, "data-up") == "3");
@@ -92,7 +94,8 @@ TEST_CASE_METHOD(fixture, "the dashboard shows every member up, reads from "
   auto url = nodes[1].http + "?api=" + n1_http;
   auto gone = [&](const std::string& d) {
     auto st = state_of(d, "n1");
-    return (st == "down" || st == "suspect") && attr(d, "data-source") != n1_http
+    return (st == "down" || st == "suspect")
+           && attr(d, "data-source") != n1_http
            && !attr(d, "data-source").empty();
   };
   dom.clear();

@@ -69,12 +69,12 @@ struct prometheus {
     for (int attempt = 0; attempt < 3; ++attempt) {
       port = free_port();
       proc = tools::child_process{
-        {.binary = PROMETHEUS_BINARY,
-         .args = {"--config.file=" + dir + "/prometheus.yml",
-                  "--storage.tsdb.path=" + dir + "/data",
-                  "--web.listen-address=127.0.0.1:" + std::to_string(port),
-                  "--log.level=warn"},
-         .stderr_path = dir + "/prometheus.log"}};
+          {.binary = PROMETHEUS_BINARY,
+           .args = {"--config.file=" + dir + "/prometheus.yml",
+                    "--storage.tsdb.path=" + dir + "/data",
+                    "--web.listen-address=127.0.0.1:" + std::to_string(port),
+                    "--log.level=warn"},
+           .stderr_path = dir + "/prometheus.log"}};
       if (auto err = proc.start())
         return err;
       auto deadline = std::chrono::steady_clock::now() + 30s;
@@ -114,15 +114,16 @@ struct prometheus {
     std::map<std::string, double> out;
     for (auto& s : query(promql))
       out[s["metric"].value("instance", "")]
-        = std::stod(s["value"][1].get<std::string>());
+          = std::stod(s["value"][1].get<std::string>());
     return out;
   }
 
   /// Polls `promql` until `pred` holds for its per-instance values.
-  bool eventually(const std::string& promql,
-                  const std::function<bool(const std::map<std::string, double>&)>& pred,
-                  std::chrono::milliseconds bound,
-                  std::map<std::string, double>* last = nullptr) {
+  bool eventually(
+      const std::string& promql,
+      const std::function<bool(const std::map<std::string, double>&)>& pred,
+      std::chrono::milliseconds bound,
+      std::map<std::string, double>* last = nullptr) {
     auto deadline = std::chrono::steady_clock::now() + bound;
     std::map<std::string, double> xs;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -171,31 +172,35 @@ TEST_CASE_METHOD(member_fixture,
   };
 
   // Every node is scraped and reports the whole cluster up.
-  CHECK(prom.eventually("up", [&](auto& xs) {
-    return every_node(xs, [](double v) { return v == 1; });
-  }, 60s));
+  CHECK(prom.eventually(
+      "up",
+      [&](auto& xs) { return every_node(xs, [](double v) { return v == 1; }); },
+      60s));
   std::map<std::string, double> seen;
-  CHECK(prom.eventually("troupe_members{state=\"up\"}", [&](auto& xs) {
-    return every_node(xs, [](double v) { return v == 3; });
-  }, 60s, &seen));
-  for (auto& name : {"troupe_transport_messages_in_total",
-                     "troupe_transport_bytes_out_total",
-                     "troupe_member_events_total", "troupe_http_requests_total",
-                     "troupe_member_backlog"}) {
+  CHECK(prom.eventually(
+      "troupe_members{state=\"up\"}",
+      [&](auto& xs) { return every_node(xs, [](double v) { return v == 3; }); },
+      60s, &seen));
+  for (auto& name :
+       {"troupe_transport_messages_in_total",
+        "troupe_transport_bytes_out_total", "troupe_member_events_total",
+        "troupe_http_requests_total", "troupe_member_backlog"}) {
     INFO(name);
-    CHECK(prom.eventually(std::string{"count by (instance) ("} + name + ")",
-                          [&](auto& xs) {
-                            return every_node(xs, [](double v) { return v >= 1; });
-                          },
-                          30s));
+    CHECK(prom.eventually(
+        std::string{"count by (instance) ("} + name + ")",
+        [&](auto& xs) {
+          return every_node(xs, [](double v) { return v >= 1; });
+        },
+        30s));
   }
 
   // The rate without load: heartbeats and gossip only.
   const std::string rate = "rate(troupe_transport_messages_in_total[5s])";
   std::map<std::string, double> idle;
-  REQUIRE(prom.eventually(rate, [&](auto& xs) {
-    return every_node(xs, [](double) { return true; });
-  }, 30s, &idle));
+  REQUIRE(prom.eventually(
+      rate,
+      [&](auto& xs) { return every_node(xs, [](double) { return true; }); },
+      30s, &idle));
   double idle_max = 0;
   for (auto& [i, v] : idle)
     idle_max = std::max(idle_max, v);
@@ -219,9 +224,12 @@ TEST_CASE_METHOD(member_fixture,
           ++calls;
   }};
   std::map<std::string, double> busy;
-  auto moved = prom.eventually(rate, [&](auto& xs) {
-    return every_node(xs, [&](double v) { return v > idle_max + 50; });
-  }, 60s, &busy);
+  auto moved = prom.eventually(
+      rate,
+      [&](auto& xs) {
+        return every_node(xs, [&](double v) { return v > idle_max + 50; });
+      },
+      60s, &busy);
   stop = true;
   load.join();
   std::string rates;

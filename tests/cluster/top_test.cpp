@@ -18,21 +18,22 @@ namespace {
 /// did not end within 20 s).
 std::string top_once(const std::string& http_url) {
   auto addr = http_url.substr(7, http_url.size() - 8); // http://A:P/ -> A:P
-  tools::child_process top{{.binary = TROUPE_BINARY,
-                            .args = {"top", "--http", addr, "--once",
-                                     "--interval", "0.2"},
-                            .stderr_path = {}}};
+  tools::child_process top{
+      {.binary = TROUPE_BINARY,
+       .args = {"top", "--http", addr, "--once", "--interval", "0.2"},
+       .stderr_path = {}}};
   if (top.start())
     return {};
   std::string out;
-  auto status = top.read_until(out, [](const std::string&) { return false; },
-                               20s);
+  auto status = top.read_until(
+      out, [](const std::string&) { return false; }, 20s);
   top.stop(SIGKILL, 1s);
   return status == tools::child_process::read_status::closed ? out : "";
 }
 
 /// The row of `name` in top's table, split into words.
-std::vector<std::string> row_of(const std::string& table, const std::string& name) {
+std::vector<std::string> row_of(const std::string& table,
+                                const std::string& name) {
   std::istringstream in{table};
   std::string line;
   while (std::getline(in, line)) {

@@ -4,10 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "test_support.hpp"
 #include "troupe/metrics.hpp"
 #include "troupe/rpc.hpp"
 #include "troupe/system.hpp"
-#include "test_support.hpp"
 
 using namespace troupe;
 using namespace troupe::test;
@@ -27,12 +27,12 @@ TEST_CASE("a supervisor counts its restarts and its escalation, and a stable "
   event_log events;
   troupe::system sys{cfg};
   auto sup = sys.start(
-    supervisor_spec{.strategy = one_for_one,
-                    .intensity = 1,
-                    .period = 10s,
-                    .children = {child("w", worker).named("obs-hooks-w")},
-                    .on_event = events.hook()},
-    "obs-hooks-sup");
+      supervisor_spec{.strategy = one_for_one,
+                      .intensity = 1,
+                      .period = 10s,
+                      .children = {child("w", worker).named("obs-hooks-w")},
+                      .on_event = events.hook()},
+      "obs-hooks-sup");
   REQUIRE(sup);
   metrics::labels by_sup{{"supervisor", "obs-hooks-sup"}};
   metrics::labels by_name{{"name", "obs-hooks-w"}};
@@ -41,7 +41,7 @@ TEST_CASE("a supervisor counts its restarts and its escalation, and a stable "
   caf::scoped_actor self{sys.actors()};
   for (int i = 0; i < 3; ++i)
     self->request(*named, bound, get_atom::value)
-      .receive([](int64_t) {}, [](caf::error& e) { FAIL(render(e)); });
+        .receive([](int64_t) {}, [](caf::error& e) { FAIL(render(e)); });
   CHECK(counter_value("troupe_named_messages_total", by_name) == 3);
 
   CHECK(counter_value("troupe_supervisor_restarts_total", by_sup) == 0);
@@ -61,17 +61,19 @@ TEST_CASE("rpc::call counts each call by its outcome and its duration") {
   troupe::system sys{cfg};
   auto ok_before = counter_value("troupe_rpc_calls_total", {{"outcome", "ok"}});
   auto to_before
-    = counter_value("troupe_rpc_calls_total", {{"outcome", "timeout"}});
+      = counter_value("troupe_rpc_calls_total", {{"outcome", "timeout"}});
   auto nh_before
-    = counter_value("troupe_rpc_calls_total", {{"outcome", "no_handler"}});
+      = counter_value("troupe_rpc_calls_total", {{"outcome", "no_handler"}});
   auto& took = metrics::get_histogram("troupe_rpc_call_duration_seconds", "");
   uint64_t seen_before = 0;
   for (size_t i = 0; i <= metrics::histogram::bounds_ns.size(); ++i)
     seen_before += took.bucket(i);
   auto w = sys.actors().spawn(worker);
-  auto silent = sys.actors().spawn([](caf::event_based_actor* self) -> caf::behavior {
-    return {[=](get_atom) { return self->make_response_promise<int64_t>(); }};
-  });
+  auto silent
+      = sys.actors().spawn([](caf::event_based_actor* self) -> caf::behavior {
+          return {
+              [=](get_atom) { return self->make_response_promise<int64_t>(); }};
+        });
   CHECK(rpc::call<int64_t>(sys.actors(), w, 1s, get_atom::value));
   CHECK_FALSE(rpc::call<int64_t>(sys.actors(), silent, 50ms, get_atom::value));
   CHECK_FALSE(rpc::call<int64_t>(sys.actors(), w, 1s, std::string{"?"}));
@@ -99,8 +101,8 @@ TEST_CASE("a work queue reports its depth, leases, acks, redeliveries and "
   troupe::system sys{cfg};
   temp_dir dir;
   auto log = dir.file("obs-queue.log");
-  auto q = wq::spawn_queue(sys.actors(), wq::queue_config{.log_path = log,
-                                                          .max_failures = 2});
+  auto q = wq::spawn_queue(
+      sys.actors(), wq::queue_config{.log_path = log, .max_failures = 2});
   metrics::labels ls{{"queue", log}};
   auto gauge = [&](const char* name) {
     return metrics::get_gauge(name, "", ls).value();
@@ -108,17 +110,17 @@ TEST_CASE("a work queue reports its depth, leases, acks, redeliveries and "
   caf::scoped_actor self{sys.actors()};
   auto enqueue = [&](uint64_t id) {
     self->request(q, bound, wq::enqueue_atom::value, id, std::string{"job"})
-      .receive([](uint64_t) {}, [](caf::error& e) { FAIL(render(e)); });
+        .receive([](uint64_t) {}, [](caf::error& e) { FAIL(render(e)); });
   };
   auto ask = [&](auto... xs) { // ack, nack: an empty reply
-    self->request(q, bound, xs...).receive([] {},
-                                           [](caf::error& e) { FAIL(render(e)); });
+    self->request(q, bound, xs...)
+        .receive([] {}, [](caf::error& e) { FAIL(render(e)); });
   };
   auto pull = [&] {
     uint64_t id = 0;
     self->request(q, bound, wq::pull_atom::value)
-      .receive([&](uint64_t x, const std::string&, uint32_t) { id = x; },
-               [](caf::error& e) { FAIL(render(e)); });
+        .receive([&](uint64_t x, const std::string&, uint32_t) { id = x; },
+                 [](caf::error& e) { FAIL(render(e)); });
     return id;
   };
   enqueue(1);

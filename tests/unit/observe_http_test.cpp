@@ -17,9 +17,9 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "test_support.hpp"
 #include "troupe/http_endpoint.hpp"
 #include "troupe/node.hpp"
-#include "test_support.hpp"
 
 using namespace std::chrono_literals;
 using troupe::http_endpoint;
@@ -61,7 +61,7 @@ std::pair<std::string, bool> read_all(int fd, std::chrono::milliseconds bound) {
   auto deadline = std::chrono::steady_clock::now() + bound;
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
+        deadline - std::chrono::steady_clock::now());
     if (left <= 0ms)
       return {out, false};
     pollfd p{fd, POLLIN, 0};
@@ -133,11 +133,13 @@ TEST_CASE("a node serves /metrics, /api/node, /api/cluster, /healthz and "
   auto m = get(port, "/metrics");
   REQUIRE(m);
   CHECK(m->status == 200);
-  CHECK(m->get_header_value("Content-Type").rfind("text/plain; version=0.0.4", 0)
-        == 0);
+  CHECK(
+      m->get_header_value("Content-Type").rfind("text/plain; version=0.0.4", 0)
+      == 0);
   CHECK(m->body.find("# TYPE troupe_members gauge") != std::string::npos);
   CHECK(m->body.find("troupe_members{state=\"up\"} 1\n") != std::string::npos);
-  CHECK(m->body.find("troupe_transport_messages_in_total") != std::string::npos);
+  CHECK(m->body.find("troupe_transport_messages_in_total")
+        != std::string::npos);
   CHECK(m->body.find("troupe_member_events_total{event=\"up\"} 1\n")
         != std::string::npos);
 
@@ -215,10 +217,12 @@ TEST_CASE("a request line or header over 8 KiB, or a body over max_body, is "
   CHECK(status_of("GET /" + std::string(9000, 'a')
                   + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         == "HTTP/1.1 414 URI Too Long");
-  auto long_header = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: "
-                     + std::string(9000, 'b') + "\r\n\r\n";
+  auto long_header
+      = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: "
+        + std::string(9000, 'b') + "\r\n\r\n";
   CHECK(status_of(long_header).rfind("HTTP/1.1 4", 0) == 0);
-  CHECK(status_of("POST /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: "
+  CHECK(status_of("POST /metrics HTTP/1.1\r\nHost: x\r\nConnection: "
+                  "close\r\nContent-Length: "
                   "100000\r\n\r\n")
         == "HTTP/1.1 413 Payload Too Large");
   // The endpoint still serves.

@@ -11,9 +11,9 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "temp_dir.hpp"
 #include "troupe/log.hpp"
 #include "troupe/metrics.hpp"
-#include "temp_dir.hpp"
 
 using namespace std::chrono_literals;
 namespace metrics = troupe::metrics;
@@ -74,8 +74,11 @@ TEST_CASE("samples of collectors add up per series, and a removed collector "
           "is not run again") {
   auto add = [](double v) {
     return metrics::add_collector([v](std::vector<metrics::sample>& out) {
-      out.push_back({"test_obs_collected_total", "from collectors", true,
-                     {{"peer", "x"}}, v});
+      out.push_back({"test_obs_collected_total",
+                     "from collectors",
+                     true,
+                     {{"peer", "x"}},
+                     v});
     });
   };
   auto a = add(2);

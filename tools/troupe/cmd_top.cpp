@@ -12,8 +12,8 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <thread>
 #include <string>
+#include <thread>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -108,22 +108,23 @@ bool print_table(const top_options& opt) {
       if (auto c = counts_of(host_port_of(m["http"]))) {
         auto dt = std::chrono::duration<double>(std::chrono::steady_clock::now()
                                                 - t0)
-                    .count();
+                      .count();
         char buf[32];
         std::snprintf(buf, sizeof(buf), "%.0f", (c->in - first[name].in) / dt);
         in = buf;
-        std::snprintf(buf, sizeof(buf), "%.0f", (c->out - first[name].out) / dt);
+        std::snprintf(buf, sizeof(buf), "%.0f",
+                      (c->out - first[name].out) / dt);
         out = buf;
         std::snprintf(buf, sizeof(buf), "%.0f", c->restarts);
         restarts = buf;
       }
-    std::printf("%-16s %-8s %-7s %7llu %8llu %10s %10s %8s  %s\n", name.c_str(),
-                m.value("state", "?").c_str(), m.value("role", "?").c_str(),
-                static_cast<unsigned long long>(m.value("actors", uint64_t{0})),
-                static_cast<unsigned long long>(m.value("backlog", uint64_t{0})),
-                in.c_str(), out.c_str(), restarts.c_str(),
-                m["http"].is_string() ? m["http"].get<std::string>().c_str()
-                                      : "-");
+    std::printf(
+        "%-16s %-8s %-7s %7llu %8llu %10s %10s %8s  %s\n", name.c_str(),
+        m.value("state", "?").c_str(), m.value("role", "?").c_str(),
+        static_cast<unsigned long long>(m.value("actors", uint64_t{0})),
+        static_cast<unsigned long long>(m.value("backlog", uint64_t{0})),
+        in.c_str(), out.c_str(), restarts.c_str(),
+        m["http"].is_string() ? m["http"].get<std::string>().c_str() : "-");
   }
   std::fflush(stdout);
   return true;
@@ -154,18 +155,19 @@ int run_top(const top_options& opt) {
 tools::command add_top_command(CLI::App& app) {
   auto opt = std::make_shared<top_options>();
   auto* sub = app.add_subcommand(
-    "top", "a live view of a cluster from its nodes' HTTP endpoints: members, "
-           "states, actors, agent backlogs, message rates, restarts");
+      "top",
+      "a live view of a cluster from its nodes' HTTP endpoints: members, "
+      "states, actors, agent backlogs, message rates, restarts");
   sub->add_option("--http", opt->http,
                   "the HTTP endpoint of any node (its --troupe.http; `troupe "
                   "cluster up` prints them)")
-    ->type_name("HOST:PORT")
-    ->required();
+      ->type_name("HOST:PORT")
+      ->required();
   sub->add_flag("--once", opt->once, "print one table (plain text) and exit");
   sub->add_option("--interval", opt->interval,
                   "seconds between the two samples of a rate (and between "
                   "refreshes)")
-    ->check(CLI::Range(0.1, 60.0));
+      ->check(CLI::Range(0.1, 60.0));
   return {sub, [opt] { return run_top(*opt); }};
 }
 

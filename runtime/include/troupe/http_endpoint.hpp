@@ -39,8 +39,8 @@ namespace troupe {
 
 /// What one HTTP client may make a node spend.
 struct http_limits {
-  size_t threads = 4;     ///< requests served at once
-  size_t queue = 16;      ///< accepted connections waiting for a thread
+  size_t threads = 4; ///< requests served at once
+  size_t queue = 16;  ///< accepted connections waiting for a thread
   std::chrono::milliseconds read_timeout{2000};  ///< per read from a client
   std::chrono::milliseconds write_timeout{2000}; ///< per write to a client
   /// How long a connection may stay silent before (and between) requests;
@@ -59,12 +59,13 @@ public:
   /// Serves `n` on `host:port` (port 0: any free port).
   /// errc::invalid_config if the address cannot be bound.
   static caf::expected<std::unique_ptr<http_endpoint>>
-  start(node& n, const std::string& host, uint16_t port, http_limits limits = {});
+  start(node& n, const std::string& host, uint16_t port,
+        http_limits limits = {});
 
   /// Serves `n` on the address of --troupe.http; a null pointer (not an
   /// error) when that option is not set.
-  static caf::expected<std::unique_ptr<http_endpoint>>
-  start(node& n, const config& cfg);
+  static caf::expected<std::unique_ptr<http_endpoint>> start(node& n,
+                                                             const config& cfg);
 
   ~http_endpoint();
 

@@ -77,9 +77,9 @@ private:
 class histogram {
 public:
   static constexpr std::array<int64_t, 11> bounds_ns{
-    10'000,      100'000,     500'000,       1'000'000,
-    5'000'000,   10'000'000,  50'000'000,    100'000'000,
-    500'000'000, 1'000'000'000, 5'000'000'000};
+      10'000,      100'000,       500'000,      1'000'000,
+      5'000'000,   10'000'000,    50'000'000,   100'000'000,
+      500'000'000, 1'000'000'000, 5'000'000'000};
 
   void observe(std::chrono::nanoseconds d) noexcept {
     auto ns = d.count() < 0 ? int64_t{0} : static_cast<int64_t>(d.count());

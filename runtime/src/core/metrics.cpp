@@ -64,7 +64,7 @@ series* find_or_add(registry& r, std::string_view name, std::string_view help,
     if (r.count >= max_series)
       return nullptr;
     i = r.families.emplace(std::string{name}, family{std::string{help}, k, {}})
-          .first;
+            .first;
   }
   if (i->second.k != k)
     return nullptr;
@@ -83,10 +83,11 @@ void warn_once(registry& r, std::string_view name) {
   if (r.warned)
     return;
   r.warned = true;
-  log::warning("metrics", "metric " + std::string{name}
-                            + " is not exported: the registry holds "
-                            + std::to_string(max_series)
-                            + " series already, or the name has another type");
+  log::warning("metrics",
+               "metric " + std::string{name}
+                   + " is not exported: the registry holds "
+                   + std::to_string(max_series)
+                   + " series already, or the name has another type");
 }
 
 std::string escape(const std::string& v) {
@@ -106,7 +107,8 @@ std::string escape(const std::string& v) {
 }
 
 void put_labels(std::string& out, const labels& ls,
-                const char* extra_key = nullptr, const char* extra_val = nullptr) {
+                const char* extra_key = nullptr,
+                const char* extra_val = nullptr) {
   if (ls.empty() && !extra_key)
     return;
   out += '{';
@@ -143,7 +145,8 @@ void put_number(std::string& out, double x) {
 }
 
 // Collector samples by family name, then labels (added up).
-using collected = std::map<std::string, std::pair<sample, std::map<labels, double>>>;
+using collected
+    = std::map<std::string, std::pair<sample, std::map<labels, double>>>;
 
 collected collect(registry& r) {
   std::vector<sample> xs;
@@ -265,7 +268,8 @@ std::string render_prometheus() {
   for (auto& [name, entry] : extra) {
     if (r.families.count(name))
       continue; // a clash with a registered family: the registry's wins
-    header(name, entry.first.help, entry.first.is_counter ? "counter" : "gauge");
+    header(name, entry.first.help,
+           entry.first.is_counter ? "counter" : "gauge");
     for (auto& [ls, value] : entry.second) {
       out += name;
       put_labels(out, ls);
@@ -287,13 +291,13 @@ std::vector<sample> snapshot() {
     for (auto& [ls, s] : fam.members)
       out.push_back(sample{name, fam.help, fam.k == kind::counter, ls,
                            fam.k == kind::counter
-                             ? static_cast<double>(s.c->value())
-                             : static_cast<double>(s.g->value())});
+                               ? static_cast<double>(s.c->value())
+                               : static_cast<double>(s.g->value())});
   }
   for (auto& [name, entry] : collect(r))
     for (auto& [ls, value] : entry.second)
-      out.push_back(sample{name, entry.first.help, entry.first.is_counter, ls,
-                           value});
+      out.push_back(
+          sample{name, entry.first.help, entry.first.is_counter, ls, value});
   return out;
 }
 

@@ -8,7 +8,15 @@ namespace troupe::rpc::rpc_metrics {
 
 namespace {
 
-enum outcome : size_t { ok, timeout, node_down, receiver_down, no_handler, other, n };
+enum outcome : size_t {
+  ok,
+  timeout,
+  node_down,
+  receiver_down,
+  no_handler,
+  other,
+  n
+};
 
 struct table {
   std::array<metrics::counter*, n> calls;
@@ -16,15 +24,15 @@ struct table {
   metrics::counter* retries;
 
   table() {
-    static constexpr const char* names[n]
-      = {"ok", "timeout", "node_down", "receiver_down", "no_handler", "other"};
+    static constexpr const char* names[n] = {
+        "ok", "timeout", "node_down", "receiver_down", "no_handler", "other"};
     for (size_t i = 0; i < n; ++i)
       calls[i] = &metrics::get_counter("troupe_rpc_calls_total",
                                        "rpc::call calls by outcome",
                                        {{"outcome", names[i]}});
     duration = &metrics::get_histogram(
-      "troupe_rpc_call_duration_seconds",
-      "rpc::call from its start to its result, retries included");
+        "troupe_rpc_call_duration_seconds",
+        "rpc::call from its start to its result, retries included");
     retries = &metrics::get_counter("troupe_rpc_retries_total",
                                     "attempts of idempotent calls after the "
                                     "first");

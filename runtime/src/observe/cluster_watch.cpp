@@ -30,20 +30,20 @@ void ask_urls(caf::event_based_actor* self, const caf::actor& agent,
               std::chrono::milliseconds timeout) {
   self->request(agent, timeout, group_members_atom::value,
                 std::string{http_group})
-    .then(
-      [=](const std::vector<caf::actor>& watchers) {
-        for (auto& w : watchers)
-          self->request(w, timeout, http_url_atom::value)
-            .then(
-              [=](const std::string& name, const std::string& url) {
-                std::lock_guard<std::mutex> guard{sh->mtx};
-                // Bounded as the membership is: only members' names.
-                if (sh->snap.http.size() < 4096)
-                  sh->snap.http[name] = url;
-              },
-              [](caf::error&) {});
-      },
-      [](caf::error&) {});
+      .then(
+          [=](const std::vector<caf::actor>& watchers) {
+            for (auto& w : watchers)
+              self->request(w, timeout, http_url_atom::value)
+                  .then(
+                      [=](const std::string& name, const std::string& url) {
+                        std::lock_guard<std::mutex> guard{sh->mtx};
+                        // Bounded as the membership is: only members' names.
+                        if (sh->snap.http.size() < 4096)
+                          sh->snap.http[name] = url;
+                      },
+                      [](caf::error&) {});
+          },
+          [](caf::error&) {});
 }
 
 caf::behavior watcher(caf::event_based_actor* self, caf::actor agent,
@@ -54,47 +54,48 @@ caf::behavior watcher(caf::event_based_actor* self, caf::actor agent,
   for (auto kind : {member_event::member_up, member_event::member_down,
                     member_event::member_left})
     events[kind] = &metrics::get_counter(
-      "troupe_member_events_total",
-      "member events this node saw (the members up when it subscribed count "
-      "as member_up)",
-      {{"event", to_string(kind)}});
+        "troupe_member_events_total",
+        "member events this node saw (the members up when it subscribed count "
+        "as member_up)",
+        {{"event", to_string(kind)}});
   // From this actor, so the agent sees a local subscriber.
   self->send(agent, subscribe_atom::value, caf::actor{self});
   self->request(agent, refresh * 10, group_join_atom::value,
                 std::string{http_group}, caf::actor{self})
-    .then([] {}, [](caf::error&) {});
+      .then([] {}, [](caf::error&) {});
   {
     std::lock_guard<std::mutex> guard{sh->mtx};
     sh->snap.http[sh->self_name] = url;
   }
   self->send(self, tick_atom::value);
   auto from = [=](const caf::actor& who) {
-    return self->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(who);
+    return self->current_sender()
+           == caf::actor_cast<caf::strong_actor_ptr>(who);
   };
   return {
-    [=](const member_event& ev) {
-      if (from(agent) && ev.kind < events.size())
-        events[ev.kind]->add();
-    },
-    [=](http_url_atom) { return caf::make_message(sh->self_name, url); },
-    [=](tick_atom) {
-      if (!from(caf::actor{self}))
-        return; // one timer chain only, whoever else sends ticks
-      if ((*round)++ % url_rounds == 0)
-        ask_urls(self, agent, sh, refresh);
-      self->request(agent, refresh, members_atom::value)
-        .then(
-          [=](std::vector<member_info>& view) {
-            std::lock_guard<std::mutex> guard{sh->mtx};
-            sh->snap.members = std::move(view);
-            sh->snap.updated = std::chrono::steady_clock::now();
-            sh->snap.valid = true;
-          },
-          [](caf::error&) {
-            // The view gets older; healthz says so.
-          });
-      self->delayed_send(self, refresh, tick_atom::value);
-    },
+      [=](const member_event& ev) {
+        if (from(agent) && ev.kind < events.size())
+          events[ev.kind]->add();
+      },
+      [=](http_url_atom) { return caf::make_message(sh->self_name, url); },
+      [=](tick_atom) {
+        if (!from(caf::actor{self}))
+          return; // one timer chain only, whoever else sends ticks
+        if ((*round)++ % url_rounds == 0)
+          ask_urls(self, agent, sh, refresh);
+        self->request(agent, refresh, members_atom::value)
+            .then(
+                [=](std::vector<member_info>& view) {
+                  std::lock_guard<std::mutex> guard{sh->mtx};
+                  sh->snap.members = std::move(view);
+                  sh->snap.updated = std::chrono::steady_clock::now();
+                  sh->snap.valid = true;
+                },
+                [](caf::error&) {
+                  // The view gets older; healthz says so.
+                });
+        self->delayed_send(self, refresh, tick_atom::value);
+      },
   };
 }
 
@@ -102,7 +103,7 @@ caf::behavior watcher(caf::event_based_actor* self, caf::actor agent,
 
 cluster_watch::cluster_watch(node& n, std::string url,
                              std::chrono::milliseconds refresh)
-  : shared_(std::make_shared<shared>()), refresh_(refresh) {
+    : shared_(std::make_shared<shared>()), refresh_(refresh) {
   shared_->self_name = n.name();
   watcher_ = n.sys().actors().spawn(watcher, n.agent(), shared_, std::move(url),
                                     refresh);
@@ -122,7 +123,8 @@ cluster_watch::cluster_watch(node& n, std::string url,
                      static_cast<double>(m.actors)});
     }
     for (size_t i = 0; i < by_state.size(); ++i)
-      out.push_back({"troupe_members", "members in this node's view by state",
+      out.push_back({"troupe_members",
+                     "members in this node's view by state",
                      false,
                      {{"state", to_string(static_cast<member_state>(i))}},
                      by_state[i]});
@@ -151,7 +153,7 @@ bool cluster_watch::healthy() const {
   std::lock_guard<std::mutex> guard{shared_->mtx};
   return shared_->snap.valid
          && std::chrono::steady_clock::now() - shared_->snap.updated
-              < 3 * refresh_ + std::chrono::seconds(1);
+                < 3 * refresh_ + std::chrono::seconds(1);
 }
 
 } // namespace troupe::observe

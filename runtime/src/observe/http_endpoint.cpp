@@ -32,7 +32,8 @@ constexpr const char* json_type = "application/json";
 template <class Rep, class Period>
 std::pair<time_t, time_t> sec_usec(std::chrono::duration<Rep, Period> d) {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
-  return {static_cast<time_t>(us / 1'000'000), static_cast<time_t>(us % 1'000'000)};
+  return {static_cast<time_t>(us / 1'000'000),
+          static_cast<time_t>(us % 1'000'000)};
 }
 
 void routes(http_endpoint::impl& st) {
@@ -40,11 +41,11 @@ void routes(http_endpoint::impl& st) {
   // The dashboard of one node reads the others' APIs (and another node's
   // page reads this one when its own node is gone): the JSON is readable
   // from any origin. It is read-only and what /metrics shows anyway.
-  svr.set_post_routing_handler([](const httplib::Request& req,
-                                  httplib::Response& res) {
-    if (req.path.rfind("/api/", 0) == 0)
-      res.set_header("Access-Control-Allow-Origin", "*");
-  });
+  svr.set_post_routing_handler(
+      [](const httplib::Request& req, httplib::Response& res) {
+        if (req.path.rfind("/api/", 0) == 0)
+          res.set_header("Access-Control-Allow-Origin", "*");
+      });
   svr.Get("/", [&st](const httplib::Request&, httplib::Response& res) {
     st.requests->add();
     auto page = observe::dashboard_html();
@@ -59,12 +60,11 @@ void routes(http_endpoint::impl& st) {
     st.requests->add();
     res.set_content(observe::node_json(st.me, *st.watch), json_type);
   });
-  svr.Get("/api/cluster",
-          [&st](const httplib::Request&, httplib::Response& res) {
-            st.requests->add();
-            res.set_content(observe::cluster_json(st.me, st.watch->get()),
-                            json_type);
-          });
+  svr.Get("/api/cluster", [&st](const httplib::Request&,
+                                httplib::Response& res) {
+    st.requests->add();
+    res.set_content(observe::cluster_json(st.me, st.watch->get()), json_type);
+  });
   svr.Get("/healthz", [&st](const httplib::Request&, httplib::Response& res) {
     st.requests->add();
     auto ok = st.watch->healthy();
@@ -83,8 +83,7 @@ void routes(http_endpoint::impl& st) {
 
 } // namespace
 
-http_endpoint::http_endpoint(std::unique_ptr<impl> p) : impl_(std::move(p)) {
-}
+http_endpoint::http_endpoint(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
 http_endpoint::~http_endpoint() {
   impl_->server.stop();
@@ -122,7 +121,8 @@ http_endpoint::start(node& n, const std::string& host, uint16_t port,
   auto [ws, wu] = sec_usec(limits.write_timeout);
   svr.set_write_timeout(ws, wu);
   auto keep_alive_s = (limits.keep_alive.count() + 999) / 1000;
-  svr.set_keep_alive_timeout(std::max<time_t>(1, static_cast<time_t>(keep_alive_s)));
+  svr.set_keep_alive_timeout(
+      std::max<time_t>(1, static_cast<time_t>(keep_alive_s)));
   svr.set_keep_alive_max_count(limits.max_requests);
   svr.set_payload_max_length(limits.max_body);
   int bound = port == 0 ? svr.bind_to_any_port(host)
@@ -130,11 +130,12 @@ http_endpoint::start(node& n, const std::string& host, uint16_t port,
   if (bound <= 0)
     return make_error(errc::invalid_config,
                       "--troupe.http: cannot listen on " + host + ":"
-                        + std::to_string(port)
-                        + "; pick a free port, or port 0 for any");
+                          + std::to_string(port)
+                          + "; pick a free port, or port 0 for any");
   st->port = static_cast<uint16_t>(bound);
   st->watch = std::make_unique<observe::cluster_watch>(
-    n, "http://" + host + ":" + std::to_string(st->port) + "/", limits.refresh);
+      n, "http://" + host + ":" + std::to_string(st->port) + "/",
+      limits.refresh);
   routes(*st);
   st->thread = std::thread([s = st.get()] {
     if (!s->server.listen_after_bind())
@@ -148,12 +149,13 @@ http_endpoint::start(node& n, const std::string& host, uint16_t port,
   if (!svr.is_running()) {
     // It cannot be stopped either: leave the thread to the process.
     st->thread.detach();
-    return make_error(errc::invalid_config,
-                      "--troupe.http: the HTTP server did not start within 5 s");
+    return make_error(
+        errc::invalid_config,
+        "--troupe.http: the HTTP server did not start within 5 s");
   }
   log::info("http", "serving /metrics, /api/node, /api/cluster, /healthz, "
                     "/readyz on http://"
-                      + host + ":" + std::to_string(st->port) + "/");
+                        + host + ":" + std::to_string(st->port) + "/");
   return std::unique_ptr<http_endpoint>{new http_endpoint(std::move(st))};
 }
 

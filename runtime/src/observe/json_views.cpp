@@ -32,26 +32,25 @@ std::string cluster_json(const node_identity& me, const view_snapshot& view) {
   doc["node"] = me.name;
   if (view.valid)
     doc["view_age_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::steady_clock::now() - view.updated)
-                           .count();
+                             std::chrono::steady_clock::now() - view.updated)
+                             .count();
   else
     doc["view_age_ms"] = nullptr;
   doc["members"] = json::array();
   for (auto& m : view.members) {
     auto url = view.http.find(m.name);
-    doc["members"].push_back({{"name", m.name},
-                              {"http", url == view.http.end()
-                                         ? json(nullptr)
-                                         : json(url->second)},
-                              {"host", m.host},
-                              {"port", m.port},
-                              {"state", to_string(m.state)},
-                              {"role", to_string(m.role)},
-                              {"incarnation", m.incarnation},
-                              {"connected", static_cast<bool>(m.agent)},
-                              {"actors", m.actors},
-                              {"backlog", m.backlog},
-                              {"uptime_ms", m.uptime_ms}});
+    doc["members"].push_back(
+        {{"name", m.name},
+         {"http", url == view.http.end() ? json(nullptr) : json(url->second)},
+         {"host", m.host},
+         {"port", m.port},
+         {"state", to_string(m.state)},
+         {"role", to_string(m.role)},
+         {"incarnation", m.incarnation},
+         {"connected", static_cast<bool>(m.agent)},
+         {"actors", m.actors},
+         {"backlog", m.backlog},
+         {"uptime_ms", m.uptime_ms}});
   }
   return dump(doc);
 }
