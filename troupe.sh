@@ -19,7 +19,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JOBS="$(nproc 2>/dev/null || echo 2)"
-PACKAGES=(build-essential cmake ccache libcaf-dev catch2 libssl-dev libcli11-dev zlib1g-dev libjemalloc-dev)
+PACKAGES=(build-essential cmake ccache libcaf-dev catch2 libssl-dev libcli11-dev zlib1g-dev libjemalloc-dev
+          libcpp-httplib-dev nlohmann-json3-dev prometheus chromium)
 # Only the fuzz command needs clang and its libFuzzer and sanitizer runtimes.
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 

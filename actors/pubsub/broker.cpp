@@ -5,6 +5,8 @@
 
 #include <caf/all.hpp>
 
+#include "troupe/metrics.hpp"
+
 namespace troupe::pubsub {
 
 namespace {
@@ -44,8 +46,12 @@ caf::behavior broker(broker_actor* self) {
       auto i = self->state.topics.find(topic);
       if (i == self->state.topics.end())
         return size_t{0};
+      static auto& delivered = metrics::get_counter(
+        "troupe_pubsub_deliveries_total",
+        "messages handed to local subscribers of a topic", {{"broker", "local"}});
       for (auto& sub : i->second)
         self->send(sub, topic_atom::value, topic, payload);
+      delivered.add(i->second.size());
       return i->second.size();
     },
     [=](count_atom, const std::string& topic) {

@@ -18,6 +18,7 @@
 #include "pubsub/cluster_broker.hpp"
 #include "pubsub/links.hpp"
 #include "troupe/cluster_agent.hpp"
+#include "troupe/metrics.hpp"
 #include "troupe/member.hpp"
 
 namespace troupe::pubsub::detail {
@@ -143,8 +144,12 @@ void confirm(relay_actor* self) {
 
 void fan_out(relay_actor* self, const std::string& topic,
              const caf::message& payload) {
+  static auto& delivered = metrics::get_counter(
+    "troupe_pubsub_deliveries_total",
+    "messages handed to local subscribers of a topic", {{"broker", "cluster"}});
   for (auto& sub : self->state.subscribers)
     self->send(sub, topic_atom::value, topic, payload);
+  delivered.add(self->state.subscribers.size());
 }
 
 caf::behavior topic_relay(relay_actor* self, std::string topic,

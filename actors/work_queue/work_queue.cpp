@@ -9,6 +9,7 @@
 
 #include "troupe/errc.hpp"
 #include "work_queue/job_log.hpp"
+#include "work_queue/queue_metrics.hpp"
 
 namespace troupe::wq {
 
@@ -53,6 +54,10 @@ struct queue_state {
   std::set<caf::actor_addr> monitored;
   uint64_t next_seq = 0;
   size_t leased = 0;
+  queue_metrics m;
+  void sample() {
+    m.depth(ready.size(), leased, dead.size());
+  }
   static inline const char* name = "troupe.work_queue";
 };
 
@@ -101,6 +106,8 @@ void lease_to(queue_actor* self, caf::response_promise& rp, uint64_t id) {
   if (src && st.monitored.insert(j.worker).second)
     self->monitor(src);
   ++st.leased;
+  st.m.leases->add();
+  st.sample();
   self->delayed_send(self, st.cfg.lease, lease_atom::value, id, j.lease_seq);
   rp.deliver(id, j.payload, j.failures);
 }
@@ -122,6 +129,8 @@ void admit(queue_actor* self, uint64_t id, std::string payload) {
   must_log(self, {record_kind::enqueue, id, payload});
   st.jobs[id].payload = std::move(payload);
   st.ready.push_back(id);
+  st.m.enqueued->add();
+  st.sample();
 }
 
 // Lets waiting producers in while there is room.
@@ -147,6 +156,7 @@ void remove_job(queue_actor* self, uint64_t id) {
   else
     std::erase(st.ready, id);
   st.jobs.erase(i);
+  st.sample();
 }
 
 // One failure of job `id`: redeliver or move to the dead-letter queue.
@@ -169,9 +179,13 @@ void fail_job(queue_actor* self, uint64_t id) {
     st.dead.push_back(id);
     st.dead_payloads[id] = std::move(j.payload);
     st.jobs.erase(i);
+    st.m.dead_lettered->add();
+    st.sample();
     admit_waiting(self);
   } else {
     st.ready.push_back(id);
+    st.m.redelivered->add();
+    st.sample();
     dispatch(self);
   }
 }
@@ -207,6 +221,7 @@ void replay(queue_actor* self, std::vector<record>& recs) {
 caf::behavior queue(queue_actor* self, queue_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
+  st.m.init(st.cfg.log_path);
   std::string err;
   auto recs = st.log.open(st.cfg.log_path, st.cfg.fsync_every, err);
   if (!err.empty()) {
@@ -278,6 +293,8 @@ caf::behavior queue(queue_actor* self, queue_config cfg) {
       if (!st.jobs.count(id))
         return; // already acked or redelivered and acked: at-least-once
       must_log(self, {record_kind::ack, id, {}});
+      if (self->state.jobs.count(id))
+        self->state.m.acked->add();
       remove_job(self, id);
       admit_waiting(self);
       maybe_compact(self);

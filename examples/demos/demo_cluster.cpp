@@ -27,10 +27,16 @@ demo_cluster::start(const demo_cluster_options& opt) {
                 opt.nodes, log_dir.c_str());
     std::fflush(stdout);
     result->local_ = std::make_unique<tools::local_cluster>(tools::self_path(), log_dir);
-    if (auto err = result->local_->start(opt.nodes, "n", opt.node_args)) {
+    // The embedded nodes serve their HTTP endpoints (issue 16).
+    auto node_args = opt.node_args;
+    node_args.insert(node_args.begin(), "--troupe.http=127.0.0.1:0");
+    if (auto err = result->local_->start(opt.nodes, "n", node_args)) {
       std::cerr << "error: the local cluster did not start: " << *err << "\n";
       return nullptr;
     }
+    for (auto& nd : result->local_->nodes())
+      std::printf("  node %s: metrics and status at %smetrics\n",
+                  nd.name.c_str(), nd.http.c_str());
     seed = result->local_->seed();
     cookie_file = result->local_->cookie_file();
   }
@@ -55,6 +61,14 @@ demo_cluster::start(const demo_cluster_options& opt) {
     return nullptr;
   }
   result->client_ = std::move(*n);
+  if (auto ep = troupe::http_endpoint::start(*result->client_, "127.0.0.1", 0)) {
+    result->http_ = std::move(*ep);
+    std::printf("dashboard: %s (any node's endpoint serves it too)\n",
+                result->http_->url().c_str());
+  } else {
+    std::cerr << "warning: no HTTP endpoint for this process: "
+              << troupe::render(ep.error()) << "\n";
+  }
   auto expected = opt.seed.empty() ? static_cast<size_t>(opt.nodes) : 1u;
   if (!result->await_workers(expected)) {
     std::cerr << "error: only " << result->workers().size() << " of "
@@ -69,6 +83,7 @@ demo_cluster::start(const demo_cluster_options& opt) {
 }
 
 demo_cluster::~demo_cluster() {
+  http_.reset();
   if (client_) {
     client_->leave(std::chrono::seconds(2));
     client_.reset();

@@ -19,6 +19,7 @@
 #include <caf/message.hpp>
 
 #include <troupe/errc.hpp>
+#include <troupe/http_endpoint.hpp>
 #include <troupe/node.hpp>
 
 #include "tools/local_cluster.hpp"
@@ -80,6 +81,9 @@ private:
   // node (members are destroyed in reverse order).
   std::unique_ptr<troupe::config> cfg_;
   std::unique_ptr<troupe::node> client_;
+  // The demo process's own endpoint (its work queue's metrics, the
+  // dashboard); destroyed before the node it serves.
+  std::unique_ptr<troupe::http_endpoint> http_;
 };
 
 /// A live status line: rewritten in place on a terminal, one line per

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     tool::add_node_command(app),
     tools::add_cluster_command(app, tools::self_path()),
     tool::add_status_command(app),
+    tool::add_top_command(app),
     tool::add_demo_command(app),
     tool::add_tls_command(app),
   };

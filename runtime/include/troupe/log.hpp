@@ -5,8 +5,13 @@
 // that is: UTC time with milliseconds, the node name, the level (DEBUG,
 // INFO, WARN, ERROR), the component, then the message. The node name is set
 // once per process (troupe::system does it, from troupe.node-name or
-// host-pid).
+// host-pid). With --troupe.log-format=json each line is one JSON object
+// instead, for tools that read logs:
+//   {"time":"2026-11-25T10:00:00.123Z","level":"info","node":"node-1",
+//    "component":"supervisor","message":"child \"c\" restarted"}
+// (bytes that are not UTF-8 become U+FFFD).
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -14,6 +19,14 @@ namespace troupe::log {
 
 /// Severity, lowest first; `quiet` logs nothing.
 enum class level : uint8_t { debug, info, warning, error, quiet };
+
+/// How lines are written: text (the default) or one JSON object a line.
+enum class format : uint8_t { text, json };
+
+/// Sets the line format for every line written from now on.
+void set_format(format f);
+/// Parses "text" or "json"; false if unknown (the format is then unchanged).
+bool set_format(std::string_view name);
 
 /// Sets the node name printed in every line.
 void set_node(std::string name);

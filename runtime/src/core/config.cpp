@@ -19,6 +19,13 @@ config::config() {
                               "placed actors; default worker)")
     .add<std::string>("log-level",
                       "debug, info, warning, error or quiet (default: info)")
+    .add<std::string>("log-format", "text (default) or json: one JSON object "
+                                    "a line (time, level, node, component, "
+                                    "message)")
+    .add<std::string>("http", "HOST:PORT of this node's HTTP endpoint "
+                              "(/metrics, /api/node, /api/cluster, /healthz, "
+                              "/readyz); port 0 picks a free one (default: "
+                              "off)")
     .add<std::string>("listen", "HOST:PORT this node listens on; port 0 picks "
                                 "a free one (default 127.0.0.1:0)")
     .add<std::string>("seeds", "comma-separated HOST:PORT of nodes to join "

@@ -60,6 +60,9 @@ config& prepare_core(config& cfg) {
   if (!log::set_level(cfg.log_level()))
     log::warning("config", "unknown troupe.log-level \"" + cfg.log_level()
                              + "\"; use debug, info, warning, error or quiet");
+  if (!log::set_format(caf::get_or(content(cfg), "troupe.log-format",
+                                   std::string{"text"})))
+    log::warning("config", "unknown troupe.log-format; use text or json");
   return cfg;
 }
 

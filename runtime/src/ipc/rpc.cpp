@@ -23,6 +23,8 @@
 #include "node/member_directory.hpp"
 #include "troupe/node.hpp"
 
+#include "ipc/rpc_metrics.hpp"
+
 namespace troupe::rpc {
 
 namespace {
@@ -325,15 +327,18 @@ caf::error check_sendable(caf::actor_system& sys, const caf::actor& dest,
 
 caf::expected<caf::message> call(caf::actor_system& sys, const caf::actor& dest,
                                  const options& opts, const caf::message& msg) {
+  auto start = std::chrono::steady_clock::now();
   auto result = one_attempt(sys, dest, opts.deadline, msg);
-  if (!opts.idempotent)
-    return result;
-  for (int i = 1; i <= opts.retries && !result && retryable(result.error());
-       ++i) {
-    // Backoff between attempts is pacing, not synchronisation.
-    std::this_thread::sleep_for(backoff_for(opts, i));
-    result = one_attempt(sys, dest, opts.deadline, msg);
-  }
+  if (opts.idempotent)
+    for (int i = 1; i <= opts.retries && !result && retryable(result.error());
+         ++i) {
+      // Backoff between attempts is pacing, not synchronisation.
+      std::this_thread::sleep_for(backoff_for(opts, i));
+      rpc_metrics::retries().add();
+      result = one_attempt(sys, dest, opts.deadline, msg);
+    }
+  rpc_metrics::record(result ? caf::error{} : result.error(),
+                      std::chrono::steady_clock::now() - start);
   return result;
 }
 

@@ -7,6 +7,7 @@
 #include "transport/transport.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"
+#include "troupe/metrics.hpp"
 
 namespace troupe::detail {
 
@@ -54,6 +55,35 @@ private:
 class native_link final : public link_layer {
 public:
   explicit native_link(std::unique_ptr<transport> t) : t_(std::move(t)) {
+    // Read at scrape time from the transport's own counters: nothing is
+    // added to its hot path. All peers together (per-peer counts would
+    // need the transport to keep them).
+    collector_ = metrics::add_collector([t = t_.get()](auto& out) {
+      auto c = t->stats();
+      auto add = [&](const char* name, const char* help, uint64_t v) {
+        out.push_back(metrics::sample{name, help, true, {},
+                                      static_cast<double>(v)});
+      };
+      add("troupe_transport_messages_in_total", "frames read from peers",
+          c.frames_in);
+      add("troupe_transport_messages_out_total", "frames written to peers",
+          c.frames_out);
+      add("troupe_transport_bytes_in_total", "bytes read from peers",
+          c.bytes_in);
+      add("troupe_transport_bytes_out_total", "bytes written to peers",
+          c.bytes_out);
+      add("troupe_transport_refused_handshakes_total",
+          "connections refused at the handshake", c.refused_handshakes);
+      add("troupe_transport_dropped_messages_total",
+          "messages dropped (limits, unauthorized senders)",
+          c.dropped_messages);
+      add("troupe_transport_connections_total",
+          "connections made (accepted or connected) since start",
+          c.connections);
+    });
+  }
+  ~native_link() override {
+    metrics::remove_collector(collector_);
   }
   caf::expected<uint16_t> listen(const std::string& host, uint16_t port,
                                  const caf::actor& agent) override {
@@ -81,6 +111,7 @@ public:
 
 private:
   std::unique_ptr<transport> t_;
+  uint64_t collector_ = 0;
 };
 
 } // namespace

@@ -18,6 +18,7 @@
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"
+#include "troupe/metrics.hpp"
 
 namespace troupe::detail {
 
@@ -38,6 +39,11 @@ struct forwarder_state {
   request_buffer buffer;
   std::shared_ptr<name_table> table;
   uint64_t orphan_token = 0;
+  // Per name, looked up once per forwarder (names are few and chosen by
+  // this program's specs, not by peers).
+  metrics::counter* forwarded = nullptr;
+  metrics::counter* buffered = nullptr;
+  metrics::counter* refused = nullptr;
 };
 
 using forwarder_actor = caf::stateful_actor<forwarder_state>;
@@ -62,13 +68,19 @@ caf::result<caf::message> route(forwarder_actor* self, caf::message msg) {
   auto rp = self->make_response_promise();
   switch (st.mode) {
     case forwarder_state::bound:
+      st.forwarded->add();
       rp.delegate(st.target, std::move(msg));
       break;
     case forwarder_state::buffering:
-      if (!st.buffer.hold(rp, msg))
+      if (st.buffer.hold(rp, msg)) {
+        st.buffered->add();
+      } else {
+        st.refused->add();
         fail(self, rp, errc::name_buffer_full);
+      }
       break;
     case forwarder_state::stopped:
+      st.refused->add();
       fail(self, rp, errc::name_not_running);
       break;
   }
@@ -105,6 +117,16 @@ caf::behavior forwarder(forwarder_actor* self, std::string name,
                         std::shared_ptr<name_table> table) {
   auto& st = self->state;
   st.name = std::move(name);
+  metrics::labels ls{{"name", st.name}};
+  st.forwarded = &metrics::get_counter(
+    "troupe_named_messages_total",
+    "messages a stable name forwarded to its running child", ls);
+  st.buffered = &metrics::get_counter(
+    "troupe_named_buffered_total",
+    "messages a stable name held while its child restarted", ls);
+  st.refused = &metrics::get_counter(
+    "troupe_named_refused_total",
+    "messages to a stable name that failed (buffer full or not running)", ls);
   st.owner = owner.address();
   st.buffer = request_buffer{limit};
   st.table = std::move(table);

@@ -13,6 +13,7 @@
 #include "troupe/atoms.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"
+#include "troupe/metrics.hpp"
 
 namespace troupe::detail::sup {
 
@@ -21,6 +22,13 @@ namespace {
 void escalate(sup_actor* self, const std::string& id,
               const caf::error& reason) {
   auto& st = self->state;
+  // Counted before the event is reported, so whoever sees the event sees
+  // the count.
+  metrics::get_counter("troupe_supervisor_escalations_total",
+                       "times a supervisor exceeded its restart intensity "
+                       "and gave up",
+                       {{"supervisor", st.name}})
+    .add();
   emit(self, supervisor_event::escalating, id, {}, reason);
   auto period
     = std::chrono::duration_cast<std::chrono::milliseconds>(st.spec->period);
@@ -35,8 +43,14 @@ void escalate(sup_actor* self, const std::string& id,
 /// False (after escalating) when one more restart exceeds the intensity.
 bool note_restart(sup_actor* self, const std::string& id,
                   const caf::error& reason) {
-  if (self->state.restarts.note_restart(std::chrono::steady_clock::now()))
+  if (self->state.restarts.note_restart(std::chrono::steady_clock::now())) {
+    // Restarts are rare: the registry's lock per restart costs nothing.
+    metrics::get_counter("troupe_supervisor_restarts_total",
+                         "restarts a supervisor decided on",
+                         {{"supervisor", self->state.name}})
+      .add();
     return true;
+  }
   escalate(self, id, reason);
   return false;
 }

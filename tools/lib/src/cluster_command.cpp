@@ -32,14 +32,25 @@ int cluster_up(const cluster_options& opt) {
       return 1;
     }
   }
-  if (auto err = cluster.start(opt.nodes, "n", opt.node_args)) {
+  // Every node serves its HTTP endpoint on a free loopback port (issue 16),
+  // unless the node options say otherwise.
+  auto node_args = opt.node_args;
+  bool http_given = false;
+  for (auto& a : node_args)
+    http_given = http_given || a.rfind("--troupe.http", 0) == 0;
+  if (!http_given)
+    node_args.insert(node_args.begin(), "--troupe.http=127.0.0.1:0");
+  if (auto err = cluster.start(opt.nodes, "n", node_args)) {
     std::cerr << "error: " << *err << "\nstopping the nodes already started\n";
     return 1;
   }
-  std::printf("%-8s %-8s %-22s %s\n", "NAME", "PID", "ADDRESS", "LOG");
+  std::printf("%-8s %-8s %-22s %-28s %s\n", "NAME", "PID", "ADDRESS", "HTTP",
+              "LOG");
   for (auto& node : cluster.nodes())
-    std::printf("%-8s %-8d %-22s %s\n", node.name.c_str(), node.pid,
-                node.address().c_str(), node.log_path.c_str());
+    std::printf("%-8s %-8d %-22s %-28s %s\n", node.name.c_str(), node.pid,
+                node.address().c_str(),
+                node.http.empty() ? "-" : node.http.c_str(),
+                node.log_path.c_str());
   std::printf("cluster up: %d nodes, seed %s, secret %s%s%s. Ctrl-C stops "
               "all nodes.\n  troupe status --seed %s --cookie-file %s",
               opt.nodes, cluster.seed().c_str(), cluster.cookie_file().c_str(),

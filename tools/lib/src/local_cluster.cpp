@@ -36,6 +36,19 @@ bool parse_address(const std::string& text, std::string& host, uint16_t& port) {
   return port != 0;
 }
 
+/// The URL of "NAME http URL" in `text` (printed before the address line),
+/// or "".
+std::string parse_http(const std::string& text) {
+  static constexpr std::string_view marker = " http http://";
+  auto pos = text.find(marker);
+  if (pos == std::string::npos)
+    return {};
+  auto eol = text.find('\n', pos);
+  return eol == std::string::npos
+           ? std::string{}
+           : text.substr(pos + 6, eol - pos - 6);
+}
+
 /// 32 random bytes from the kernel, hex-encoded, in a new file of mode 0600.
 bool write_secret(const std::string& path) {
   unsigned char bytes[32];
@@ -120,7 +133,10 @@ local_cluster::await_address(local_node& node, child_process& proc,
   auto status = proc.read_until(
     buffer,
     [&](const std::string& text) {
-      return parse_address(text, node.host, node.port);
+      if (!parse_address(text, node.host, node.port))
+        return false;
+      node.http = parse_http(text);
+      return true;
     },
     timeout);
   std::optional<std::string> err;

@@ -19,6 +19,15 @@ int serve_node(troupe::config& cfg) {
     return 1;
   }
   auto& nd = **n;
+  auto http = troupe::http_endpoint::start(nd, cfg);
+  if (!http) {
+    std::cerr << "error: " << troupe::render(http.error()) << "\n";
+    return 1;
+  }
+  // Before the "listening on" line, so that local_cluster reads both.
+  if (*http)
+    std::cout << "troupe node " << nd.name() << " http " << (*http)->url()
+              << std::endl;
   std::cout << "troupe node " << nd.name() << " listening on " << nd.host()
             << ":" << nd.port() << std::endl;
   auto sig = wait_stop_signal(stop_signals);
@@ -26,6 +35,7 @@ int serve_node(troupe::config& cfg) {
                               + "; leaving the cluster");
   if (auto err = nd.leave())
     troupe::log::warning("node", "leave: " + troupe::render(err));
+  http->reset(); // before the node it serves
   n->reset();
   troupe::log::info("node", "stopped");
   return 0;

@@ -24,6 +24,8 @@ struct local_node {
   std::string host;
   uint16_t port = 0;
   std::string log_path;
+  /// "http://HOST:PORT/" if the node serves its HTTP endpoint (--troupe.http).
+  std::string http;
   std::vector<std::string> args; ///< to start it again with the same flags
   /// Resource limits it runs under (child_spec::limits).
   std::vector<std::pair<int, uint64_t>> limits;

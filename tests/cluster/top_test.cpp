@@ -1,0 +1,91 @@
+// `troupe top --once` (issue 16, item 5, plain mode) against a 3-node
+// cluster of `troupe node` processes serving their HTTP endpoints: every
+// member is found from one node's endpoint, with its state and its own
+// endpoint; a node that is killed goes down in the table.
+
+#include <signal.h>
+
+#include <sstream>
+
+#include "cluster_fixture.hpp"
+#include "tools/child_process.hpp"
+
+namespace troupe::test {
+
+namespace {
+
+/// The output of `troupe top --http ADDR --once` (empty if it failed or
+/// did not end within 20 s).
+std::string top_once(const std::string& http_url) {
+  auto addr = http_url.substr(7, http_url.size() - 8); // http://A:P/ -> A:P
+  tools::child_process top{
+      {.binary = TROUPE_BINARY,
+       .args = {"top", "--http", addr, "--once", "--interval", "0.2"},
+       .stderr_path = {}}};
+  if (top.start())
+    return {};
+  std::string out;
+  auto status = top.read_until(
+      out, [](const std::string&) { return false; }, 20s);
+  top.stop(SIGKILL, 1s);
+  return status == tools::child_process::read_status::closed ? out : "";
+}
+
+/// The row of `name` in top's table, split into words.
+std::vector<std::string> row_of(const std::string& table,
+                                const std::string& name) {
+  std::istringstream in{table};
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words{line};
+    std::vector<std::string> xs;
+    for (std::string w; words >> w;)
+      xs.push_back(w);
+    if (!xs.empty() && xs[0] == name)
+      return xs;
+  }
+  return {};
+}
+
+} // namespace
+
+TEST_CASE_METHOD(fixture, "troupe top --once lists every member with its state "
+                          "and HTTP endpoint, and shows a killed node down") {
+  cluster.set_common_args({"--troupe.http=127.0.0.1:0"});
+  REQUIRE_FALSE(cluster.start(3));
+  REQUIRE(all_up(0, 3));
+  auto& nodes = cluster.nodes();
+  // Each row: NAME STATE ROLE ACTORS BACKLOG MSG_IN/s MSG_OUT/s RESTARTS HTTP.
+  auto complete = [&](const std::string& table) {
+    for (auto& n : nodes) {
+      auto row = row_of(table, n.name);
+      if (row.size() != 9 || row[1] != "up" || row[8] != n.http)
+        return false;
+    }
+    return true;
+  };
+  std::string table;
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  // The endpoints are learned by gossip-like rounds: ask again until then.
+  while (std::chrono::steady_clock::now() < deadline && !complete(table))
+    table = top_once(nodes[0].http);
+  INFO(table);
+  REQUIRE(complete(table));
+  // Rates are numbers once both samples arrived.
+  auto row = row_of(table, "n2");
+  CHECK(row[5] != "-");
+  CHECK(row[6] != "-");
+
+  cluster.signal(2, SIGKILL);
+  auto down = [&](const std::string& t) {
+    auto r = row_of(t, "n3");
+    return r.size() >= 2 && (r[1] == "down" || r[1] == "suspect");
+  };
+  deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline && !down(table))
+    table = top_once(nodes[0].http);
+  INFO(table);
+  CHECK(down(table));
+}
+
+} // namespace troupe::test
