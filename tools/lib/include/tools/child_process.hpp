@@ -35,7 +35,7 @@ struct child_spec {
   bool own_process_group = false;
   /// Resource limits set in the child before exec (soft and hard alike):
   /// RLIMIT_AS, RLIMIT_NOFILE, ... with their values.
-  std::vector<std::pair<int, uint64_t>> limits;
+  std::vector<std::pair<int, uint64_t>> limits = {};
 };
 
 /// Waits at most `timeout` for `pid` to exit and reaps it. True once it is
