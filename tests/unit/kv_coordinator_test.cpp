@@ -290,7 +290,7 @@ TEST_CASE("with two replicas of a key down, operations fail at once with "
   CHECK(error_kind(g.error()) == "no_quorum");
 }
 
-TEST_CASE("one hung replica delays nothing; two make an operation time "
+TEST_CASE("one hung replica delays nothing, two make an operation time "
           "out") {
   SECTION("one of three") {
     store s{{"a", "b"}, coordinator_config{}, {"hung"}};

@@ -38,7 +38,7 @@ caf::behavior stalled_sink(caf::stateful_actor<counter_state>* self,
 } // namespace
 
 TEST_CASE("a peer faster than this node's actors gets at most "
-          "troupe.max-inbound-bytes into their mailboxes; the rest is dropped "
+          "troupe.max-inbound-bytes into their mailboxes, the rest is dropped "
           "and its requests fail with peer_overloaded") {
   detail::transport_settings small;
   small.max_inbound_bytes = 1u << 20;

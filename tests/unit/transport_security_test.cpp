@@ -34,7 +34,7 @@ std::vector<char> header(uint32_t length, uint8_t kind) {
 
 } // namespace
 
-TEST_CASE("nodes with the same secret connect; a wrong or missing secret is refused") {
+TEST_CASE("nodes with the same secret connect, and a wrong or missing secret is refused") {
   transport_node a{with_secret(secret)};
   auto w = a.sys.spawn(worker);
   auto port = a.link->listen("127.0.0.1", 0, w);

@@ -174,7 +174,7 @@ TEST_CASE("an incomplete or wrong TLS configuration is an error that names "
   CHECK(detail::tls_context::load(f));
 }
 
-TEST_CASE("a node's certificate names it; another --troupe.name and an "
+TEST_CASE("a node's certificate names it, and another --troupe.name and an "
           "openssl.* option are errors at start") {
   pki keys;
   auto f = keys.files("a");
