@@ -109,6 +109,17 @@ TEST_CASE_METHOD(fixture, "a seed address with nothing behind it is a clear "
                          : "seed 127.0.0.1:1: nothing listens on 127.0.0.1:1 "
                            "(connection refused)";
   CHECK(log.find(cause) != std::string::npos);
+  // One line for the cause, not one per round, and the advice once.
+  auto count = [&](const std::string& text) {
+    size_t n = 0;
+    for (auto at = log.find(text); at != std::string::npos;
+         at = log.find(text, at + 1))
+      ++n;
+    return n;
+  };
+  CHECK(count("no seed answered") == 1);
+  CHECK(count("check --troupe.seeds") == 1);
+  CHECK(count("retry on another node") <= 1);
 }
 
 namespace {

@@ -203,6 +203,7 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   auto join_timeout = option(cfg, "troupe.join-timeout", 15s);
   auto deadline = std::chrono::steady_clock::now() + join_timeout;
   caf::error last_error;
+  std::string last_logged;
   caf::scoped_actor self{sys};
   for (int attempt = 1; std::chrono::steady_clock::now() < deadline; ++attempt) {
     for (auto& seed : seeds) {
@@ -238,8 +239,14 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
       if (last_error == errc::type_set_mismatch || last_error == errc::name_taken)
         return last_error; // retrying cannot help
     }
-    log::info("node", "no seed answered (attempt " + std::to_string(attempt)
-                        + "): " + render(last_error) + "; retrying");
+    // One line when the cause is new, then one every 10 rounds: a seed that
+    // is still starting costs a few lines, not one per round.
+    auto cause = cause_of(last_error);
+    if (cause != last_logged || attempt % 10 == 0)
+      log::info("node", "no seed answered (round " + std::to_string(attempt)
+                          + "): " + cause + "; retrying until the "
+                          + "join timeout (troupe.join-timeout)");
+    last_logged = std::move(cause);
     // Seeds may still be starting: back off before the next round.
     std::this_thread::sleep_for(std::min<caf::timespan>(
       std::chrono::milliseconds(100 * attempt),
@@ -248,7 +255,8 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   return make_error(errc::node_down,
                     "could not join through any seed within "
                       + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(join_timeout).count())
-                      + " s; last error: " + render(last_error));
+                      + " s: " + cause_of(last_error)
+                      + "; check --troupe.seeds and that a node runs there");
 }
 
 node::~node() {
