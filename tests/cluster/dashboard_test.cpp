@@ -9,7 +9,6 @@
 #include <signal.h>
 
 #include <fstream>
-#include <regex>
 
 #include "cluster_fixture.hpp"
 #include "tools/child_process.hpp"
@@ -44,16 +43,31 @@ std::string chromium(const std::string& url, const std::string& log,
   return status == tools::child_process::read_status::closed ? out : "";
 }
 
+/// The quoted value that follows `prefix` in `text` from `from` on, or ""
+/// (a find, not std::regex: GCC 12 warns about std::regex's internals under
+/// ASan, and warnings are errors).
+std::string value_after(const std::string& text, const std::string& prefix,
+                        size_t from = 0) {
+  auto at = text.find(prefix, from);
+  if (at == std::string::npos)
+    return "";
+  at += prefix.size();
+  auto end = text.find('"', at);
+  return end == std::string::npos ? "" : text.substr(at, end - at);
+}
+
 std::string attr(const std::string& dom, const std::string& name) {
-  std::smatch m;
-  std::regex re{"<body[^>]*" + name + "=\"([^\"]*)\""};
-  return std::regex_search(dom, m, re) ? m[1].str() : "";
+  auto body = dom.find("<body");
+  if (body == std::string::npos)
+    return "";
+  auto close = dom.find('>', body);
+  auto value = value_after(dom, " " + name + "=\"", body);
+  auto at = dom.find(" " + name + "=\"", body);
+  return at != std::string::npos && at < close ? value : "";
 }
 
 std::string state_of(const std::string& dom, const std::string& member) {
-  std::smatch m;
-  std::regex re{"<tr data-member=\"" + member + "\" data-state=\"([^\"]*)\""};
-  return std::regex_search(dom, m, re) ? m[1].str() : "";
+  return value_after(dom, "<tr data-member=\"" + member + "\" data-state=\"");
 }
 
 } // namespace
