@@ -17,14 +17,8 @@ std::string transport_option(const config& cfg) {
   return caf::get_or(content(cfg), "troupe.transport", std::string{"native"});
 }
 
-std::string option_text(const config& cfg, const char* key) {
-  return caf::get_or(content(cfg), key, std::string{});
-}
-
 bool wants_tls(const config& cfg) {
-  return !option_text(cfg, "troupe.tls-cert").empty()
-         || !option_text(cfg, "troupe.tls-key").empty()
-         || !option_text(cfg, "troupe.tls-ca").empty();
+  return read_tls_files(cfg).any();
 }
 
 class basp_link final : public link_layer {

@@ -22,8 +22,9 @@ namespace troupe::detail {
 /// The files of a node's TLS identity (--troupe.tls-cert, -key, -ca).
 struct tls_files {
   std::string cert, key, ca;
-  bool enabled() const {
-    return !cert.empty();
+  /// Whether any of the three is given (then all three must be).
+  bool any() const {
+    return !cert.empty() || !key.empty() || !ca.empty();
   }
 };
 

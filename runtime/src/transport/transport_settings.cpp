@@ -17,6 +17,13 @@ bool is_loopback(const std::string& host) {
          && (ntohl(addr.s_addr) >> 24) == 127;
 }
 
+tls_files read_tls_files(const config& cfg) {
+  auto& c = content(cfg);
+  return {caf::get_or(c, "troupe.tls-cert", std::string{}),
+          caf::get_or(c, "troupe.tls-key", std::string{}),
+          caf::get_or(c, "troupe.tls-ca", std::string{})};
+}
+
 caf::expected<transport_settings>
 read_transport_settings(const config& cfg, const std::string& listen_host) {
   auto& c = content(cfg);
@@ -37,10 +44,8 @@ read_transport_settings(const config& cfg, const std::string& listen_host) {
                         "--troupe.cookie has fewer than 16 characters");
     s.secret = inline_secret;
   }
-  tls_files files{caf::get_or(c, "troupe.tls-cert", std::string{}),
-                  caf::get_or(c, "troupe.tls-key", std::string{}),
-                  caf::get_or(c, "troupe.tls-ca", std::string{})};
-  if (!files.cert.empty() || !files.key.empty() || !files.ca.empty()) {
+  auto files = read_tls_files(cfg);
+  if (files.any()) {
     auto ctx = tls_context::load(files);
     if (!ctx)
       return ctx.error();

@@ -48,6 +48,10 @@ struct transport_settings {
 caf::expected<transport_settings>
 read_transport_settings(const config& cfg, const std::string& listen_host);
 
+/// The files troupe.tls-cert, troupe.tls-key and troupe.tls-ca name (any may
+/// be empty; tls_context::load says what is missing).
+tls_files read_tls_files(const config& cfg);
+
 /// Whether `host` names a loopback address (127.0.0.0/8, ::1, localhost).
 bool is_loopback(const std::string& host);
 
