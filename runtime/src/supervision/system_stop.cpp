@@ -150,8 +150,15 @@ stop_report system::shutdown() {
     for (auto& hdl : stragglers)
       caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
     auto stubborn = await_down(sys_, stragglers, grace);
-    for (auto i : stubborn)
+    std::vector<caf::actor> killed;
+    for (auto i : stubborn) {
       caf::anon_send_exit(stragglers[i], caf::exit_reason::kill);
+      killed.push_back(stragglers[i]);
+    }
+    // A kill cannot be refused, but it is handled only when the actor is
+    // next scheduled: wait for it (bounded) before counting what else runs,
+    // or a slow machine reports our own stragglers as "others".
+    await_down(sys_, killed, std::max(grace, caf::timespan{std::chrono::seconds(1)}));
   }
   live.clear();
   // What troupe did not spawn may still run; CAF waits for it. Say so once
