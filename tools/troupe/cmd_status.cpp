@@ -1,22 +1,58 @@
 // `troupe status --seed HOST:PORT`: the membership table as one node sees it.
+// It never waits longer than --timeout: a node that is paused (SIGSTOP),
+// overloaded or behind a black hole accepts the TCP connection in its
+// kernel and then answers nothing, and CAF's BASP connect has no bound.
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <future>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include <troupe/troupe.hpp>
 
 #include "commands.hpp"
 
 namespace troupe::tool {
+
+using namespace std::chrono_literals;
 namespace {
 
 struct tls_flags {
   std::string cert, key, ca;
 };
 
+/// Ends the process if `query` has not returned within `limit`: a blocked
+/// connect cannot be cancelled, and the actor system cannot be destroyed
+/// while one of its threads waits in it.
+template <class F>
+auto within(std::chrono::duration<double> limit, const std::string& seed,
+            F query) {
+  std::packaged_task<decltype(query())()> task{std::move(query)};
+  auto result = task.get_future();
+  std::thread{std::move(task)}.detach();
+  if (result.wait_for(limit) != std::future_status::ready) {
+    std::fprintf(stderr,
+                 "error: no answer from %s within %.1f s: the node accepted "
+                 "no handshake or sent no membership table (is it paused, "
+                 "overloaded or firewalled? its log says more; --timeout "
+                 "waits longer)\n",
+                 seed.c_str(), limit.count());
+    std::fflush(stderr);
+    std::_Exit(1);
+  }
+  return result.get();
+}
+
 int run_status(const std::string& seed, const std::string& cookie_file,
-               const tls_flags& tls) {
+               const tls_flags& tls, double timeout_s) {
+  if (!(timeout_s > 0)) {
+    std::cerr << "error: --timeout must be a positive number of seconds, got "
+              << timeout_s << "\n";
+    return 2;
+  }
   auto addr = troupe::parse_host_port(seed, "--seed");
   if (!addr) {
     std::cerr << "error: " << troupe::render(addr.error()) << "\n";
@@ -32,7 +68,15 @@ int run_status(const std::string& seed, const std::string& cookie_file,
     if (!value->empty())
       cfg.set(key, *value);
   troupe::system sys{troupe::add_node_types(cfg)};
-  auto members = troupe::query_members(sys.actors(), addr->first, addr->second);
+  // Half the budget for the handshake and half for the answer; the
+  // watchdog covers what does not honour it (BASP's connect).
+  auto half = std::chrono::duration_cast<caf::timespan>(
+    std::chrono::duration<double>(timeout_s / 2));
+  auto members = within(std::chrono::duration<double>(timeout_s) + 500ms, seed,
+                        [&] {
+                          return troupe::query_members(
+                            sys.actors(), addr->first, addr->second, half);
+                        });
   if (!members) {
     std::cerr << "error: " << troupe::render(members.error()) << "\n";
     return 1;
@@ -64,6 +108,12 @@ tools::command add_status_command(CLI::App& app) {
                   "the cluster secret (as the nodes' --troupe.cookie-file; "
                   "`troupe cluster up` prints it)")
     ->type_name("FILE");
+  auto timeout = std::make_shared<double>(5.0);
+  sub->add_option("--timeout", *timeout,
+                  "give up (exit status 1) when the node has not answered "
+                  "within this many seconds")
+    ->type_name("SECONDS")
+    ->capture_default_str();
   auto tls = std::make_shared<tls_flags>();
   sub->add_option("--tls-cert", tls->cert,
                   "a certificate of the cluster's CA, for a cluster with "
@@ -72,7 +122,9 @@ tools::command add_status_command(CLI::App& app) {
   sub->add_option("--tls-key", tls->key, "its private key")->type_name("FILE");
   sub->add_option("--tls-ca", tls->ca, "the cluster's CA certificate")
     ->type_name("FILE");
-  return {sub, [seed, cookie, tls] { return run_status(*seed, *cookie, *tls); }};
+  return {sub, [seed, cookie, tls, timeout] {
+            return run_status(*seed, *cookie, *tls, *timeout);
+          }};
 }
 
 } // namespace troupe::tool
