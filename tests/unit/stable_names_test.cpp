@@ -203,3 +203,31 @@ TEST_CASE_METHOD(fixture, "a name survives the restart of the subtree that "
   // The new incarnation starts from zero: state dies with its actor.
   CHECK(ask<int64_t>(sys.actors(), name, get_atom::value) == int64_t{0});
 }
+
+TEST_CASE_METHOD(fixture, "cluster_wide or in_group without a stable name "
+                          "fails the child's start and says to name it") {
+  auto sup = sys.start(supervisor_spec{
+    .children = {child("bank", worker).cluster_wide()},
+    .on_event = events.hook(),
+  });
+  REQUIRE_FALSE(sup);
+  CHECK(render(sup.error()).find(".named(") != std::string::npos);
+  auto grouped = sys.start(supervisor_spec{
+    .children = {child("bank", worker).in_group("banks")},
+  });
+  REQUIRE_FALSE(grouped);
+  CHECK(grouped.error() == errc::child_start_failed);
+}
+
+TEST_CASE_METHOD(fixture, "a cluster_wide name without a node in the process "
+                          "is a local stable name") {
+  auto sup = sys.start(supervisor_spec{
+    .children = {child("bank", worker).named("bank.local").cluster_wide()},
+  });
+  REQUIRE(sup);
+  auto name = sys.whereis("bank.local");
+  REQUIRE(name);
+  auto total = ask<int64_t>(sys.actors(), *name, get_atom::value);
+  REQUIRE(total);
+  CHECK(*total == 0);
+}

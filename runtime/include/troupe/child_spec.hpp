@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_factory.hpp>
@@ -66,6 +67,11 @@ struct child_spec {
   caf::timespan shutdown_timeout = std::chrono::seconds(5);
   /// Stable name that survives restarts; empty for none.
   std::string name;
+  /// The stable name is also registered in the cluster registry (see
+  /// cluster_wide()).
+  bool in_cluster = false;
+  /// Process groups the stable name joins (see in_group()).
+  std::vector<std::string> groups;
   /// How the supervisor creates the child.
   child_start start;
   /// Arguments passed to the factory or type after the actor pointer.
@@ -81,6 +87,32 @@ struct child_spec {
   child_spec& temporary() & { restart_type = restart::temporary; return *this; }
   child_spec& named(std::string stable_name) & {
     name = std::move(stable_name);
+    return *this;
+  }
+  /// Registers the stable name (named(), required) in the cluster registry
+  /// as well, once a troupe::node runs in this process (at once if it runs
+  /// already): every member's node::lookup finds it, as Erlang's
+  /// {global, Name}. What is registered is the name's forwarder, which
+  /// outlives every incarnation of the child: callers on other nodes keep
+  /// one handle across restarts, and messages sent while the child
+  /// restarts wait in the forwarder's buffer (the supervisor's
+  /// name_buffer; beyond it they are dropped). The registration ends when
+  /// the name does (the supervisor stops the child for good) or when this
+  /// node goes. A conflict with another node's registration of the name is
+  /// resolved as for node::register_name and logged. Without a node in the
+  /// process the name stays local. Remote children (on()) register their
+  /// name cluster-wide anyway, per incarnation.
+  child_spec& cluster_wide() & {
+    in_cluster = true;
+    return *this;
+  }
+  /// Joins process group `group` with the stable name (named(), required),
+  /// once a troupe::node runs in this process: node::group_members lists
+  /// the child's forwarder, so the group keeps the child across restarts
+  /// (Erlang's pg would need every incarnation to join again). It leaves
+  /// the group when the name ends or this node goes.
+  child_spec& in_group(std::string group) & {
+    groups.push_back(std::move(group));
     return *this;
   }
   child_spec& shutdown(caf::timespan timeout) & {
@@ -104,6 +136,8 @@ struct child_spec {
   child_spec&& transient() && { return std::move(transient()); }
   child_spec&& temporary() && { return std::move(temporary()); }
   child_spec&& named(std::string n) && { return std::move(named(std::move(n))); }
+  child_spec&& cluster_wide() && { return std::move(cluster_wide()); }
+  child_spec&& in_group(std::string g) && { return std::move(in_group(std::move(g))); }
   child_spec&& shutdown(caf::timespan t) && { return std::move(shutdown(t)); }
   child_spec&& brutal_kill() && { return std::move(brutal_kill()); }
   child_spec&& on(const placement& where) && { return std::move(on(where)); }

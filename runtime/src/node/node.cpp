@@ -18,6 +18,7 @@
 #include "node/agent.hpp"
 #include "node/agent_protocol.hpp"
 #include "node/link_layer.hpp"
+#include "node/supervised_names.hpp"
 #include "node/member_directory.hpp"
 #include "node/signal_wait.hpp"
 #include "node/stop_deadline.hpp"
@@ -183,6 +184,8 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   // Remote children of supervisors find the agent here.
   sys.registry().put(node_agent_atom::value,
                      caf::actor_cast<caf::strong_actor_ptr>(result->agent_));
+  // Supervised children spec'd cluster_wide() or in_group(g).
+  detail::serve_supervised_names(sys, result->agent_);
   auto bound = result->link_->listen(addr->first, addr->second,
                                      result->agent_);
   if (!bound) {
@@ -284,6 +287,7 @@ void node::stop() {
     leave(std::chrono::seconds(2));
   if (agent_) {
     sys_->actors().registry().erase(node_agent_atom::value);
+    detail::stop_serving_supervised_names(sys_->actors());
     // Stop what this node hosts for others, or the system waits forever.
     detail::blocking_call(sys_->actors(), agent_, std::chrono::seconds(10),
                           stop_spawned_atom::value,

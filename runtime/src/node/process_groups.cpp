@@ -5,7 +5,13 @@
 namespace troupe::detail {
 
 void process_groups::join_local(const std::string& group, caf::actor handle) {
-  groups_[group].push_back(registration{std::move(handle), self_});
+  // A second join of the same handle is a no-op, as other nodes apply it
+  // (see apply): every node holds each handle once per group.
+  auto& xs = groups_[group];
+  for (auto& m : xs)
+    if (m.owner == self_ && m.handle == handle)
+      return;
+  xs.push_back(registration{std::move(handle), self_});
 }
 
 bool process_groups::leave_local(const std::string& group,

@@ -15,6 +15,7 @@
 #include <caf/exit_reason.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "supervision/cluster_names.hpp"
 #include "supervision/name_table.hpp"
 #include "supervision/supervisor_state.hpp"
 #include "supervision/supervisor_protocol.hpp"
@@ -93,9 +94,35 @@ caf::expected<caf::actor> spawn_child(sup_actor* self, const child_spec& spec) {
 
 } // namespace
 
+/// The cluster side of a new forwarder (child_spec::cluster_wide,
+/// in_group): once per forwarder, which every incarnation shares. A remote
+/// child's name is registered by its stand-in, per incarnation.
+static void publish_in_cluster(sup_actor* self, const child_slot& slot) {
+  using namespace detail::cluster_names;
+  if (std::holds_alternative<child_spawner>(slot.spec.start))
+    return;
+  auto who = "supervisor " + quoted(self->state.name) + ", child "
+             + quoted(slot.spec.id);
+  if (slot.spec.in_cluster)
+    publish(self->system(), {request::register_name, slot.spec.name,
+                             slot.forwarder, who});
+  for (auto& group : slot.spec.groups)
+    publish(self->system(),
+            {request::join_group, group, slot.forwarder, who});
+}
+
 caf::error start_slot(sup_actor* self, size_t idx) {
   auto& st = self->state;
   auto& slot = st.children[idx];
+  if (slot.spec.name.empty() && (slot.spec.in_cluster || !slot.spec.groups.empty())) {
+    auto err = make_error(errc::child_start_failed,
+                          "child " + quoted(slot.spec.id)
+                            + ": cluster_wide() and in_group() act on the "
+                              "child's stable name; give it one with "
+                              ".named(\"...\")");
+    emit(self, supervisor_event::start_failed, slot.spec.id, {}, err);
+    return err;
+  }
   if (!slot.spec.name.empty() && !slot.forwarder) {
     auto fwd = st.names->acquire(self->system(), slot.spec.name,
                                  caf::actor_cast<caf::actor>(self),
@@ -105,6 +132,7 @@ caf::error start_slot(sup_actor* self, size_t idx) {
       return fwd.error();
     }
     slot.forwarder = std::move(*fwd);
+    publish_in_cluster(self, slot);
   }
   auto child = spawn_child(self, slot.spec);
   if (!child) {

@@ -21,6 +21,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/system_messages.hpp>
 
+#include "supervision/cluster_names.hpp"
 #include "supervision/name_table.hpp"
 #include "troupe/log.hpp"
 
@@ -179,6 +180,7 @@ stop_report system::shutdown() {
                        "them with sys.spawn so that the system stops them)");
   sys_.await_all_actors_done();
   detail::name_table::release(sys_);
+  detail::cluster_names::clear_publisher(sys_);
   return report;
 }
 
