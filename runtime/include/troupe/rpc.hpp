@@ -58,6 +58,7 @@
 #include <caf/message.hpp>
 
 #include "troupe/errc.hpp"
+#include "troupe/node.hpp"
 #include "troupe/system.hpp"
 
 namespace troupe::rpc {
@@ -110,6 +111,10 @@ caf::error check_sendable(caf::actor_system& sys, const caf::actor& dest,
 caf::expected<caf::message> call(caf::actor_system& sys, const caf::actor& dest,
                                  const options& opts, const caf::message& msg);
 
+/// The same to the actor registered as `name` (see rpc::call by name).
+caf::expected<caf::message> call(troupe::node& n, const std::string& name,
+                                 const options& opts, const caf::message& msg);
+
 /// CAF's sec::unexpected_response for a reply that is not what the caller
 /// asked for (as a typed blocking receive reports it).
 caf::error unexpected_reply(caf::message reply);
@@ -159,6 +164,36 @@ template <class R, class... Ts>
 caf::expected<R> call(troupe::system& sys, const caf::actor& dest,
                       caf::timespan deadline, const Ts&... xs) {
   return call<R>(sys.actors(), dest, deadline, xs...);
+}
+
+/// Calls the actor registered as `name` in the cluster registry, as node
+/// `n` knows it (node::lookup, which never blocks), and waits for a reply
+/// of type R:
+///
+///   auto balance = rpc::call<int64_t>(node, "bank.main", rpc::options{
+///       .deadline = 1s, .retries = 3, .idempotent = true}, balance_atom::value);
+///
+/// The name is resolved again at every attempt, so the retries of an
+/// idempotent call follow a re-registration: a remote child restarted on
+/// another member, a fail-over to a new holder. errc::unknown_name when the
+/// name is not registered; for an idempotent call that, and receiver_down,
+/// are retried as well as timeout and node_down (the name may be between
+/// two holders). Otherwise as rpc::call with a handle. What is lost: a
+/// reply that comes after the deadline of its attempt.
+template <class R, class... Ts>
+caf::expected<R> call(troupe::node& n, const std::string& name,
+                      const options& opts, const Ts&... xs) {
+  return detail::reply_as<R>(
+    detail::call(n, name, opts, caf::make_message(xs...)));
+}
+
+/// One attempt by name with the given deadline (no retries).
+template <class R, class... Ts>
+caf::expected<R> call(troupe::node& n, const std::string& name,
+                      caf::timespan deadline, const Ts&... xs) {
+  options opts;
+  opts.deadline = deadline;
+  return call<R>(n, name, opts, xs...);
 }
 
 /// A request sent by rpc::request, waiting for its handlers (then).

@@ -325,21 +325,53 @@ caf::error check_sendable(caf::actor_system& sys, const caf::actor& dest,
   return {};
 }
 
-caf::expected<caf::message> call(caf::actor_system& sys, const caf::actor& dest,
-                                 const options& opts, const caf::message& msg) {
+/// The attempts of one call under `opts`, each to the receiver `resolve`
+/// gives at that moment; `may_retry` says which errors another attempt
+/// may cure.
+template <class Resolve, class MayRetry>
+caf::expected<caf::message> attempts(caf::actor_system& sys, Resolve resolve,
+                                     MayRetry may_retry, const options& opts,
+                                     const caf::message& msg) {
   auto start = std::chrono::steady_clock::now();
-  auto result = one_attempt(sys, dest, opts.deadline, msg);
+  auto attempt = [&]() -> caf::expected<caf::message> {
+    auto dest = resolve();
+    if (!dest)
+      return dest.error();
+    return one_attempt(sys, *dest, opts.deadline, msg);
+  };
+  auto result = attempt();
   if (opts.idempotent)
-    for (int i = 1; i <= opts.retries && !result && retryable(result.error());
+    for (int i = 1; i <= opts.retries && !result && may_retry(result.error());
          ++i) {
       // Backoff between attempts is pacing, not synchronisation.
       std::this_thread::sleep_for(backoff_for(opts, i));
       rpc_metrics::retries().add();
-      result = one_attempt(sys, dest, opts.deadline, msg);
+      result = attempt();
     }
   rpc_metrics::record(result ? caf::error{} : result.error(),
                       std::chrono::steady_clock::now() - start);
   return result;
+}
+
+caf::expected<caf::message> call(caf::actor_system& sys, const caf::actor& dest,
+                                 const options& opts, const caf::message& msg) {
+  return attempts(
+    sys, [&] { return caf::expected<caf::actor>{dest}; },
+    [](const caf::error& err) { return retryable(err); }, opts, msg);
+}
+
+caf::expected<caf::message> call(troupe::node& n, const std::string& name,
+                                 const options& opts, const caf::message& msg) {
+  // A name between two holders (a receiver being restarted elsewhere, a
+  // fail-over) is worth another attempt too, and so is a receiver that
+  // ended: its successor may hold the name by the next attempt.
+  return attempts(
+    n.sys().actors(), [&] { return n.lookup(name); },
+    [](const caf::error& err) {
+      return retryable(err) || err == errc::unknown_name
+             || err == errc::receiver_down;
+    },
+    opts, msg);
 }
 
 caf::error unexpected_reply(caf::message reply) {
