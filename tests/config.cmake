@@ -21,3 +21,21 @@ if(TARGET troupe_cli)
   set_tests_properties("${name}" PROPERTIES TIMEOUT 30
     PASS_REGULAR_EXPRESSION "join-timeout = 2s\n *seeds = \"127.0.0.1:27031\"\n.*exit code 0\n")
 endif()
+
+# A message type without inspect: one static_assert sentence from
+# troupe::config::add_message_type, not CAF's pages of template errors.
+get_target_property(caf_includes CAF::core INTERFACE_INCLUDE_DIRECTORIES)
+set(includes "${PROJECT_SOURCE_DIR}/runtime/include")
+if(caf_includes)
+  list(APPEND includes ${caf_includes})
+endif()
+string(REPLACE ";" "|" includes "${includes}")
+set(name "config: a message type without inspect fails to compile with troupe's one message")
+add_test(NAME "${name}"
+         COMMAND ${CMAKE_COMMAND} -DCXX=${CMAKE_CXX_COMPILER}
+                 -DSOURCE=${CMAKE_CURRENT_SOURCE_DIR}/compile_fail/no_inspect.cpp
+                 "-DINCLUDES=${includes}"
+                 "-DEXPECT=T has no inspect function, so CAF cannot serialize it"
+                 -DMAX_ERRORS=3
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/scripts/compile_fail.cmake)
+set_tests_properties("${name}" PROPERTIES TIMEOUT 300)

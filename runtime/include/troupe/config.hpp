@@ -17,6 +17,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <typeinfo>
 #include <utility>
 #include <vector>
@@ -64,10 +65,33 @@ public:
   }
 
   /// Registers a message type under a portable name on this node. Every node
-  /// of a cluster must register the same set (checked at join).
+  /// of a cluster must register the same set (checked at join). T must be
+  /// default- and copy-constructible and serializable by CAF 0.17: a free
+  /// `inspect` in T's namespace,
+  ///   template <class Inspector>
+  ///   typename Inspector::result_type inspect(Inspector& f, deposit& x) {
+  ///     return f(caf::meta::type_name("deposit"), x.account, x.amount);
+  ///   }
+  /// A type without one fails to compile with one message saying so, not
+  /// CAF's pages of template errors.
   template <class T>
   config& add_message_type(std::string name) {
-    caf::actor_system_config::add_message_type<T>(std::move(name));
+    constexpr bool serializable = caf::detail::is_serializable<T>::value;
+    constexpr bool constructible = std::is_default_constructible_v<T>
+                                   && std::is_copy_constructible_v<T>;
+    static_assert(serializable,
+                  "troupe::config::add_message_type<T>: T has no inspect "
+                  "function, so CAF cannot serialize it. Define, in T's "
+                  "namespace: template <class Inspector> typename "
+                  "Inspector::result_type inspect(Inspector& f, T& x) { "
+                  "return f(caf::meta::type_name(\"T\"), x.field1, "
+                  "x.field2); }");
+    static_assert(constructible,
+                  "troupe::config::add_message_type<T>: a message type must "
+                  "be default-constructible and copy-constructible (CAF "
+                  "creates it empty, then deserializes into it)");
+    if constexpr (serializable && constructible)
+      caf::actor_system_config::add_message_type<T>(std::move(name));
     return *this;
   }
 
