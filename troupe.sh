@@ -12,6 +12,8 @@
 #                             and install them with the headers and the
 #                             CMake package into PREFIX (--library-only:
 #                             without the tool)
+#   ./troupe.sh package       build the .deb packages troupe-node and
+#                             libtroupe-dev into build-package/
 #   ./troupe.sh fuzz [SECONDS] build the libFuzzer targets (clang), run each
 #                             SECONDS (default 30) on its seed corpus
 #   ./troupe.sh setup         only install the Debian packages
@@ -20,7 +22,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JOBS="$(nproc 2>/dev/null || echo 2)"
 PACKAGES=(build-essential cmake ccache libcaf-dev catch2 libssl-dev libcli11-dev zlib1g-dev libjemalloc-dev
-          libcpp-httplib-dev nlohmann-json3-dev prometheus chromium)
+          libcpp-httplib-dev nlohmann-json3-dev prometheus chromium python3-yaml)
 # Only the fuzz command needs clang and its libFuzzer and sanitizer runtimes.
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
@@ -160,6 +162,19 @@ case "$cmd" in
     say "installing into $prefix"
     cmake --install "$ROOT/build-install" >/dev/null
     say "installed; in your project: find_package(troupe REQUIRED), configured with -DCMAKE_PREFIX_PATH=$prefix" ;;
+  package)
+    setup
+    build build-package -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+      -DTROUPE_BUILD_TESTS=OFF -DTROUPE_BUILD_EXAMPLES=OFF -DTROUPE_BUILD_BENCH=OFF
+    say "packaging (cpack -G DEB)"
+    rm -f "$ROOT"/build-package/*.deb
+    if ! (cd "$ROOT/build-package" && cpack -G DEB >cpack.log 2>&1); then
+      echo "error: cpack failed (full log: build-package/cpack.log):" >&2
+      tail -20 "$ROOT/build-package/cpack.log" >&2
+      exit 1
+    fi
+    for deb in "$ROOT"/build-package/*.deb; do echo "$deb"; done
+    say "built; install with: dpkg -i build-package/*.deb (apt-get -f install for missing dependencies)" ;;
   bench)
     setup
     exec "$ROOT/bench/run.sh" "$@" ;;
