@@ -356,8 +356,8 @@ caf::expected<caf::message> attempts(caf::actor_system& sys, Resolve resolve,
 caf::expected<caf::message> call(caf::actor_system& sys, const caf::actor& dest,
                                  const options& opts, const caf::message& msg) {
   return attempts(
-    sys, [&] { return caf::expected<caf::actor>{dest}; },
-    [](const caf::error& err) { return retryable(err); }, opts, msg);
+    sys, [&] { return caf::expected<caf::actor>{dest}; }, retryable, opts,
+    msg);
 }
 
 caf::expected<caf::message> call(troupe::node& n, const std::string& name,
