@@ -161,6 +161,8 @@ TEST_CASE_METHOD(member_fixture, "rpc::call by cluster name follows a remote "
   REQUIRE(where);
   REQUIRE(where->starts_with("n"));
 
+  // signal() returns once the process is reaped: the answer below cannot
+  // come from the old incarnation.
   cluster.signal(static_cast<size_t>((*where)[1] - '1'), SIGKILL);
   auto second = rpc::call<int64_t>(*self_node, "ctr", read, test::get_atom::value);
   INFO((second ? "" : render(second.error())));
