@@ -273,6 +273,12 @@ void local_cluster::signal(size_t i, int sig) {
   if (node.pid <= 0)
     return;
   ::kill(node.pid, sig);
+  if (sig == SIGTERM || sig == SIGINT)
+    ::kill(node.pid, SIGCONT); // a paused node handles its SIGTERM too
+  // A pause or resume is not an end: reaping after SIGSTOP would wait 10 s
+  // and then SIGKILL the paused node (a fault test would see a crash).
+  if (sig == SIGSTOP || sig == SIGCONT || sig == SIGTSTP)
+    return;
   if (!reap(node.pid, std::chrono::seconds(10))) {
     ::kill(node.pid, SIGKILL);
     reap(node.pid, std::chrono::seconds(5));
@@ -306,8 +312,10 @@ std::optional<std::string> local_cluster::restart(size_t i) {
 
 void local_cluster::stop_all(std::chrono::milliseconds grace) {
   for (auto& node : nodes_)
-    if (node.pid > 0)
+    if (node.pid > 0) {
       ::kill(node.pid, SIGTERM);
+      ::kill(node.pid, SIGCONT); // a paused node handles its SIGTERM too
+    }
   auto deadline = clock_type::now() + grace;
   for (auto& node : nodes_) {
     if (node.pid <= 0)

@@ -54,7 +54,10 @@ public:
   std::optional<std::string> start(int n, const std::string& prefix = "n",
                                    std::vector<std::string> extra_args = {});
 
-  /// Sends `sig` to node `i` and reaps it (SIGKILL: a crash; SIGTERM: leave).
+  /// Sends `sig` to node `i`. A terminating signal (SIGKILL: a crash;
+  /// SIGTERM, SIGINT: leave) also reaps it, killing it after 10 s if it
+  /// does not exit; SIGSTOP and SIGCONT only pause and resume it (the node
+  /// stays in the cluster's list, its pid unchanged).
   void signal(size_t i, int sig);
 
   /// Starts node `i` again with its original flags (new port).
