@@ -4,6 +4,7 @@ troupe_unit_test(test_ipc
   unit/ipc_rpc_actor_test.cpp
   unit/ipc_shared_test.cpp
   unit/ipc_work_queue_test.cpp
+  unit/ipc_work_queue_recovery_test.cpp
   unit/ipc_job_log_test.cpp
   unit/ipc_pubsub_test.cpp
 )

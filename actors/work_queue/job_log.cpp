@@ -1,6 +1,9 @@
 #include "work_queue/job_log.hpp"
 
 #include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <optional>
 
 #include <unistd.h>
 #include <zlib.h>
@@ -28,6 +31,35 @@ uint64_t get_le(const char* p, int n) {
 
 // Records larger than this are treated as corruption (a torn length field).
 constexpr uint32_t max_record = 64u * 1024 * 1024;
+
+/// The record that starts at `pos` of `data` if a whole valid one does
+/// (length in range, checksum and kind right); its size on disk in `size`.
+std::optional<record> record_at(const std::string& data, size_t pos,
+                                size_t& size) {
+  if (data.size() - pos < 8)
+    return std::nullopt;
+  auto len = static_cast<uint32_t>(get_le(data.data() + pos, 4));
+  if (len < 9 || len > max_record || data.size() - pos - 8 < len)
+    return std::nullopt;
+  const char* body = data.data() + pos + 8;
+  auto kind = static_cast<uint8_t>(body[0]);
+  if (kind < 1 || kind > 4)
+    return std::nullopt;
+  if (crc32(body, len) != static_cast<uint32_t>(get_le(data.data() + pos + 4, 4)))
+    return std::nullopt;
+  size = 8 + len;
+  return record{static_cast<record_kind>(kind), get_le(body + 1, 8),
+                std::string(body + 9, len - 9)};
+}
+
+/// A name beside `path` for the damaged file that no file has yet.
+std::string aside_name(const std::string& path) {
+  auto base = path + ".damaged-" + std::to_string(std::time(nullptr));
+  auto name = base;
+  for (int i = 1; std::filesystem::exists(name); ++i)
+    name = base + "-" + std::to_string(i);
+  return name;
+}
 
 } // namespace
 
@@ -60,24 +92,43 @@ std::vector<record> job_log::open(const std::string& path,
       data.append(buf, n);
     std::fclose(in);
   }
+  // Read record after record; at a record that does not check, look for
+  // the next offset where a valid one starts. Without one, the rest is the
+  // torn tail.
   size_t pos = 0;
-  while (data.size() - pos >= 8) {
-    auto len = static_cast<uint32_t>(get_le(data.data() + pos, 4));
-    auto crc = static_cast<uint32_t>(get_le(data.data() + pos + 4, 4));
-    if (len < 9 || len > max_record || data.size() - pos - 8 < len)
+  size_t end = 0; // just after the last valid record
+  while (pos < data.size()) {
+    size_t size = 0;
+    if (auto rec = record_at(data, pos, size)) {
+      result.push_back(std::move(*rec));
+      pos += size;
+      end = pos;
+      continue;
+    }
+    size_t next = pos + 1;
+    while (next < data.size() && !record_at(data, next, size))
+      ++next;
+    if (next >= data.size())
       break;
-    const char* body = data.data() + pos + 8;
-    if (crc32(body, len) != crc)
-      break;
-    auto kind = static_cast<uint8_t>(body[0]);
-    if (kind < 1 || kind > 4)
-      break;
-    result.push_back(record{static_cast<record_kind>(kind), get_le(body + 1, 8),
-                            std::string(body + 9, len - 9)});
-    pos += 8 + len;
+    damage_.push_back({pos, next - pos, result.size()});
+    pos = next;
   }
-  truncated_ = data.size() - pos;
-  if (truncated_ > 0 && ::truncate(path.c_str(), static_cast<off_t>(pos)) != 0) {
+  truncated_ = data.size() - end;
+  if (!damage_.empty()) {
+    // Keep the file as found, then put the valid records in its place.
+    kept_aside_ = aside_name(path);
+    if (std::rename(path.c_str(), kept_aside_.c_str()) != 0) {
+      err = "cannot keep the damaged log " + path + " aside as " + kept_aside_
+            + ": " + std::strerror(errno);
+      return {};
+    }
+    if (!write_all(path, result)) {
+      err = "cannot rewrite the damaged log " + path + " (the original is "
+            "kept as " + kept_aside_ + "): " + std::strerror(errno);
+      return {};
+    }
+  } else if (truncated_ > 0
+             && ::truncate(path.c_str(), static_cast<off_t>(end)) != 0) {
     err = "cannot truncate the corrupt tail of " + path;
     return {};
   }
@@ -125,12 +176,13 @@ bool job_log::append(const record& rec) {
   return true;
 }
 
-bool job_log::compact(const std::vector<record>& live) {
-  auto tmp = path_ + ".compact";
+bool job_log::write_all(const std::string& file,
+                        const std::vector<record>& recs) {
+  auto tmp = file + ".compact";
   auto* out = std::fopen(tmp.c_str(), "wb");
   if (!out)
     return false;
-  for (auto& rec : live)
+  for (auto& rec : recs)
     if (!write_record(out, rec)) {
       std::fclose(out);
       return false;
@@ -140,12 +192,15 @@ bool job_log::compact(const std::vector<record>& live) {
     return false;
   }
   std::fclose(out);
-  if (file_) {
-    std::fclose(file_);
-    file_ = nullptr;
-  }
-  if (std::rename(tmp.c_str(), path_.c_str()) != 0)
+  return std::rename(tmp.c_str(), file.c_str()) == 0;
+}
+
+bool job_log::compact(const std::vector<record>& live) {
+  // On failure the log is as it was and stays open for appends.
+  if (!write_all(path_, live))
     return false;
+  if (file_)
+    std::fclose(file_);
   file_ = std::fopen(path_.c_str(), "ab");
   records_ = live.size();
   unsynced_ = 0;

@@ -3,9 +3,17 @@
 //
 // Record layout (little endian): u32 length, u32 crc32, then `length` bytes:
 // u8 kind, u64 job id, payload bytes (enqueue only). The checksum covers the
-// `length` bytes. On open, records are read until the first short or
-// corrupt one (a crash mid-write); the file is truncated there, so every
-// record before it survives and later appends start on a clean boundary.
+// `length` bytes.
+//
+// On open the reader never drops a valid record. A record that does not
+// check (bad length, checksum or kind) starts a damaged range; the reader
+// resynchronises on the next offset where a whole valid record begins and
+// reads on from there. What follows the last valid record (a crash
+// mid-write: the torn tail) is cut, so later appends start on a clean
+// boundary. Damage in the middle is never cut in place: the file as found is
+// renamed to `path.damaged-<unix seconds>` and the log is rewritten with the
+// valid records (written to `path.compact`, fsynced, renamed over `path`).
+// The skipped ranges are in damage() for the queue to log and report.
 //
 // fsync policy: every record is written to the OS (flushed out of this
 // process) before append returns, so a crash of the process loses nothing
@@ -31,6 +39,14 @@ struct record {
   std::string payload;
 };
 
+/// One range of bytes skipped in the middle of a log at open: `bytes` bytes
+/// from `offset`, found after `records_before` valid records.
+struct damaged_range {
+  uint64_t offset = 0;
+  uint64_t bytes = 0;
+  uint64_t records_before = 0;
+};
+
 /// CRC-32 (IEEE, as zlib, gzip and PNG compute it) of `size` bytes.
 uint32_t crc32(const char* data, size_t size);
 
@@ -41,8 +57,10 @@ public:
   job_log(const job_log&) = delete;
   job_log& operator=(const job_log&) = delete;
 
-  /// Opens (creates) `path`, returns the valid records in order and truncates
-  /// a corrupt or partial tail. Empty string in `err` on success.
+  /// Opens (creates) `path` and returns every valid record in order: past a
+  /// damaged range it resynchronises on the next valid record; a torn tail
+  /// is cut; a log damaged in the middle is kept aside and rewritten (see
+  /// the file comment). Empty string in `err` on success.
   std::vector<record> open(const std::string& path, uint32_t fsync_every,
                            std::string& err);
 
@@ -60,6 +78,15 @@ public:
   size_t truncated_bytes() const noexcept {
     return truncated_;
   }
+  /// Ranges skipped in the middle of the log at open, in file order; empty
+  /// if the log was clean up to its tail.
+  const std::vector<damaged_range>& damage() const noexcept {
+    return damage_;
+  }
+  /// Where the damaged file was kept (empty if damage() is).
+  const std::string& kept_aside() const noexcept {
+    return kept_aside_;
+  }
   /// fsyncs of the log since open: the fsync policy at work (for tests and
   /// benchmarks; compaction's fsync of its new file is not counted).
   size_t syncs() const noexcept {
@@ -68,6 +95,7 @@ public:
 
 private:
   bool write_record(std::FILE* f, const record& rec);
+  bool write_all(const std::string& file, const std::vector<record>& recs);
   bool sync();
 
   std::string path_;
@@ -77,6 +105,8 @@ private:
   size_t records_ = 0;
   size_t truncated_ = 0;
   size_t syncs_ = 0;
+  std::vector<damaged_range> damage_;
+  std::string kept_aside_;
 };
 
 } // namespace troupe::wq

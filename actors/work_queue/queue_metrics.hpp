@@ -18,6 +18,7 @@ struct queue_metrics {
   metrics::counter* acked = nullptr;
   metrics::counter* redelivered = nullptr;
   metrics::counter* dead_lettered = nullptr;
+  metrics::counter* log_damaged_bytes = nullptr;
 
   void init(const std::string& log_path) {
     metrics::labels ls{{"queue", log_path}};
@@ -37,6 +38,9 @@ struct queue_metrics {
                                "failed or lost jobs made ready again", ls);
     dead_lettered = &get_counter("troupe_queue_dead_lettered_total",
                                  "jobs moved to the dead-letter queue", ls);
+    log_damaged_bytes = &get_counter(
+      "troupe_queue_log_damaged_bytes_total",
+      "bytes of the log skipped at open as damage (torn tail included)", ls);
   }
 
   void depth(size_t r, size_t l, size_t d) {

@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include "troupe/errc.hpp"
+#include "troupe/log.hpp"
 #include "work_queue/job_log.hpp"
 #include "work_queue/queue_metrics.hpp"
 
@@ -218,6 +219,31 @@ void replay(queue_actor* self, std::vector<record>& recs) {
   }
 }
 
+/// Logs what opening the log skipped: each damaged range, the torn tail.
+void report_damage(const job_log& log, const std::string& path,
+                   queue_metrics& m) {
+  uint64_t bytes = log.truncated_bytes();
+  for (auto& d : log.damage()) {
+    bytes += d.bytes;
+    log::warning("work_queue",
+                 path + ": skipped " + std::to_string(d.bytes)
+                   + " damaged bytes at offset " + std::to_string(d.offset)
+                   + " (after record " + std::to_string(d.records_before)
+                   + "); reading resumed at the next valid record");
+  }
+  if (!log.damage().empty())
+    log::warning("work_queue", path + ": the damaged file is kept as "
+                                 + log.kept_aside() + "; "
+                                 + std::to_string(log.records())
+                                 + " valid records were rewritten to the log");
+  if (log.truncated_bytes() > 0)
+    log::warning("work_queue", path + ": cut a torn tail of "
+                                 + std::to_string(log.truncated_bytes())
+                                 + " bytes (a write the crash interrupted)");
+  if (bytes > 0)
+    m.log_damaged_bytes->add(bytes);
+}
+
 caf::behavior queue(queue_actor* self, queue_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
@@ -228,6 +254,7 @@ caf::behavior queue(queue_actor* self, queue_config cfg) {
     self->quit(make_error(errc::invalid_config, err));
     return {};
   }
+  report_damage(st.log, st.cfg.log_path, st.m);
   replay(self, recs);
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
@@ -311,6 +338,14 @@ caf::behavior queue(queue_actor* self, queue_config cfg) {
       auto& st = self->state;
       return caf::make_message(st.ready.size(), st.leased, st.dead.size(),
                                st.log.records());
+    },
+    [=](log_damage_atom) {
+      auto& log = self->state.log;
+      uint64_t bytes = log.truncated_bytes();
+      for (auto& d : log.damage())
+        bytes += d.bytes;
+      return caf::make_message(bytes, uint64_t{log.damage().size()},
+                               log.kept_aside());
     },
   };
 }

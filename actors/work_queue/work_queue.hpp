@@ -21,6 +21,11 @@
 //   (nack_atom, uint64_t id)  []   the job failed; redelivered later.
 //   (dead_atom)  [std::vector<uint64_t>]  ids in the dead-letter queue.
 //   (stats_atom) [size_t ready, size_t leased, size_t dead, size_t records]
+//   (log_damage_atom) [uint64_t damaged_bytes, uint64_t ranges,
+//                      std::string kept_aside]
+//       What opening the log found damaged: bytes skipped in the middle
+//       (`ranges` ranges; the file as found is kept at `kept_aside`), plus a
+//       torn tail's bytes. All zero and empty for a clean log.
 // A failure (nack, lease expiry, worker death) increments the job's failure
 // count; at `max_failures` the job moves to the dead-letter queue.
 //
@@ -29,8 +34,14 @@
 // logged), so consumers deduplicate by job id. Exactly-once is not promised.
 //
 // Durability: every state change is a record in an append-only log
-// (job_log.hpp: length + crc32 per record, corrupt tail truncated, fsync
-// every `fsync_every` records). A new queue on the same log replays it.
+// (job_log.hpp: length + crc32 per record, fsync every `fsync_every`
+// records). A new queue on the same log replays it. A torn tail (a crash
+// mid-write) is cut. Damage in the middle loses only the damaged records:
+// the reader resynchronises on the next valid record, keeps the damaged
+// file as `<log>.damaged-<unix seconds>`, logs every skipped range (offset,
+// bytes, records before it) as a warning and answers log_damage_atom. A
+// job whose enqueue record was damaged is lost; one whose ack or failure
+// record was is delivered again (at-least-once holds).
 // When the log holds more than 4x as many records as live jobs (and at
 // least 1024), it is compacted.
 
@@ -50,6 +61,7 @@ using ack_atom = caf::atom_constant<caf::atom("wq_ack")>;
 using nack_atom = caf::atom_constant<caf::atom("wq_nack")>;
 using dead_atom = caf::atom_constant<caf::atom("wq_dead")>;
 using stats_atom = caf::atom_constant<caf::atom("wq_stats")>;
+using log_damage_atom = caf::atom_constant<caf::atom("wq_damage")>;
 
 struct queue_config {
   /// The append-only log; required.

@@ -14,6 +14,7 @@
 #include <work_queue/work_queue.hpp>
 
 #include "test_support.hpp"
+#include "work_queue_fixture.hpp"
 
 using namespace troupe;
 using namespace troupe::test;
@@ -21,73 +22,6 @@ using namespace troupe::wq;
 namespace fs = std::filesystem;
 
 namespace {
-
-
-using pulled = std::tuple<uint64_t, std::string, uint32_t>;
-
-caf::expected<pulled> pull(caf::scoped_actor& self, const caf::actor& q,
-                           caf::timespan deadline = bound) {
-  caf::expected<pulled> result{caf::error{}};
-  self->request(q, deadline, pull_atom::value)
-    .receive([&](uint64_t id, std::string& p,
-                 uint32_t f) { result = pulled{id, std::move(p), f}; },
-             [&](caf::error& err) { result = std::move(err); });
-  return result;
-}
-
-/// The id of the next job pulled (fails the test if the pull fails).
-uint64_t pull_id(caf::scoped_actor& self, const caf::actor& q) {
-  auto j = pull(self, q);
-  REQUIRE(j);
-  return std::get<0>(*j);
-}
-
-caf::expected<uint64_t> enqueue(caf::actor_system& sys, const caf::actor& q,
-                                uint64_t id, std::string payload,
-                                caf::timespan deadline = bound) {
-  return rpc::call<uint64_t>(sys, q, deadline, enqueue_atom::value, id,
-                             std::move(payload));
-}
-
-std::tuple<size_t, size_t, size_t, size_t> stats(caf::actor_system& sys,
-                                                 const caf::actor& q) {
-  caf::scoped_actor self{sys};
-  std::tuple<size_t, size_t, size_t, size_t> result{};
-  self->request(q, bound, stats_atom::value)
-    .receive([&](size_t r, size_t l, size_t d,
-                 size_t n) { result = {r, l, d, n}; },
-             [&](caf::error&) { FAIL("stats failed"); });
-  return result;
-}
-
-void stop(caf::actor_system& sys, const caf::actor& q) {
-  caf::anon_send_exit(q, caf::exit_reason::user_shutdown);
-  REQUIRE(await_down(sys, q));
-}
-
-/// Stops a queue when the test leaves its scope, on every path. A failed
-/// REQUIRE throws past the test's own stop(); a queue left running then
-/// keeps troupe::system's destructor waiting while it has a timer pending
-/// (a lease: 30 s by default; a failed REQUIRE after a pull took 30 s to
-/// report), up to CTest's 120 s timeout, instead of failing at once.
-/// Declare it after the system, so that it runs first.
-class queue_guard {
-public:
-  queue_guard(caf::actor_system& sys, caf::actor q)
-    : sys_(sys), q_(std::move(q)) {
-  }
-  queue_guard(const queue_guard&) = delete;
-  queue_guard& operator=(const queue_guard&) = delete;
-  ~queue_guard() {
-    // No-op (and no wait) after the test's own stop().
-    caf::anon_send_exit(q_, caf::exit_reason::kill);
-    await_down(sys_, q_);
-  }
-
-private:
-  caf::actor_system& sys_;
-  caf::actor q_;
-};
 
 /// The queue's lease timer message (work_queue.cpp, `wq_lease`): job id and
 /// lease sequence number. Sent by hand so that a test can play a timer that
@@ -213,52 +147,6 @@ TEST_CASE("work queue: a new queue on the same log replays unacked jobs, failure
   CHECK(pull(self, q) == pulled{4, "job4", 0});
   CHECK(rpc::call<std::vector<uint64_t>>(sys, q, bound, dead_atom::value)
         == std::vector<uint64_t>{2});
-  stop(sys.actors(), q);
-}
-
-TEST_CASE("work queue: a truncated or corrupt log tail is dropped, earlier records survive") {
-  temp_dir dir;
-  auto path = dir.file("q.log");
-  {
-    test_config cfg;
-    troupe::system sys{cfg};
-    auto q = spawn_queue(sys.actors(), {.log_path = path});
-    queue_guard guard{sys.actors(), q};
-    for (uint64_t id = 1; id <= 3; ++id)
-      REQUIRE(enqueue(sys.actors(), q, id, std::string(100, 'a')));
-    stop(sys.actors(), q);
-  }
-  // A crash in the middle of writing record 3: cut its last 10 bytes.
-  fs::resize_file(path, fs::file_size(path) - 10);
-  {
-    test_config cfg;
-    troupe::system sys{cfg};
-    auto q = spawn_queue(sys.actors(), {.log_path = path});
-    queue_guard guard{sys.actors(), q};
-    CHECK(std::get<0>(stats(sys.actors(), q)) == 2u);
-    REQUIRE(enqueue(sys.actors(), q, 4, "after")); // appends on a clean boundary
-    stop(sys.actors(), q);
-  }
-  // Garbage after valid records, shaped like a record: a plausible length,
-  // kind and id (an enqueue of job 9), so only its checksum can reject it.
-  // (write(), not <<, which stops at the first NUL.)
-  {
-    std::string junk("\x0e\x00\x00\x00", 4);  // length 14: kind, id, 5 bytes
-    junk += "\xde\xad\xbe\xef";               // not the body's crc32
-    junk += std::string("\x01\x09\x00\x00\x00\x00\x00\x00\x00", 9);
-    junk += "junk!";
-    std::ofstream out{path, std::ios::binary | std::ios::app};
-    out.write(junk.data(), static_cast<std::streamsize>(junk.size()));
-  }
-  test_config cfg;
-  troupe::system sys{cfg};
-  auto q = spawn_queue(sys.actors(), {.log_path = path});
-  queue_guard guard{sys.actors(), q};
-  CHECK(stats(sys.actors(), q) == std::tuple<size_t, size_t, size_t, size_t>{3, 0, 0, 3});
-  caf::scoped_actor self{sys.actors()};
-  CHECK(pull_id(self, q) == 1u);
-  CHECK(pull_id(self, q) == 2u);
-  CHECK(pull(self, q) == pulled{4, "after", 0});
   stop(sys.actors(), q);
 }
 
