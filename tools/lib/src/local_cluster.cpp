@@ -81,6 +81,11 @@ local_cluster::local_cluster(std::string binary, std::string log_dir)
   : binary_(std::move(binary)), log_dir_(std::move(log_dir)) {
   mkdir(log_dir_.c_str(), 0755);
   cookie_file_ = log_dir_ + "/cluster.cookie";
+  // Clusters in one log directory share its secret: a second one (a twin
+  // or an odd node a test starts beside the first) must not replace the
+  // secret the running nodes read with one they do not know.
+  if (::access(cookie_file_.c_str(), R_OK) == 0)
+    return;
   if (!write_secret(cookie_file_)) {
     std::cerr << "warning: cannot write a cluster secret to " << cookie_file_
               << "; the local nodes run without one\n";

@@ -83,7 +83,8 @@ public:
 
   /// The cluster secret every node started here is given
   /// (`--troupe.cookie-file`): a fresh random one in the log directory,
-  /// mode 0600. Processes that join these nodes need it too.
+  /// mode 0600, or the one already there (clusters sharing a log directory
+  /// share a secret). Processes that join these nodes need it too.
   const std::string& cookie_file() const {
     return cookie_file_;
   }
