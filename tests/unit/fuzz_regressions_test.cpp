@@ -72,19 +72,28 @@ TEST_CASE("a peer's config_value with an unknown type index makes CAF 0.17.6's "
   CHECK_THROWS_WITH(decode_payload(sys.actors(), bytes), "invalid type found");
 }
 
-// Found while writing fuzz_gossip_merge (which skips it until it is fixed):
-// refuting adds 1 to the rumour's incarnation, which wraps at the top.
-TEST_CASE("KNOWN BUG: a node refutes a rumour about itself at the highest "
-          "incarnation with a higher incarnation",
-          "[!shouldfail]") {
+// Found while writing fuzz_gossip_merge: refuting added 1 to the rumour's
+// incarnation, which wrapped at the top, so a rumour at UINT64_MAX won for
+// good (issue 12's forged {b, UINT64_MAX, down}). Now an incarnation far
+// ahead of the clock is refused before it is looked at, and a refutation
+// saturates.
+TEST_CASE("a rumour about this node at the highest incarnation is refused "
+          "and leaves its incarnation as it was") {
   member_info me;
   me.name = "n1";
   me.incarnation = 1000;
   detail::membership view{me};
   member_info rumour = me;
-  rumour.state = member_state::suspect;
+  rumour.state = member_state::down;
   rumour.incarnation = UINT64_MAX;
   auto outcome = view.merge(rumour);
+  CHECK_FALSE(outcome.refused.empty());
+  CHECK_FALSE(outcome.refuted);
+  CHECK(view.me().incarnation == 1000u);
+  CHECK(view.me().state == member_state::up);
+  // The highest rumour that is not refused is still answered above it.
+  rumour.incarnation = view.max_incarnation();
+  outcome = view.merge(rumour);
   CHECK(outcome.refuted);
-  CHECK(view.me().incarnation > rumour.incarnation); // 0 today: the rumour wins
+  CHECK(view.me().incarnation > rumour.incarnation);
 }
