@@ -24,4 +24,12 @@ if(TARGET troupe_demos)
   set_tests_properties("${name}" PROPERTIES
     TIMEOUT 90 RUN_SERIAL TRUE
     PASS_REGULAR_EXPRESSION "workers per node: n1=4 n2=4 n3=4\n.*summary: [^\n]*; workers per node: n1=4 n2=4 n3=4; [^\n]*OK, no job lost\n.*exit code 0\n")
+
+  # --queue-log: a run SIGKILLed mid-way leaves its log; the next run on it
+  # resumes the jobs left and completes each exactly once.
+  set(name "demo: jobs resumes the queue log a killed run left")
+  add_test(NAME "${name}"
+           COMMAND ${CMAKE_CURRENT_LIST_DIR}/scripts/demo_jobs_resume.sh
+                   $<TARGET_FILE:troupe_demos>)
+  set_tests_properties("${name}" PROPERTIES TIMEOUT 240 RUN_SERIAL TRUE)
 endif()

@@ -334,6 +334,13 @@ caf::behavior queue(queue_actor* self, queue_config cfg) {
         fail_job(self, id);
     },
     [=](dead_atom) { return self->state.dead; },
+    [=](held_atom) {
+      std::vector<uint64_t> ids;
+      ids.reserve(self->state.jobs.size());
+      for (auto& entry : self->state.jobs) // a std::map: ascending
+        ids.push_back(entry.first);
+      return ids;
+    },
     [=](stats_atom) {
       auto& st = self->state;
       return caf::make_message(st.ready.size(), st.leased, st.dead.size(),

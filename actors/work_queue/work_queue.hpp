@@ -21,6 +21,9 @@
 //   (nack_atom, uint64_t id)  []   the job failed; redelivered later.
 //   (dead_atom)  [std::vector<uint64_t>]  ids in the dead-letter queue.
 //   (stats_atom) [size_t ready, size_t leased, size_t dead, size_t records]
+//   (held_atom) [std::vector<uint64_t>]  ids of the jobs held (ready and
+//       leased), ascending: what a new queue on a log left by a killed run
+//       still has to deliver.
 //   (log_damage_atom) [uint64_t damaged_bytes, uint64_t ranges,
 //                      std::string kept_aside]
 //       What opening the log found damaged: bytes skipped in the middle
@@ -61,6 +64,7 @@ using ack_atom = caf::atom_constant<caf::atom("wq_ack")>;
 using nack_atom = caf::atom_constant<caf::atom("wq_nack")>;
 using dead_atom = caf::atom_constant<caf::atom("wq_dead")>;
 using stats_atom = caf::atom_constant<caf::atom("wq_stats")>;
+using held_atom = caf::atom_constant<caf::atom("wq_held")>;
 using log_damage_atom = caf::atom_constant<caf::atom("wq_damage")>;
 
 struct queue_config {

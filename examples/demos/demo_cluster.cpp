@@ -27,6 +27,7 @@ demo_cluster::start(const demo_cluster_options& opt) {
                 opt.nodes, log_dir.c_str());
     std::fflush(stdout);
     result->local_ = std::make_unique<tools::local_cluster>(tools::self_path(), log_dir);
+    remove_after_success(log_dir);
     // The embedded nodes serve their HTTP endpoints (issue 16).
     auto node_args = opt.node_args;
     node_args.insert(node_args.begin(), "--troupe.http=127.0.0.1:0");

@@ -53,4 +53,9 @@ struct register_node_setup {
 /// Applies every registered setup to `cfg`.
 void apply_node_setups(troupe::config& cfg);
 
+/// A file or folder the running demo wrote (its embedded cluster's logs,
+/// say): removed with everything in it when the demo exits 0, kept and
+/// named on stderr when it fails, for a look at what went wrong.
+void remove_after_success(std::string path);
+
 } // namespace troupe::demo

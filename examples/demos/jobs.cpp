@@ -31,6 +31,7 @@
 #include "demos/demo_registry.hpp"
 #include "jobs_actors.hpp"
 #include "jobs_chaos.hpp"
+#include "jobs_verdict.hpp"
 
 namespace troupe::demo::jobs {
 namespace {
@@ -46,6 +47,7 @@ struct options {
   int down_ms = 800;     ///< and started again after this long
   int timeout_s = 600;   ///< give up (and fail) after this long
   int require_kills = 0; ///< fail unless chaos killed this many nodes
+  std::string queue_log; ///< the queue's log, kept; empty: a temporary one
 };
 
 constexpr const char* description =
@@ -82,6 +84,12 @@ std::optional<int> parse(int argc, char** argv, options& opt) {
                   "flowed (so a test cannot pass without chaos): the run "
                   "goes on with more jobs until then")
     ->check(tools::in_range(0, INT_MAX));
+  args.add_option("--queue-log", opt.queue_log,
+                  "keep the durable queue's log at PATH (default: a "
+                  "temporary file, removed at the end). If PATH holds jobs "
+                  "an earlier run left (it was killed), this run resumes "
+                  "them instead of enqueuing --jobs new ones")
+    ->type_name("PATH");
   demo::add_cluster_options(args, opt.cluster);
   return tools::parse(args, argc, argv);
 }
@@ -102,6 +110,8 @@ std::optional<std::tuple<Ts...>> ask_tuple(caf::actor_system& sys,
 /// workers (on the worker nodes).
 struct deployment {
   std::filesystem::path log_path;
+  bool keep_log = false; ///< the user's --queue-log: left for a later run
+  uint64_t jobs = 0;     ///< this run's jobs (a resumed run: those left)
   caf::actor queue;
   caf::actor results;
   caf::actor producer;
@@ -123,7 +133,7 @@ struct deployment {
       caf::anon_send_exit(queue, caf::exit_reason::user_shutdown);
     if (results)
       caf::anon_send_exit(results, caf::exit_reason::user_shutdown);
-    if (!log_path.empty())
+    if (!log_path.empty() && !keep_log)
       std::filesystem::remove(log_path);
   }
 };
@@ -206,9 +216,14 @@ bool deploy(demo_cluster& dc, const options& opt, deployment& d) {
                  "as a duplicate: the demo's check would be void\n";
     return false;
   }
-  d.log_path = std::filesystem::temp_directory_path()
-               / ("troupe-demo-jobs-" + std::to_string(getpid()) + ".log");
-  std::filesystem::remove(d.log_path);
+  d.keep_log = !opt.queue_log.empty();
+  if (d.keep_log) {
+    d.log_path = opt.queue_log;
+  } else {
+    d.log_path = std::filesystem::temp_directory_path()
+                 / ("troupe-demo-jobs-" + std::to_string(getpid()) + ".log");
+    std::filesystem::remove(d.log_path);
+  }
   // fsync every 256 records: an enqueue is acknowledged once written to the
   // OS; a crash of this machine (not of a process) may lose the last few.
   d.queue = wq::spawn_queue(sys.actors(), {.log_path = d.log_path.string(),
@@ -216,7 +231,30 @@ bool deploy(demo_cluster& dc, const options& opt, deployment& d) {
                                            .lease = std::chrono::seconds(10),
                                            .max_failures = 1000,
                                            .fsync_every = 256});
-  d.results = sys.spawn(sink, opt.jobs);
+  auto left = ask_tuple<std::vector<uint64_t>>(
+    sys.actors(), d.queue, caf::make_message(wq::held_atom::value));
+  if (!left) {
+    std::cerr << "error: the queue on " << d.log_path
+              << " did not start (is the log readable and writable?)\n";
+    return false;
+  }
+  auto& ids = std::get<0>(*left);
+  if (ids.empty()) {
+    d.jobs = opt.jobs;
+    d.results = sys.spawn(sink, opt.jobs);
+  } else {
+    if (opt.require_kills > 0) {
+      std::cerr << "error: " << d.log_path << " holds " << ids.size()
+                << " jobs of an earlier run; resuming them does not combine "
+                   "with --require-kills (it adds batches of new jobs)\n";
+      return false;
+    }
+    std::printf("resuming: %zu jobs an earlier run left in %s (--jobs is "
+                "not used)\n",
+                ids.size(), d.log_path.c_str());
+    d.jobs = ids.size();
+    d.results = sys.spawn(sink_for, ids);
+  }
   std::vector<troupe::child_spec> workers;
   for (int i = 0; i < opt.workers; ++i)
     workers.push_back(troupe::child("worker-" + std::to_string(i), "jobs-worker",
@@ -250,24 +288,11 @@ bool deploy(demo_cluster& dc, const options& opt, deployment& d) {
               opt.workers, d.log_path.c_str());
   std::printf("workers per node: %s\n",
               workers_per_node(dc, opt.workers, 10s).c_str());
-  d.producer = sys.spawn(producer, d.queue, opt.jobs, uint64_t{256});
+  // A resumed run enqueues nothing new: its jobs are in the log.
+  d.producer = sys.spawn(producer, d.queue,
+                         ids.empty() ? opt.jobs : uint64_t{0}, uint64_t{256});
   return true;
 }
-
-/// The figures of a run, as the sink, the producer and the queue report
-/// them.
-struct figures {
-  uint64_t jobs = 0; ///< enqueued in all batches
-  int batches = 1;
-  uint64_t completed = 0, duplicates = 0, wrong = 0, redelivered = 0;
-  uint64_t accepted = 0, enqueue_failed = 0;
-  uint64_t distinct = 0, received = 0; ///< recounted by the sink at the end
-  int kills = 0;
-  int restarts = 0;
-  std::string per_node; ///< where the workers run at the end
-  size_t ready = 0, leased = 0, dead = 0;
-  double elapsed_s = 0;
-};
 
 void ask_tallies(troupe::system& sys, const deployment& d, figures& f) {
   if (auto t = ask_tuple<uint64_t, uint64_t, uint64_t, uint64_t>(
@@ -299,7 +324,7 @@ figures drive(demo_cluster& dc, const options& opt, deployment& d) {
   chaos_monkey chaos{dc.local(), opt.chaos_ms, opt.down_ms};
   progress_line progress;
   figures f;
-  f.jobs = opt.jobs;
+  f.jobs = d.jobs;
   auto start = clock::now();
   auto deadline = start + std::chrono::seconds(opt.timeout_s);
   uint64_t last_completed = 0;
@@ -364,62 +389,6 @@ figures drive(demo_cluster& dc, const options& opt, deployment& d) {
   return f;
 }
 
-/// Every job completed exactly once: each failed condition is printed.
-bool check(const options& opt, const figures& f) {
-  bool ok = true;
-  auto fail = [&ok](const std::string& what) {
-    std::printf("check failed: %s\n", what.c_str());
-    ok = false;
-  };
-  if (f.distinct != f.jobs)
-    fail(std::to_string(f.jobs - std::min(f.distinct, f.jobs))
-         + " jobs never completed");
-  // Recounted from the sink's record of done ids: a sink that counted a
-  // duplicate result as a completion would report more than that.
-  if (f.completed != f.distinct)
-    fail("the sink counted " + std::to_string(f.completed)
-         + " completions of " + std::to_string(f.distinct)
-         + " distinct jobs (duplicates counted as completions)");
-  if (f.completed + f.duplicates + f.wrong != f.received)
-    fail(std::to_string(f.received) + " results arrived, but "
-         + std::to_string(f.completed + f.duplicates + f.wrong)
-         + " were counted");
-  if (f.wrong > 0)
-    fail(std::to_string(f.wrong) + " wrong results");
-  if (f.enqueue_failed > 0)
-    fail(std::to_string(f.enqueue_failed) + " enqueues failed");
-  if (f.kills < opt.require_kills)
-    fail("only " + std::to_string(f.kills) + " node kills happened, "
-         + std::to_string(opt.require_kills)
-         + " required: the run was too short to show recovery");
-  return ok;
-}
-
-void report(const options& opt, const figures& f, bool ok) {
-  std::string batches;
-  if (f.batches > 1)
-    batches = " (" + std::to_string(f.batches) + " batches, until "
-              + std::to_string(opt.require_kills) + " node kills)";
-  std::printf("summary: %llu jobs%s in %.1f s (%.0f jobs/s) on %d worker "
-              "nodes; %llu completed exactly once (%llu of them redelivered "
-              "after their worker died), %llu lost, %llu duplicate results "
-              "dropped by the sink, %llu wrong results; %d node kills, %d "
-              "worker restarts; workers per node: %s; queue left: %zu ready, "
-              "%zu leased, %zu dead letters: %s\n",
-              static_cast<unsigned long long>(f.jobs), batches.c_str(),
-              f.elapsed_s, static_cast<double>(f.completed) / f.elapsed_s,
-              opt.cluster.nodes, static_cast<unsigned long long>(f.distinct),
-              static_cast<unsigned long long>(f.redelivered),
-              static_cast<unsigned long long>(f.jobs
-                                              - std::min(f.distinct, f.jobs)),
-              static_cast<unsigned long long>(f.duplicates),
-              static_cast<unsigned long long>(f.wrong), f.kills, f.restarts,
-              f.per_node.c_str(), f.ready, f.leased, f.dead,
-              ok ? "OK, no job lost"
-                 : "FAILED (see the node logs and the numbers above)");
-  std::fflush(stdout);
-}
-
 int run(int argc, char** argv) {
   options opt;
   if (auto code = parse(argc, argv, opt))
@@ -437,8 +406,8 @@ int run(int argc, char** argv) {
   if (!deploy(*dc, opt, d))
     return 1;
   auto f = drive(*dc, opt, d);
-  bool ok = check(opt, f);
-  report(opt, f, ok);
+  bool ok = check(f, opt.require_kills);
+  report(f, opt.require_kills, opt.cluster.nodes, ok);
   return ok ? 0 : 1;
 }
 

@@ -119,7 +119,9 @@ caf::behavior sink(caf::stateful_actor<sink_state>* self, uint64_t jobs) {
     [self](result_atom, uint64_t id, uint64_t value, uint32_t failures) {
       auto& st = self->state;
       ++st.received;
-      if (id >= st.done.size() || value != compute(payload_of(id))) {
+      if (id >= st.done.size() || (!st.wanted.empty()
+                                    && (id >= st.wanted.size() || !st.wanted[id]))
+          || value != compute(payload_of(id))) {
         ++st.counts.wrong;
         return;
       }
@@ -147,6 +149,16 @@ caf::behavior sink(caf::stateful_actor<sink_state>* self, uint64_t jobs) {
       return caf::make_message(distinct, st.received);
     },
   };
+}
+
+caf::behavior sink_for(caf::stateful_actor<sink_state>* self,
+                       std::vector<uint64_t> ids) {
+  auto size = ids.empty() ? 0 : *std::max_element(ids.begin(), ids.end()) + 1;
+  auto result = sink(self, size);
+  self->state.wanted.assign(size, false);
+  for (auto id : ids)
+    self->state.wanted[id] = true;
+  return result;
 }
 
 } // namespace troupe::demo::jobs

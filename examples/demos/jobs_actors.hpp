@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/atom.hpp>
@@ -53,6 +54,7 @@ struct tally {
 
 struct sink_state {
   std::vector<bool> done;
+  std::vector<bool> wanted; ///< empty: every id below done.size()
   tally counts;
   uint64_t received = 0; ///< results of any kind
 };
@@ -63,5 +65,10 @@ struct sink_state {
 /// (distinct jobs done, results received), counted again from the record
 /// of done ids, so the demo's check does not rest on `completed` alone.
 caf::behavior sink(caf::stateful_actor<sink_state>* self, uint64_t jobs);
+
+/// A sink as above for the jobs `ids` only (a resumed run: the jobs an
+/// earlier run left in the queue's log); a result for another id is wrong.
+caf::behavior sink_for(caf::stateful_actor<sink_state>* self,
+                       std::vector<uint64_t> ids);
 
 } // namespace troupe::demo::jobs

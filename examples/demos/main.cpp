@@ -3,7 +3,9 @@
 // every demo's types) and `cluster up` for a cluster of such nodes.
 
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
+#include <system_error>
 
 #include "demos/demo_registry.hpp"
 #include "tools/cluster_command.hpp"
@@ -31,6 +33,19 @@ void apply_node_setups(troupe::config& cfg) {
 
 namespace {
 
+std::vector<std::string>& written_paths() {
+  static std::vector<std::string> xs;
+  return xs;
+}
+
+} // namespace
+
+void remove_after_success(std::string path) {
+  written_paths().push_back(std::move(path));
+}
+
+namespace {
+
 std::vector<demo_entry> sorted_demos() {
   auto xs = demos();
   std::sort(xs.begin(), xs.end(),
@@ -53,7 +68,15 @@ int run_demo(const demo_entry& d, const std::vector<std::string>& rest) {
   std::vector<char*> argv;
   for (auto& a : args)
     argv.push_back(a.data());
-  return d.run(static_cast<int>(argv.size()), argv.data());
+  auto code = d.run(static_cast<int>(argv.size()), argv.data());
+  for (auto& path : written_paths()) {
+    std::error_code ec;
+    if (code == 0)
+      std::filesystem::remove_all(path, ec);
+    else if (std::filesystem::exists(path, ec))
+      std::cerr << "kept for a look at what went wrong: " << path << "\n";
+  }
+  return code;
 }
 
 } // namespace
