@@ -1,6 +1,7 @@
 # IPC styles: rpc, work queue, pub/sub, zero-copy sharing.
 troupe_unit_test(test_ipc
   unit/ipc_rpc_test.cpp
+  unit/ipc_bounded_mailbox_test.cpp
   unit/ipc_rpc_actor_test.cpp
   unit/ipc_shared_test.cpp
   unit/ipc_work_queue_test.cpp

@@ -65,6 +65,9 @@ enum class errc : uint8_t {
   /// A message for a remote actor holds a type that is not registered with
   /// add_message_type, so it cannot be serialized: it was not sent.
   unregistered_type,
+  /// The receiver's bounded mailbox (troupe::spawn_bounded) was full: the
+  /// message was refused, or dropped as the oldest waiting.
+  mailbox_full,
 };
 
 /// The atom under which troupe's errors are registered with CAF.

@@ -5,6 +5,7 @@
 #include <caf/io/all.hpp>
 
 #include "troupe/atoms.hpp"
+#include "troupe/bounded_mailbox.hpp"
 #include "troupe/child_spec.hpp"
 #include "troupe/config.hpp"
 #include "troupe/errc.hpp"

@@ -108,6 +108,10 @@ errc_text text_of(errc code) {
       return {"unregistered_type",
               "register the type named above with add_message_type on every "
               "node (the same name everywhere)"};
+    case errc::mailbox_full:
+      return {"mailbox_full",
+              "the receiver handles messages slower than they arrive; slow "
+              "down and retry, or raise its mailbox capacity"};
   }
   return {"unknown", ""};
 }
