@@ -11,6 +11,17 @@ if(TARGET troupe_demos)
   # cluster demos.
   set_tests_properties("${name}" PROPERTIES TIMEOUT 90 RUN_SERIAL TRUE)
 
+  # A worker node leaves (SIGTERM) while the second half flows: its users
+  # end with it, the driver stops waiting for them, the others still get
+  # every message of the users that stay, and the lost users' messages
+  # reach them as gap-free prefixes. The expression requires exit 0.
+  set(name "demo: chat goes on when a node leaves, every user that stays gets every message of the others that stay")
+  add_test(NAME "${name}"
+           COMMAND sh -c "\"$0\" chat --users 6 --messages 400 --rate 400 --leave-node 2 --timeout 60; echo \"exit code $?\""
+                   $<TARGET_FILE:troupe_demos>)
+  set_tests_properties("${name}" PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE
+    PASS_REGULAR_EXPRESSION "summary: [^\n]*node n2 left during the run with [1-9][0-9]* users[^\n]*: OK, every user that stayed got every message[^\n]*\n.*exit code 0\n")
+
   # PASS_REGULAR_EXPRESSION makes CTest ignore the exit code: the shell
   # prints it, and the expression requires 2 (a bad command line).
   set(name "demo: chat refuses more rooms per user than rooms with a clear error")

@@ -8,6 +8,8 @@
 // that the late user got a gap-free tail of every sender's messages, all of
 // them from the moment its subscription was confirmed (exit code 1 if not).
 
+#include <signal.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -50,6 +52,7 @@ struct options {
   uint64_t messages = 1000; ///< per user and room
   uint64_t rate = 400;      ///< posts per second per user
   bool late = true;
+  int leave_node = 0; ///< SIGTERM worker node N (1-based) halfway; 0: none
   double timeout = 60;
   troupe::demo::demo_cluster_options cluster
     = troupe::demo::demo_cluster_options::of("chat", 3);
@@ -69,6 +72,7 @@ struct chat_run : chat::roster {
   clock_type::time_point start;
   size_t workers = 0;
   size_t min_confirmed = ~size_t{0};
+  std::string left_node; ///< the worker that was made to leave, if any
 
   double elapsed() const {
     return std::chrono::duration<double>(clock_type::now() - start).count();
@@ -144,13 +148,25 @@ struct chat_run : chat::roster {
     return true;
   }
 
-  /// Every user's counters (a user that does not answer keeps its last).
+  /// Every user's counters. A user that does not answer in time keeps its
+  /// last; one whose actor ended (with its node) is marked lost and no
+  /// longer asked.
   void poll() {
     caf::scoped_actor self{dc->sys().actors()};
     auto ask = [&](user_info& u) {
+      if (u.lost)
+        return;
       self->request(u.handle, call_timeout, chat::report_atom::value)
         .receive([&](chat::chat_report& rep) { u.report = std::move(rep); },
-                 [](caf::error&) {});
+                 [&](caf::error& err) {
+                   if (err == caf::sec::request_timeout
+                       || err == troupe::make_error(troupe::errc::timeout))
+                     return;
+                   u.lost = true;
+                   u.lost_why = troupe::render(err);
+                   line.note("  " + u.name + "@" + u.node
+                             + " is gone: " + u.lost_why);
+                 });
     };
     for (auto& u : users)
       ask(u);
@@ -198,6 +214,13 @@ std::optional<int> parse(int argc, char** argv, options& opt) {
     ->check(troupe::tools::in_range(1, 1'000'000));
   args.add_flag_callback("--no-late", [&opt] { opt.late = false; },
                          "no user joins late");
+  args.add_option("--leave-node", opt.leave_node,
+                  "SIGTERM worker node N (1 = n1) once the second half is "
+                  "posted: it leaves the cluster, its users end with it, "
+                  "and the check covers the users that stay (embedded "
+                  "cluster only; 0: no node leaves)")
+    ->type_name("N")
+    ->check(troupe::tools::in_range(0, 1000));
   args.add_option("--timeout", opt.timeout,
                   "give up waiting for deliveries after this many seconds")
     ->check(troupe::tools::in_range(1, 86400));
@@ -206,6 +229,9 @@ std::optional<int> parse(int argc, char** argv, options& opt) {
     return code;
   if (opt.rooms_per_user > opt.rooms)
     return troupe::tools::usage_error(args, "--rooms-per-user cannot exceed --rooms");
+  if (opt.leave_node > opt.cluster.nodes)
+    return troupe::tools::usage_error(args, "--leave-node names no worker node "
+                                            "(there are --nodes of them)");
   return std::nullopt;
 }
 
@@ -275,6 +301,21 @@ bool add_late_user(chat_run& r) {
   return true;
 }
 
+/// SIGTERMs worker node --leave-node: it leaves the cluster gracefully
+/// (returns once the process exited), taking its users with it.
+void leave(chat_run& r) {
+  auto* local = r.dc->local();
+  auto i = static_cast<size_t>(r.opt.leave_node - 1);
+  if (!local || i >= local->nodes().size()) {
+    r.line.note("  --leave-node: no embedded node " + std::to_string(i + 1)
+                + " to stop (a --seed cluster is not ours to stop)");
+    return;
+  }
+  r.left_node = local->nodes()[i].name;
+  r.line.note("  node " + r.left_node + " leaves now (SIGTERM), with its users");
+  local->signal(i, SIGTERM);
+}
+
 /// Posting and the progress loop: until every message arrived or the
 /// timeout; nothing if the late user could not join.
 std::optional<chat::run_figures> drive(chat_run& r) {
@@ -296,12 +337,17 @@ std::optional<chat::run_figures> drive(chat_run& r) {
   for (;;) {
     r.poll();
     r.show_progress();
-    if (r.received() >= total && r.late_done(opt.messages))
+    if (r.done(opt.messages))
       break;
     if (clock_type::now() >= deadline) {
       r.line.note("  gave up waiting after " + std::to_string(opt.timeout)
                   + " s");
       break;
+    }
+    if (opt.leave_node > 0 && r.left_node.empty() && second_half_sent
+        && r.received() >= r.expected(half) / 2) {
+      leave(r);
+      continue;
     }
     if (!second_half_sent && r.received() >= r.expected(half) / 2) {
       // The second half is posted once the late user's subscriptions are
@@ -330,7 +376,8 @@ std::optional<chat::run_figures> drive(chat_run& r) {
                            .workers = r.workers,
                            .delivered = got,
                            .expected = total,
-                           .seconds = seconds};
+                           .seconds = seconds,
+                           .left_node = r.left_node};
 }
 
 /// The users live on the workers: they would outlive a run against --seed.
@@ -350,7 +397,7 @@ int run(int argc, char** argv) {
   auto figures = drive(*r);
   if (!figures)
     return 1;
-  auto v = chat::check(*r, r->opt.messages);
+  auto v = chat::check(*r, r->opt.messages, r->left_node);
   chat::report(*r, v, *figures);
   stop_users(*r);
   return v.ok() ? 0 : 1;

@@ -1,5 +1,7 @@
 #include "demos/chat_roster.hpp"
 
+#include <algorithm>
+
 namespace troupe::demos::chat {
 
 std::string user_name(size_t i) {
@@ -55,16 +57,34 @@ const chat_stream* roster::stream(const user_info& u, const std::string& room,
   return nullptr;
 }
 
-bool roster::late_done(uint64_t messages) const {
-  if (!late)
+const user_info* roster::find(const std::string& name) const {
+  for (auto& u : users)
+    if (u.name == name)
+      return &u;
+  return late && late->name == name ? late.get() : nullptr;
+}
+
+bool roster::alive(const std::string& sender) const {
+  auto u = find(sender);
+  return u && !u->lost;
+}
+
+bool roster::done(uint64_t messages) const {
+  auto has_all = [&](const user_info& u) {
+    if (u.lost)
+      return true;
+    for (auto& room : u.rooms)
+      for (auto& sender : members.at(room)) {
+        if (!alive(sender))
+          continue;
+        auto s = stream(u, room, sender);
+        if (!s || s->last < messages)
+          return false;
+      }
     return true;
-  for (auto& room : late->rooms)
-    for (auto& sender : members.at(room)) {
-      auto s = stream(*late, room, sender);
-      if (!s || s->last < messages)
-        return false;
-    }
-  return true;
+  };
+  return std::all_of(users.begin(), users.end(), has_all)
+         && (!late || has_all(*late));
 }
 
 } // namespace troupe::demos::chat

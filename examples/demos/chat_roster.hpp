@@ -30,6 +30,10 @@ struct user_info {
   caf::actor handle;
   std::vector<std::string> rooms;
   chat_report report; ///< as last polled
+  /// Its actor ended (its node left): it is no longer polled, and its
+  /// streams are checked as cut short (see chat_verdict.hpp).
+  bool lost = false;
+  std::string lost_why;
 };
 
 struct roster {
@@ -50,9 +54,16 @@ struct roster {
   const chat_stream* stream(const user_info& u, const std::string& room,
                             const std::string& sender) const;
 
-  /// Whether the late user has every sender's last message (number
-  /// `messages`) in its rooms.
-  bool late_done(uint64_t messages) const;
+  /// The user named `name` (on time or late), or nullptr.
+  const user_info* find(const std::string& name) const;
+
+  /// Whether `sender` is a user that is still there.
+  bool alive(const std::string& sender) const;
+
+  /// Whether every user that is still there has the last message (number
+  /// `messages`) of every sender that is still there, in each of its rooms
+  /// (the late user too): what the run waits for.
+  bool done(uint64_t messages) const;
 };
 
 } // namespace troupe::demos::chat
