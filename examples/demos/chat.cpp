@@ -389,6 +389,8 @@ void stop_users(chat_run& r) {
 }
 
 int run(int argc, char** argv) {
+  // Destroyed last: bounds the stop of everything below.
+  troupe::demo::stop_watchdog watchdog;
   auto r = std::make_unique<chat_run>();
   if (auto code = parse(argc, argv, r->opt))
     return *code;
@@ -400,6 +402,7 @@ int run(int argc, char** argv) {
   auto v = chat::check(*r, r->opt.messages, r->left_node);
   chat::report(*r, v, *figures);
   stop_users(*r);
+  watchdog.arm(std::chrono::seconds(60), "the users and the cluster to stop");
   return v.ok() ? 0 : 1;
 }
 

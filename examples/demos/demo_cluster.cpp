@@ -3,6 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -83,14 +86,56 @@ demo_cluster::start(const demo_cluster_options& opt) {
   return result;
 }
 
+stop_watchdog::~stop_watchdog() {
+  if (!thread_.joinable())
+    return;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    done_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void stop_watchdog::arm(std::chrono::seconds limit, std::string what) {
+  stage(std::move(what));
+  if (thread_.joinable())
+    return;
+  thread_ = std::thread([this, limit] {
+    std::unique_lock<std::mutex> guard{mtx_};
+    if (cv_.wait_for(guard, limit, [this] { return done_; }))
+      return;
+    std::fprintf(stderr,
+                 "error: the demo's stop did not finish within %lld s "
+                 "(waiting for: %s); exiting\n",
+                 static_cast<long long>(limit.count()), stage_.c_str());
+    std::fflush(stderr);
+    std::_Exit(1);
+  });
+}
+
+void stop_watchdog::stage(std::string what) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  stage_ = std::move(what);
+}
+
 demo_cluster::~demo_cluster() {
+  // Leave (2 s) + this node's stop + the local nodes' (10 s each at most,
+  // in parallel) stay well within the bound.
+  stop_watchdog watchdog;
+  watchdog.arm(std::chrono::seconds(40), "the HTTP endpoint to stop");
   http_.reset();
   if (client_) {
+    watchdog.stage("this process to leave the cluster and stop its node");
     client_->leave(std::chrono::seconds(2));
     client_.reset();
   }
-  if (local_)
+  if (local_) {
+    watchdog.stage("the " + std::to_string(local_->nodes().size())
+                   + " local worker nodes to stop (SIGTERM, then SIGKILL "
+                     "after 10 s)");
     local_->stop_all();
+  }
 }
 
 std::vector<member_info> demo_cluster::workers() {

@@ -11,8 +11,11 @@
 //   dc->client().spawn_on(troupe::placement::round_robin, "wc-mapper");
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <caf/actor.hpp>
@@ -42,6 +45,30 @@ struct demo_cluster_options {
     x.nodes = nodes;
     return x;
   }
+};
+
+/// Bounds a demo's stop: once armed, if it is not destroyed within the
+/// limit, it prints what the stop was waiting for (the last stage named)
+/// and ends the process with exit code 1, so that a stuck stop never hangs
+/// a script or CI. Declare it before what it guards (destroyed after it).
+class stop_watchdog {
+public:
+  stop_watchdog() = default;
+  ~stop_watchdog();
+  stop_watchdog(const stop_watchdog&) = delete;
+  stop_watchdog& operator=(const stop_watchdog&) = delete;
+
+  /// Starts the clock (once; later calls only rename the stage).
+  void arm(std::chrono::seconds limit, std::string what);
+  /// Names what the stop waits for now.
+  void stage(std::string what);
+
+private:
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::string stage_;
+  std::thread thread_;
 };
 
 class demo_cluster {

@@ -393,6 +393,8 @@ int run(int argc, char** argv) {
   options opt;
   if (auto code = parse(argc, argv, opt))
     return *code;
+  // Destroyed last: bounds the stop of everything below.
+  demo::stop_watchdog watchdog;
   auto dc = demo_cluster::start(opt.cluster);
   if (!dc)
     return 1;
@@ -408,6 +410,9 @@ int run(int argc, char** argv) {
   auto f = drive(*dc, opt, d);
   bool ok = check(f, opt.require_kills);
   report(f, opt.require_kills, opt.cluster.nodes, ok);
+  watchdog.arm(std::chrono::seconds(60),
+               "the producer, the workers' supervisor, the queue and the "
+               "sink to stop, then the cluster");
   return ok ? 0 : 1;
 }
 

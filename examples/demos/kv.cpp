@@ -355,6 +355,8 @@ void report(const kv_run& r, const verdict& v) {
 }
 
 int run(int argc, char** argv) {
+  // Destroyed last: bounds the stop of everything below.
+  troupe::demo::stop_watchdog watchdog;
   auto r = std::make_unique<kv_run>();
   if (auto code = parse(argc, argv, r->opt))
     return *code;
@@ -363,6 +365,7 @@ int run(int argc, char** argv) {
   drive(*r);
   auto v = check(*r);
   report(*r, v);
+  watchdog.arm(std::chrono::seconds(60), "the kv store's actors and the cluster to stop");
   return v.ok ? 0 : 1;
 }
 

@@ -332,13 +332,17 @@ bool check_and_report(const pp_run& r) {
 }
 
 int run(int argc, char** argv) {
+  // Destroyed last: bounds the stop of everything below.
+  troupe::demo::stop_watchdog watchdog;
   auto r = std::make_unique<pp_run>();
   if (auto code = parse(argc, argv, r->opt))
     return *code;
   if (!deploy(*r))
     return 1;
   drive(*r);
-  return check_and_report(*r) ? 0 : 1;
+  auto ok = check_and_report(*r);
+  watchdog.arm(std::chrono::seconds(60), "the pingers, the pongers and the cluster to stop");
+  return ok ? 0 : 1;
 }
 
 troupe::demo::register_demo reg{

@@ -26,6 +26,7 @@
 
 #include "demos/demo_registry.hpp"
 #include "demos/demo_cli.hpp"
+#include "demos/demo_cluster.hpp"
 
 namespace {
 
@@ -390,13 +391,17 @@ bool check_and_report(sv_run& r) {
 }
 
 int run(int argc, char** argv) {
+  // Destroyed last: bounds the stop of everything below.
+  troupe::demo::stop_watchdog watchdog;
   auto r = std::make_unique<sv_run>();
   if (auto code = parse(argc, argv, r->opt))
     return *code;
   if (!deploy(*r))
     return 1;
   drive(*r);
-  return check_and_report(*r) ? 0 : 1;
+  auto ok = check_and_report(*r);
+  watchdog.arm(std::chrono::seconds(60), "the accounts' supervision tree and the chaos actor to stop");
+  return ok ? 0 : 1;
 }
 
 troupe::demo::register_demo reg{

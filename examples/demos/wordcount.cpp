@@ -382,6 +382,8 @@ bool check_and_report(wc_run& r) {
 }
 
 int run(int argc, char** argv) {
+  // Destroyed last: bounds the stop of everything below.
+  troupe::demo::stop_watchdog watchdog;
   auto r = std::make_unique<wc_run>();
   if (auto code = parse(argc, argv, r->opt, r->where))
     return *code;
@@ -389,7 +391,9 @@ int run(int argc, char** argv) {
   if (!deploy(*r))
     return 1;
   drive(*r);
-  return check_and_report(*r) ? 0 : 1;
+  auto ok = check_and_report(*r);
+  watchdog.arm(std::chrono::seconds(60), "the mappers, the supervised reducer and the cluster to stop");
+  return ok ? 0 : 1;
 }
 
 troupe::demo::register_demo reg{
