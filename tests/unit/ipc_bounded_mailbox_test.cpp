@@ -101,6 +101,15 @@ bool is_mailbox_full(const caf::error& err) {
          && err.code() == static_cast<uint8_t>(errc::mailbox_full);
 }
 
+/// troupe_mailbox_backlog{actor=name} as a scrape sees it (-1: absent).
+double backlog_metric(const std::string& name) {
+  for (auto& x : metrics::snapshot())
+    if (x.name == "troupe_mailbox_backlog" && x.ls.size() == 1
+        && x.ls[0].second == name)
+      return x.value;
+  return -1;
+}
+
 uint64_t overflows(const std::string& name, const char* policy) {
   return metrics::get_counter("troupe_mailbox_overflow_total", "",
                               {{"actor", name}, {"policy", policy}})
@@ -124,6 +133,7 @@ TEST_CASE("a full bounded mailbox under reject answers a request at once "
              [&](caf::error& err) { refused = err; });
   CHECK(is_mailbox_full(refused));
   CHECK(overflows("t-reject", "reject") == 4u);
+  CHECK(backlog_metric("t-reject") == 8.0);
   p.release();
   REQUIRE(p.rec->wait_seen(8));
   // Room again: a request is taken and answered after the 8 kept, in order;

@@ -16,8 +16,10 @@
 //                dropped when the actor gets to it (a request among them is
 //                answered with errc::mailbox_full).
 //
-// Nothing is dropped silently: every refused or dropped message counts in
-// troupe_mailbox_overflow_total{actor, policy}, and a warning (at most one
+// The backlog is exported as troupe_mailbox_backlog{actor} (summed over the
+// live actors of one name). Nothing is dropped silently: every refused or
+// dropped message counts in troupe_mailbox_overflow_total{actor, policy},
+// and a warning (at most one
 // a second per actor, with how many it stands for) names the actor, its
 // capacity and the policy. System messages (exit, down, the responses to
 // the actor's own requests) are never refused or dropped: an overloaded

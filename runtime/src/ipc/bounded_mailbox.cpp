@@ -32,6 +32,7 @@ namespace detail {
 /// the limiter is guarded by a mutex, taken only on an overflow.
 struct overflow_report {
   metrics::counter* count = nullptr;
+  uint64_t collector = 0; ///< reports the backlog at scrape time
   std::mutex mtx;
   rate_limiter lines{1.0, 1.0};
 };
@@ -65,9 +66,19 @@ bounded_actor::bounded_actor(caf::actor_config& cfg, mailbox_limit limit,
     "troupe_mailbox_overflow_total",
     "messages a bounded mailbox refused or dropped because it was full",
     {{"actor", limit_.name}, {"policy", to_string(limit_.policy)}});
+  // The backlog, summed over the live actors of one name, at scrape time.
+  report_->collector = metrics::add_collector([this](auto& out) {
+    out.push_back({"troupe_mailbox_backlog",
+                   "messages waiting in bounded mailboxes, by actor name",
+                   false,
+                   {{"actor", limit_.name}},
+                   static_cast<double>(backlog())});
+  });
 }
 
-bounded_actor::~bounded_actor() = default;
+bounded_actor::~bounded_actor() {
+  metrics::remove_collector(report_->collector);
+}
 
 caf::behavior bounded_actor::make_behavior() {
   return init_ ? init_(this) : caf::behavior{};
