@@ -106,7 +106,7 @@ void probe_suspect(agent_actor* self, const std::string& name) {
   if (!candidates.empty())
     std::rotate(candidates.begin(),
                 candidates.begin()
-                  + static_cast<std::ptrdiff_t>(p->probe_round
+                  + static_cast<std::ptrdiff_t>(st.ticks
                                                 % candidates.size()),
                 candidates.end());
   candidates.resize(k);
