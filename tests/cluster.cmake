@@ -12,6 +12,7 @@ if(TARGET troupe_cli)
                               cluster/api_test.cpp cluster/actor_api_test.cpp
                               cluster/run_until_signal_test.cpp cluster/status_test.cpp
                               cluster/supervised_names_test.cpp
+                              cluster/fault_test.cpp
                               $<TARGET_OBJECTS:troupe_test_main>)
   target_include_directories(test_cluster PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src)
   target_link_libraries(test_cluster PRIVATE troupe_tooling Catch2::Catch2 troupe_warnings)

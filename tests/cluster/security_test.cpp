@@ -35,6 +35,8 @@ using namespace std::chrono_literals;
 using detail::gossip_atom;
 using detail::group_sync_atom;
 using detail::join_atom;
+using detail::ping_atom;
+using detail::probe_atom;
 using detail::registry_atom;
 using detail::stop_spawned_atom;
 
@@ -241,6 +243,32 @@ TEST_CASE_METHOD(rogue_fixture, "a peer that is not a member cannot stop the "
   CHECK(test::ask<std::string>(self_node->sys().actors(), *hosted,
                                std::string{"alive"})
         == std::string{"n1:alive"});
+  still_serves("n1");
+}
+
+TEST_CASE_METHOD(rogue_fixture, "a peer that is not a member can make no "
+                                "node probe or ping a member, a member can") {
+  REQUIRE_FALSE(cluster.start(2));
+  join();
+  REQUIRE(all_up(0, 3));
+  for (size_t i = 0; i < 2; ++i) {
+    auto agent = rogue_agent(i);
+    // A probe would make the node ping for the rogue (issue 15, item 1).
+    CHECK(rogue_request(agent, probe_atom::value, std::string{"n2"})
+          == errc::not_allowed);
+    CHECK(rogue_request(agent, probe_atom::value, std::string{"tester"})
+          == errc::not_allowed);
+    CHECK(rogue_request(agent, ping_atom::value) == errc::not_allowed);
+  }
+  // The tester is a member: n1 probes n2 for it, and n2 answers.
+  auto& tester = self_node->sys().actors();
+  CHECK(test::ask<bool>(tester, agent_of("n1"), probe_atom::value,
+                        std::string{"n2"})
+        == true);
+  // Nobody of that name: nothing to ask, no answer.
+  CHECK(test::ask<bool>(tester, agent_of("n1"), probe_atom::value,
+                        std::string{"nobody"})
+        == false);
   still_serves("n1");
 }
 

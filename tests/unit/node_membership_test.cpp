@@ -169,9 +169,9 @@ TEST_CASE("a member that did not leave is not removed when its connection "
   CHECK(state_of(v, "n2") == member_state::down);
 }
 
-TEST_CASE("the failure detector suspects a silent member, downs it after "
-          "down_after, and trusts it again when it is heard") {
-  failure_detector fd{1s, 3s};
+TEST_CASE("the failure detector suspects a silent member, and trusts it "
+          "again when it is heard") {
+  failure_detector fd{1s, 3s, 2s};
   auto v = view_of("n1");
   auto t0 = membership::clock::now();
   v.merge(member("n2", 7, member_state::up), t0);
@@ -179,17 +179,199 @@ TEST_CASE("the failure detector suspects a silent member, downs it after "
   auto verdicts = fd.check(v.peers(), t0 + 1500ms);
   REQUIRE(verdicts.size() == 1);
   CHECK(verdicts[0].state == member_state::suspect);
-  v.mark(*v.find("n2"), member_state::suspect);
-  verdicts = fd.check(v.peers(), t0 + 3500ms);
-  REQUIRE(verdicts.size() == 1);
-  CHECK(verdicts[0].state == member_state::down);
-  // Heard from again before down_after: up again.
-  v.find("n2")->last_seen = t0 + 3400ms;
+  v.mark(*v.find("n2"), member_state::suspect, t0 + 1500ms);
+  // Heard from again: up again.
+  membership::heard_from(*v.find("n2"), t0 + 3400ms);
   verdicts = fd.check(v.peers(), t0 + 3500ms);
   REQUIRE(verdicts.size() == 1);
   CHECK(verdicts[0].state == member_state::up);
-  CHECK(fd.should_down(3001ms));
-  CHECK_FALSE(fd.should_down(3s));
+}
+
+TEST_CASE("a local timeout only suspects: down needs an unanswered probe "
+          "round, a suspicion that stood for its timeout, and the silence") {
+  failure_detector fd{1s, 3s, 2s};
+  auto v = view_of("n1");
+  auto t0 = membership::clock::now();
+  v.merge(member("n2", 7, member_state::up), t0);
+  auto& p = *v.find("n2");
+  // Never down straight from up, however long the silence.
+  auto verdicts = fd.check(v.peers(), t0 + 10s);
+  REQUIRE(verdicts.size() == 1);
+  CHECK(verdicts[0].state == member_state::suspect);
+  v.mark(p, member_state::suspect, t0 + 1200ms);
+  // Suspected, silent past down_after, but the probes are still out.
+  p.probing = true;
+  CHECK_FALSE(fd.should_down(p, t0 + 3500ms));
+  CHECK(fd.check(v.peers(), t0 + 3500ms).empty());
+  // The round went unanswered: now the suspicion's age decides.
+  p.probing = false;
+  p.probes_failed = true;
+  p.probe_helpers = 3;
+  CHECK_FALSE(fd.should_down(p, t0 + 3100ms)); // suspected for 1.9 s only
+  CHECK(fd.should_down(p, t0 + 3200ms));
+  verdicts = fd.check(v.peers(), t0 + 3200ms);
+  REQUIRE(verdicts.size() == 1);
+  CHECK(verdicts[0].state == member_state::down);
+  CHECK(verdicts[0].why.find("through 3 other members") != std::string::npos);
+  // A suspicion that stood long but a silence shorter than down_after: not
+  // yet (suspect_after < silence <= down_after).
+  p.last_seen = t0 + 1500ms;
+  CHECK_FALSE(fd.should_down(p, t0 + 4400ms));
+  CHECK(fd.should_down(p, t0 + 4600ms));
+}
+
+TEST_CASE("a new suspicion starts without the failed probes of the last one") {
+  auto v = view_of("n1");
+  auto t0 = membership::clock::now();
+  v.merge(member("n2", 7, member_state::up), t0);
+  auto& p = *v.find("n2");
+  v.mark(p, member_state::suspect, t0);
+  auto round = p.probe_round;
+  p.probes_failed = true;
+  v.mark(p, member_state::up, t0 + 1s);
+  v.mark(p, member_state::suspect, t0 + 2s);
+  CHECK_FALSE(p.probes_failed);
+  CHECK(p.since == t0 + 2s);
+  // Answers still on their way to an older round no longer count.
+  CHECK(p.probe_round != round);
+}
+
+TEST_CASE("a node whose own tick ran later than suspect_after excuses its "
+          "peers' silence instead of accusing them") {
+  failure_detector fd{1s, 3s, 2s};
+  auto v = view_of("n1");
+  auto t0 = membership::clock::now();
+  v.merge(member("n2", 7, member_state::up), t0);
+  v.merge(member("n3", 7, member_state::up), t0);
+  v.mark(*v.find("n3"), member_state::suspect, t0 + 1100ms);
+  v.merge(member("n4", 7, member_state::up), t0);
+  v.merge(member("n4", 7, member_state::down), t0);
+  // The tick due at t0 + 200ms runs 6 s later (SIGSTOP, then SIGCONT).
+  auto now = t0 + 6200ms;
+  auto late = fd.excuse_pause(v.peers(), t0 + 200ms, now);
+  CHECK(late == 6s);
+  CHECK(v.find("n2")->last_seen == now);
+  CHECK(v.find("n3")->last_seen == now);
+  // No accusation: n2 stays up, n3 is trusted again.
+  auto verdicts = fd.check(v.peers(), now);
+  REQUIRE(verdicts.size() == 1);
+  CHECK(verdicts[0].member == "n3");
+  CHECK(verdicts[0].state == member_state::up);
+  // A down member stays down (nothing live to excuse), and nothing heard
+  // from anyone is made up: only the silence's clock restarts.
+  CHECK(v.find("n4")->last_seen == t0);
+  CHECK(v.find("n2")->heard == membership::clock::time_point{});
+  // A tick a little late (within suspect_after) changes nothing.
+  CHECK(fd.excuse_pause(v.peers(), now, now + 900ms)
+        == membership::clock::duration::zero());
+  CHECK(v.find("n2")->last_seen == now);
+}
+
+TEST_CASE("a member that heard from X within contest_within contests a third "
+          "party's word that X is suspect or down, and X stays alive") {
+  auto v = view_of("n1"); // contest_within 1 s by default
+  auto t0 = membership::clock::now();
+  v.merge(member("n2", 7, member_state::up), t0);
+  membership::heard_from(*v.find("n2"), t0 + 100ms); // its heartbeat
+  for (auto s : {member_state::suspect, member_state::down}) {
+    auto out = v.merge(member("n2", 7, s), t0 + 600ms);
+    CHECK(out.contested);
+    CHECK_FALSE(out.changed);
+    CHECK_FALSE(out.event);
+    CHECK(state_of(v, "n2") == member_state::up);
+  }
+  // Not a higher incarnation either: only n2 raises its own.
+  CHECK(v.find("n2")->info.incarnation == 7);
+  // Its own word is no rumour: leaving, relayed, is taken at once.
+  auto out = v.merge(member("n2", 7, member_state::leaving), t0 + 600ms);
+  CHECK_FALSE(out.contested);
+  CHECK(state_of(v, "n2") == member_state::leaving);
+  // Not heard within contest_within: a down is taken.
+  out = v.merge(member("n2", 7, member_state::down), t0 + 1200ms);
+  CHECK_FALSE(out.contested);
+  CHECK(out.event == member_event::member_down);
+  CHECK(state_of(v, "n2") == member_state::down);
+}
+
+TEST_CASE("a member this node never heard from directly is not defended: "
+          "learning of it through gossip is no evidence") {
+  auto v = view_of("n1");
+  auto t0 = membership::clock::now();
+  v.merge(member("n2", 7, member_state::up), t0);
+  auto out = v.merge(member("n2", 7, member_state::suspect), t0 + 10ms);
+  CHECK_FALSE(out.contested);
+  CHECK(state_of(v, "n2") == member_state::suspect);
+}
+
+TEST_CASE("relayed gossip about a member never restarts its silence, its "
+          "own higher incarnation does") {
+  using troupe::detail::entry_source;
+  auto v = view_of("n1");
+  auto t0 = membership::clock::now();
+  v.merge(member("n2", 7, member_state::up), t0);
+  // A relayed suspicion (the bug: it refreshed last_seen, and a frozen
+  // node's detection stretched to 5 s).
+  CHECK(v.merge(member("n2", 7, member_state::suspect), t0 + 1500ms).changed);
+  CHECK(v.find("n2")->last_seen == t0);
+  // A relayed refutation is news, but no word from n2 to this node.
+  CHECK(v.merge(member("n2", 8, member_state::up), t0 + 2s).changed);
+  CHECK(v.find("n2")->info.incarnation == 8);
+  CHECK(v.find("n2")->last_seen == t0);
+  CHECK(v.find("n2")->heard == membership::clock::time_point{});
+  // Relayed load figures at its incarnation: no refresh either.
+  v.merge(member("n2", 8, member_state::up), t0 + 2500ms);
+  CHECK(v.find("n2")->last_seen == t0);
+  // n2 itself announces a strictly higher incarnation alive: evidence.
+  CHECK(v.merge(member("n2", 9, member_state::up), t0 + 3s,
+                entry_source::self_report)
+          .changed);
+  CHECK(v.find("n2")->last_seen == t0 + 3s);
+  CHECK(v.find("n2")->heard == t0 + 3s);
+  // Its own word at the same incarnation is not a new announcement.
+  v.merge(member("n2", 9, member_state::up), t0 + 4s, entry_source::self_report);
+  CHECK(v.find("n2")->last_seen == t0 + 3s);
+}
+
+TEST_CASE("a suspicion is refuted by the suspect alone: it raises its own "
+          "incarnation, and the refutation wins where the rumour was taken "
+          "and where it was contested") {
+  using troupe::detail::entry_source;
+  auto t0 = membership::clock::now();
+  auto n1 = view_of("n1"); // suspects n2
+  auto n3 = view_of("n3"); // heard n2 just now
+  auto n2 = view_of("n2");
+  for (auto* v : {&n1, &n3})
+    v->merge(member("n2", 100, member_state::up), t0);
+  membership::heard_from(*n3.find("n2"), t0 + 900ms);
+  n1.mark(*n1.find("n2"), member_state::suspect, t0 + 1100ms);
+  auto rumour = n1.find("n2")->info;
+  CHECK(n3.merge(rumour, t0 + 1200ms).contested);
+  // n2 hears it (from n1, or forwarded by n3) and refutes.
+  auto out = n2.merge(rumour, t0 + 1200ms);
+  CHECK(out.refuted);
+  CHECK(n2.me().incarnation == 101);
+  for (auto* v : {&n1, &n3}) {
+    CHECK(v->merge(n2.me(), t0 + 1300ms, entry_source::self_report).changed);
+    CHECK(state_of(*v, "n2") == member_state::up);
+    CHECK(v->find("n2")->info.incarnation == 101);
+    CHECK(v->find("n2")->last_seen == t0 + 1300ms);
+  }
+  // The old rumour is old news now.
+  CHECK_FALSE(n1.merge(rumour, t0 + 1400ms).changed);
+  CHECK_FALSE(n2.merge(rumour, t0 + 1400ms).refuted);
+}
+
+TEST_CASE("a refutation saturates at the highest incarnation, never wraps") {
+  // The clock-skew limit lifted so that UINT64_MAX is taken in at all.
+  membership v{member("n1", UINT64_MAX - 1, member_state::up),
+               {.max_clock_skew_ms = UINT64_MAX}};
+  CHECK(v.max_incarnation() == UINT64_MAX);
+  CHECK(v.merge(member("n1", UINT64_MAX - 1, member_state::suspect)).refuted);
+  CHECK(v.me().incarnation == UINT64_MAX);
+  auto out = v.merge(member("n1", UINT64_MAX, member_state::down));
+  CHECK(out.refuted);
+  CHECK(v.me().incarnation == UINT64_MAX);
+  CHECK(v.me().state == member_state::up);
 }
 
 TEST_CASE("an incarnation far ahead of the clock is refused, about a peer "

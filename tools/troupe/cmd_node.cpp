@@ -47,7 +47,8 @@ tools::command add_node_command(CLI::App& app) {
      .footer = "\nExported actor types (remote spawn): echo (answers "
                "\"NAME:text\"), counter (add, get; starts at its argument).\n"
                "Failure detection: --troupe.heartbeat-interval=200ms "
-               "--troupe.suspect-after=1s --troupe.down-after=3s.\n"
+               "--troupe.suspect-after=1s --troupe.down-after=3s "
+               "--troupe.suspect-timeout=2s --troupe.indirect-probes=3.\n"
                "SIGINT or SIGTERM: the node leaves the cluster and stops its "
                "actors in order.\n",
      .setup = export_types});

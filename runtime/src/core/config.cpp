@@ -34,8 +34,15 @@ config::config() {
                         "how often nodes send heartbeats (default 200ms)")
     .add<caf::timespan>("suspect-after",
                         "silence after which a node is suspected (default 1s)")
-    .add<caf::timespan>("down-after", "silence after which a node is marked "
-                                      "down (default 3s)")
+    .add<caf::timespan>("down-after", "silence after which a suspected "
+                                      "node may be marked down (default 3s)")
+    .add<caf::timespan>("suspect-timeout",
+                        "how long a suspicion must stand unrefuted, with "
+                        "probes through other nodes unanswered, before the "
+                        "node is marked down (default 2s)")
+    .add<int64_t>("indirect-probes", "how many other nodes probe a suspected "
+                                     "node before it is marked down "
+                                     "(default 3)")
     .add<caf::timespan>("join-timeout",
                         "how long to keep trying the seeds (default 15s)")
     .add<int64_t>("max-members", "most members a node keeps in its table; "

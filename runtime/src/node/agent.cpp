@@ -11,6 +11,7 @@
 //   agent_peers.cpp       connecting to members, acting on changes, joins
 //   agent_updates.cpp     gossip, heartbeats, registry/group sync, spawn
 //   agent_auth.cpp        who sent a message, refusals (rate-limited logs)
+//   agent_probes.cpp      probes of suspects, directly and through others
 //   agent_watchdog.cpp    the process ends if the agent dies unexpectedly
 //   agent_waiters.cpp     requests answered later (place, await_member)
 // Its local interface is troupe/cluster_agent.hpp, its peer protocol
@@ -19,7 +20,9 @@
 // Failure detection has two sources: a CAF monitor on every member's agent
 // (fires within milliseconds when a connection breaks, e.g. SIGKILL), and
 // heartbeats (a frozen or partitioned node whose socket stays open is
-// suspected after `suspect_after` and marked down after `down_after`).
+// suspected after `suspect_after`, probed directly and through other
+// members, and marked down once the probes went unanswered and the
+// suspicion stood for `suspect_timeout`: failure_detector.hpp).
 // Incarnations start at the process's wall-clock start time, so a restarted
 // node overrides the `down` entry of its previous life.
 
@@ -148,6 +151,10 @@ caf::behavior node_agent(agent_actor* self, member_info me,
         apply_gossip(self, xs);
       },
       [self](heartbeat_atom, member_info& m) { apply_heartbeat(self, m); },
+      [self](probe_atom, const std::string& target) {
+        return serve_probe(self, target);
+      },
+      [self](ping_atom) { return answer_ping(self); },
       [self](members_atom) { return view(self); },
       [self](place_atom, placement& where,
              caf::timespan max_wait) -> caf::result<std::vector<member_info>> {
@@ -297,8 +304,9 @@ caf::behavior node_agent(agent_actor* self, member_info me,
         if (self->current_sender() != self->ctrl())
           return;
         heartbeat_tick(self);
-        self->delayed_send(self, self->state.settings.heartbeat_interval,
-                           tick_atom::value);
+        auto interval = self->state.settings.heartbeat_interval;
+        self->state.next_tick = std::chrono::steady_clock::now() + interval;
+        self->delayed_send(self, interval, tick_atom::value);
       },
   };
 }

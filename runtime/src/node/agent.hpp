@@ -31,6 +31,12 @@ struct agent_settings {
   caf::timespan heartbeat_interval;
   caf::timespan suspect_after;
   caf::timespan down_after;
+  /// How long a suspicion stands unrefuted before the member may be marked
+  /// down (troupe.suspect-timeout); probes wait half of it for an answer.
+  caf::timespan suspect_timeout = std::chrono::seconds(2);
+  /// How many other members probe a suspect for this node
+  /// (troupe.indirect-probes).
+  size_t indirect_probes = 3;
   /// Answers `(connect_atom, host, port)` like CAF's middleman actor, over
   /// the node's link (link_layer.hpp).
   caf::actor connector;

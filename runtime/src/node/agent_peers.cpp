@@ -91,6 +91,28 @@ bool merge(agent_actor* self, const member_info& m, entry_source from,
   if (!outcome.refused.empty())
     membership_warning(self, "ignored gossip about " + m.name + ": "
                                  + outcome.refused);
+  if (outcome.contested) {
+    // Heard from it just now: the rumour stops here, and the member hears
+    // it (it may not, if the speaker thinks it down) and refutes it with a
+    // higher incarnation, which then wins everywhere.
+    auto* p = self->state.members.find(m.name);
+    if (p && p->info.agent) {
+      auto rumour = m;
+      rumour.agent = nullptr;
+      self->send(p->info.agent, gossip_atom::value,
+                 std::vector<member_info>{std::move(rumour)});
+    }
+    if (p)
+      membership_warning(
+        self, "contested gossip that member " + m.name + " is "
+                + to_string(m.state) + ": heard from it "
+                + std::to_string(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - p->heard)
+                    .count())
+                + " ms ago; it is told, to refute it");
+    return false;
+  }
   // The member's own word binds its name to the process that said it.
   if (from == entry_source::self_report && speaker)
     if (auto* p = self->state.members.find(m.name))
@@ -152,7 +174,8 @@ void use_new_connection(agent_actor* self, peer& p, caf::actor agent) {
   // The process at the member's address speaks for it from now on.
   p.node = p.info.agent.node();
   p.heard_since_connect = false;
-  p.last_seen = std::chrono::steady_clock::now();
+  // Its process answered at its address: direct evidence.
+  membership::heard_from(p, std::chrono::steady_clock::now());
   if (p.reconnecting) {
     p.reconnecting = false;
     log::info("membership", "reconnected to member " + p.info.name);
@@ -345,13 +368,34 @@ void heartbeat_tick(agent_actor* self) {
       connect(self, name);
   }
   auto now = std::chrono::steady_clock::now();
+  // Lifeguard's local health: a tick far behind its time means this node
+  // was paused (SIGSTOP, a VM stall) or starved; it was the one away, so it
+  // excuses its peers' silence rather than accusing all of them at once.
+  if (st.next_tick != std::chrono::steady_clock::time_point{})
+    if (auto late = st.detector.excuse_pause(st.members.peers(), st.next_tick,
+                                             now);
+        late > std::chrono::steady_clock::duration::zero())
+      log::warning(
+        "membership",
+        "this node's heartbeat timer ran "
+          + std::to_string(
+            std::chrono::duration_cast<std::chrono::milliseconds>(late).count())
+          + " ms late (the process was paused or starved): its peers' "
+            "silence meanwhile is no evidence, so none is suspected for it");
   for (auto& v : st.detector.check(st.members.peers(), now)) {
     auto* p = st.members.find(v.member);
     if (v.state == member_state::up)
-      p->info.state = member_state::up; // heard again: no news to spread
+      // Heard again: nothing to spread (the member refutes the suspicion
+      // that went out itself, with a higher incarnation).
+      st.members.mark(*p, member_state::up, now);
     else
       mark(self, *p, v.state, v.why);
   }
+  // Suspicion needs evidence: every suspect is probed, directly and
+  // through other members, a round at a time until it is up or down.
+  for (auto& [name, p] : st.members.peers())
+    if (p.info.state == member_state::suspect && !p.probing)
+      probe_suspect(self, name);
   // Tombstones expire: a forged or long-gone member does not stay (nor get
   // probed) forever.
   for (auto& name : st.members.expire(now, st.settings.tombstone_ttl))

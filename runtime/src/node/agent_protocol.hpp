@@ -15,6 +15,10 @@
 //   (registry_atom, string owner, string name, actor handle)
 //                                            handle null: withdrawn
 //   (group_sync_atom, string owner, string group, actor handle, bool joined)
+//   (probe_atom, string target) -> bool     ping member `target` for the
+//                                            sender (an indirect probe of a
+//                                            suspect): true if it answered
+//   (ping_atom) -> void                      a probe: answered at once
 //   (leave_atom) -> void                     local: announce `leaving`
 //   (bound_atom, uint16_t port)              local: the published port
 //   (stop_spawned_atom, timespan grace) -> void  local: stop hosted actors
@@ -23,8 +27,9 @@
 //                                            deliberate stop follows
 //
 // Who may send what (agent_auth.cpp): join and members from anyone; gossip,
-// heartbeat, registry and group updates only from a member's agent (owner
-// and speaker taken from the sender's node, never from the message);
+// heartbeat, registry and group updates, probes and pings only from a
+// member's agent (owner and speaker taken from the sender's node, never
+// from the message);
 // spawn, whereis and group_members from members and local actors; every
 // other request only from this process.
 
@@ -45,6 +50,8 @@ using group_sync_atom = caf::atom_constant<caf::atom("t_gsync")>;
 using stop_spawned_atom = caf::atom_constant<caf::atom("t_stopsp")>;
 using wake_atom = caf::atom_constant<caf::atom("t_wake")>;
 using disarm_atom = caf::atom_constant<caf::atom("t_disarm")>;
+using probe_atom = caf::atom_constant<caf::atom("t_probe")>;
+using ping_atom = caf::atom_constant<caf::atom("t_ping")>;
 /// Key of the node agent in CAF's actor registry (node::start puts it
 /// there; troupe::local_agent reads it).
 using node_agent_atom = caf::atom_constant<caf::atom("t_agent")>;

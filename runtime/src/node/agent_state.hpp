@@ -62,7 +62,8 @@ struct agent_state {
   void init(member_info me, agent_settings cfg) {
     settings = std::move(cfg);
     members = membership{std::move(me), settings.members};
-    detector = failure_detector{settings.suspect_after, settings.down_after};
+    detector = failure_detector{settings.suspect_after, settings.down_after,
+                                settings.suspect_timeout};
     registry = cluster_registry{members.me().name, settings.registry};
     groups = process_groups{members.me().name};
     hosted = hosted_actors{members.me().name, settings.exported,
@@ -93,6 +94,13 @@ struct agent_state {
   std::chrono::steady_clock::time_point started
       = std::chrono::steady_clock::now();
   uint64_t ticks = 0;
+  /// When the next heartbeat tick is due (a tick much later than that
+  /// means this node was away: failure_detector::excuse_pause).
+  std::chrono::steady_clock::time_point next_tick;
+  /// Probes this node runs for other members now (bounded: a member cannot
+  /// make it ping without end).
+  size_t probes_served = 0;
+  rate_limiter probe_log{5, 20};
   static inline const char* name = "troupe.agent";
 };
 
@@ -212,8 +220,22 @@ accept_join(agent_actor* self, member_info& joiner, uint64_t type_set,
 caf::result<void> leave_cluster(agent_actor* self);
 
 /// One heartbeat round: beats to every live peer, the failure detector's
-/// verdicts, probes of members marked down.
+/// verdicts, probes of suspects and of members marked down.
 void heartbeat_tick(agent_actor* self);
+
+/// Starts a probe round of suspect `name` unless one is in flight: a ping
+/// of its agent and a probe request to up to settings.indirect_probes other
+/// members (agent_probes.cpp). Any answer restarts its silence; a round
+/// without one lets the downing policy act (failure_detector::should_down).
+void probe_suspect(agent_actor* self, const std::string& name);
+
+/// (probe_atom, target) from a member: pings the target's agent and
+/// answers whether it answered (false if this node is not connected to it,
+/// or runs too many probes already). Refused for anyone but a live member.
+caf::result<bool> serve_probe(agent_actor* self, const std::string& target);
+
+/// (ping_atom) from a member: answered at once. Refused for anyone else.
+caf::result<void> answer_ping(agent_actor* self);
 
 /// Answers the waiting `place` and `await_member` requests that can be
 /// answered now (see agent_waiters.cpp).

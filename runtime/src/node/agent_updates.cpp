@@ -99,7 +99,7 @@ void apply_heartbeat(agent_actor* self, member_info& m) {
     return;
   }
   if (p->info.incarnation == m.incarnation) {
-    p->last_seen = std::chrono::steady_clock::now();
+    membership::heard_from(*p, std::chrono::steady_clock::now());
     st.placements.heard_from(m.name);
     if (p->info.agent && !std::exchange(p->heard_since_connect, true))
       serve_waiters(self);

@@ -2,11 +2,25 @@
 // Failure detection by heartbeats, and the downing policy, without actors.
 // Every tick the agent asks which members to suspect, to mark down, or to
 // trust again, from the last time it heard from each (peer::last_seen,
-// refreshed by their heartbeats). Detection only suspects; marking down is
-// the downing policy's decision (DESIGN.md: detection and downing are
-// separate), so that a different policy (keep-majority) replaces one
-// function. A broken connection is the other source of `down` (the agent's
-// down handler), faster than any timeout.
+// refreshed by their heartbeats and acks). Detection only suspects; marking
+// down is the downing policy's decision (DESIGN.md: detection and downing
+// are separate), so that a different policy (keep-majority) replaces one
+// function. A broken connection that cannot be made again is the other
+// source of `down` (the agent's down handler), faster than any timeout.
+//
+// Suspicion needs evidence (SWIM with Lifeguard's refinements):
+//  - silence longer than `suspect_after` makes a member `suspect`, which is
+//    gossiped (the member hears it and refutes it with a higher
+//    incarnation), never `down` at once;
+//  - while it is suspect the agent probes it directly and through k other
+//    members (agent_probes.cpp); any answer is evidence that it lives;
+//  - `down` only once a whole probe round went unanswered, the suspicion
+//    stood unrefuted for `suspect_timeout`, and the silence is longer than
+//    `down_after`;
+//  - a node whose own timer ran late by more than `suspect_after` (the
+//    process was paused, or starved of CPU) was the one away: its peers'
+//    silence is no evidence, so their clocks start again (excuse_pause)
+//    instead of it accusing everyone when it wakes.
 
 #include <chrono>
 #include <map>
@@ -31,23 +45,43 @@ public:
 
   failure_detector() = default;
 
-  failure_detector(caf::timespan suspect_after, caf::timespan down_after)
-      : suspect_after_(suspect_after), down_after_(down_after) {}
+  failure_detector(caf::timespan suspect_after, caf::timespan down_after,
+                   caf::timespan suspect_timeout)
+      : suspect_after_(suspect_after),
+        down_after_(down_after),
+        suspect_timeout_(suspect_timeout) {}
 
-  /// The downing policy: a member silent for longer than `down_after` is
-  /// down. (Timeout-based; a member only this node cannot hear is downed by
-  /// this node alone.)
-  bool should_down(clock::duration silent) const {
-    return silent > down_after_;
-  }
+  /// The downing policy: a suspect member is down once its silence is
+  /// longer than `down_after`, its suspicion stood for `suspect_timeout`,
+  /// and a probe round through other members went unanswered since it
+  /// began. (A member only this node cannot hear is answered for by the
+  /// others' probes, so it is not downed on this node's word alone.)
+  bool should_down(const peer& p, clock::time_point now) const;
 
   /// One tick's verdicts about the members that are alive.
   std::vector<verdict> check(const std::map<std::string, peer>& peers,
                              clock::time_point now) const;
 
+  /// Lifeguard's local-health check: the tick that was due at `due` runs at
+  /// `now`. Later than `suspect_after`, this node was away (paused, or
+  /// starved): what it did not hear meanwhile is no evidence, so every live
+  /// peer's silence starts again at `now`. Returns how late the tick was if
+  /// it excused the pause, zero otherwise.
+  clock::duration excuse_pause(std::map<std::string, peer>& peers,
+                               clock::time_point due,
+                               clock::time_point now) const;
+
+  caf::timespan suspect_after() const noexcept {
+    return suspect_after_;
+  }
+  caf::timespan suspect_timeout() const noexcept {
+    return suspect_timeout_;
+  }
+
 private:
   caf::timespan suspect_after_{};
   caf::timespan down_after_{};
+  caf::timespan suspect_timeout_{};
 };
 
 } // namespace troupe::detail

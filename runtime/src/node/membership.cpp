@@ -111,7 +111,10 @@ merge_outcome membership::merge(const member_info& m, clock::time_point now,
     }
     peer p;
     p.info = m;
+    // Its silence is counted from now; only its own word is direct.
     p.last_seen = now;
+    if (from == entry_source::self_report)
+      p.heard = now;
     // Which process speaks for it, as the gossiping member knows it.
     p.node = m.agent ? m.agent.node() : caf::node_id{};
     p.since = now;
@@ -124,7 +127,10 @@ merge_outcome membership::merge(const member_info& m, clock::time_point now,
     }
     return result;
   }
-  auto& cur = i->second.info;
+  auto& entry = i->second;
+  auto& cur = entry.info;
+  // Before cur is overwritten: what this node knew of the member.
+  auto old_incarnation = cur.incarnation;
   bool newer = m.incarnation > cur.incarnation
                || (m.incarnation == cur.incarnation
                    && rank(m.state) > rank(cur.state));
@@ -137,6 +143,15 @@ merge_outcome membership::merge(const member_info& m, clock::time_point now,
     return result;
   }
   auto before = cur.state;
+  if (from == entry_source::relay
+      && (m.state == member_state::suspect || m.state == member_state::down)
+      && alive(before) && heard_recently(entry, now)) {
+    // A third party's suspicion of a member this node heard from just now
+    // is not evidence enough; the member is told and refutes it (only it
+    // may raise its incarnation).
+    result.contested = true;
+    return result;
+  }
   if (from == entry_source::relay && m.incarnation > cur.incarnation
       && alive(before) && cur.agent
       && (m.host != cur.host || m.port != cur.port)) {
@@ -152,16 +167,27 @@ merge_outcome membership::merge(const member_info& m, clock::time_point now,
   bool new_life
       = m.incarnation > cur.incarnation
         && (m.host != cur.host || m.port != cur.port || !alive(before));
+  // The member itself announces a higher incarnation alive (it refuted a
+  // suspicion): direct evidence. A new life is another process, whose
+  // silence starts now. Relayed news of the member is neither: a relayed
+  // suspicion that refreshed last_seen kept a frozen node alive for longer.
+  bool announced = from == entry_source::self_report
+                   && m.incarnation > old_incarnation && alive(m.state);
   auto agent = cur.agent;
   cur = m;
   cur.agent = new_life ? caf::actor{} : agent;
   if (new_life)
-    i->second.node = m.agent ? m.agent.node() : caf::node_id{};
-  i->second.last_seen = now;
-  if (m.state != before)
-    i->second.since = now;
+    entry.node = m.agent ? m.agent.node() : caf::node_id{};
+  if (announced)
+    heard_from(entry, now);
+  else if (new_life)
+    entry.last_seen = now;
+  if (m.state != before || m.incarnation != old_incarnation) {
+    entry.since = now;
+    end_probes(entry);
+  }
   if (new_life && alive(m.state)) {
-    i->second.connecting = false;
+    entry.connecting = false;
     result.connect = true;
   }
   if (alive(m.state) && !alive(before))
@@ -174,13 +200,23 @@ merge_outcome membership::merge(const member_info& m, clock::time_point now,
   return result;
 }
 
-std::optional<member_state> membership::mark(peer& p, member_state state) {
+std::optional<member_state> membership::mark(peer& p, member_state state,
+                                             clock::time_point now) {
   if (p.info.state == state)
     return std::nullopt;
   auto before = p.info.state;
   p.info.state = state;
-  p.since = clock::now();
+  p.since = now;
+  end_probes(p);
   return before;
+}
+
+void membership::end_probes(peer& p) {
+  // Answers to the rounds in flight no longer count (a new round number).
+  p.probing = false;
+  p.probes_failed = false;
+  p.probe_helpers = 0;
+  ++p.probe_round;
 }
 
 bool membership::disconnected(peer& p) {

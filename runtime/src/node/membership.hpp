@@ -22,7 +22,15 @@
 //  - the table is bounded: a new member beyond `max_members` is refused;
 //  - an entry relayed by a third party cannot replace a member that is
 //    alive and connected here by a new life at another address (that is an
-//    impostor claiming a live member's name).
+//    impostor claiming a live member's name);
+//  - a third party's word that a member is suspect or down is contested
+//    (not taken) while this node heard from the member itself within
+//    `contest_within`: the agent tells the member, which refutes it;
+//  - only direct evidence restarts a member's silence (peer::last_seen):
+//    its heartbeats and answers, a connection to it, a strictly higher
+//    incarnation announced by the member itself, or a new life; gossip
+//    relayed about it never does (a relayed suspicion that refreshed it
+//    stretched the detection of a frozen node to 5 s).
 
 #include <chrono>
 #include <cstdint>
@@ -56,8 +64,23 @@ struct peer {
   // Kept after a disconnection (a healed partition speaks again), replaced
   // with a new life.
   caf::node_id node;
-  // When the entry last changed state (for tombstone expiry).
+  // When the entry last changed state (tombstone expiry; for a suspect,
+  // when its suspicion began).
   std::chrono::steady_clock::time_point since;
+  // The last direct word from the member (a heartbeat, an answer to this
+  // node's probe, a connection made, its own higher incarnation); unlike
+  // last_seen never refreshed on its behalf (a pause excused, an answer
+  // through another member). A member heard within contest_within is
+  // defended against a third party's suspicion.
+  std::chrono::steady_clock::time_point heard;
+  // Probes of a suspect (failure_detector.hpp): a round is in flight, its
+  // number (answers to an older round are ignored), whether a round ended
+  // unanswered since the suspicion began, and how many other members that
+  // round asked.
+  bool probing = false;
+  uint32_t probe_round = 0;
+  bool probes_failed = false;
+  size_t probe_helpers = 0;
 };
 
 /// Who an entry given to membership::merge comes from.
@@ -72,6 +95,9 @@ struct membership_limits {
   size_t max_members = 1024;
   /// How far ahead of this node's wall clock an incarnation may be (ms).
   uint64_t max_clock_skew_ms = 5 * 60 * 1000;
+  /// A member heard from directly within this is kept alive against a
+  /// third party's word that it is suspect or down (troupe.suspect-after).
+  std::chrono::steady_clock::duration contest_within = std::chrono::seconds(1);
 };
 
 /// What a merge changed, for the agent to act on.
@@ -79,6 +105,10 @@ struct merge_outcome {
   bool changed = false; ///< the view changed: gossip the entry on
   bool refuted = false; ///< a rumour about this node: gossip ourselves
   bool connect = false; ///< dial the member (new, or a new life)
+  /// A third party's suspect or down about a member heard from directly
+  /// within contest_within was not taken: tell the member, so that it
+  /// refutes the rumour everywhere.
+  bool contested = false;
   std::optional<member_event::kind_t> event; ///< for subscribers
   std::string refused; ///< non-empty: why the entry was not taken (log it)
 };
@@ -136,15 +166,33 @@ public:
   /// The peer whose process is CAF node `nid`, or nullptr (never this node).
   peer* find_by_node(const caf::node_id& nid);
 
-  /// This node's own decision about a peer (suspect, down, up again).
-  /// Returns the state before if it changed.
-  std::optional<member_state> mark(peer& p, member_state state);
+  /// This node's own decision about a peer (suspect, down, up again) at
+  /// `now`; a change of state ends the probes of a suspicion (a new one
+  /// starts afresh). Returns the state before if it changed.
+  std::optional<member_state> mark(peer& p, member_state state,
+                                   clock::time_point now = clock::now());
+
+  /// Direct evidence from the peer at `now` (its heartbeat, an answer of
+  /// its own): its silence starts again.
+  static void heard_from(peer& p, clock::time_point now) {
+    p.last_seen = p.heard = now;
+  }
+
+  /// Whether this node heard from `p` directly within contest_within.
+  bool heard_recently(const peer& p, clock::time_point now) const {
+    return p.heard != clock::time_point{}
+           && now - p.heard <= limits_.contest_within;
+  }
 
   /// The peer's connection ended. A member that had announced `leaving`
   /// becomes a `removed` tombstone (true: gossip it).
   bool disconnected(peer& p);
 
 private:
+  /// Ends a suspicion's probe rounds (answers still on their way are
+  /// ignored).
+  static void end_probes(peer& p);
+
   member_info me_;
   membership_limits limits_;
   std::map<std::string, peer> peers_; // everyone but this node

@@ -110,6 +110,12 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   settings.heartbeat_interval = option(cfg, "troupe.heartbeat-interval", 200ms);
   settings.suspect_after = option(cfg, "troupe.suspect-after", 1s);
   settings.down_after = option(cfg, "troupe.down-after", 3s);
+  settings.suspect_timeout = option(cfg, "troupe.suspect-timeout", 2s);
+  auto indirect = caf::get_or(content(cfg), "troupe.indirect-probes",
+                              int64_t{3});
+  // A member heard from within suspect-after is defended against a third
+  // party's suspicion of it.
+  settings.members.contest_within = settings.suspect_after;
   settings.members.max_members = static_cast<size_t>(caf::get_or(
     content(cfg), "troupe.max-members", int64_t{1024}));
   settings.tombstone_ttl = option(cfg, "troupe.tombstone-ttl", 10min);
@@ -119,6 +125,17 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
     content(cfg), "troupe.max-spawns-per-peer", int64_t{10000}));
   settings.spawns.per_second = static_cast<double>(caf::get_or(
     content(cfg), "troupe.spawn-rate-per-peer", int64_t{1000}));
+  if (settings.suspect_timeout <= caf::timespan::zero())
+    return make_error(errc::invalid_config,
+                      "--troupe.suspect-timeout must be positive (a "
+                      "suspicion must stand a while before a node is marked "
+                      "down); the default is 2s");
+  if (indirect < 0 || indirect > 16)
+    return make_error(errc::invalid_config,
+                      "--troupe.indirect-probes expects 0 to 16 (other nodes "
+                      "asked to probe a suspect), got "
+                        + std::to_string(indirect));
+  settings.indirect_probes = static_cast<size_t>(indirect);
   if (settings.suspect_after >= settings.down_after)
     return make_error(errc::invalid_config,
                       "--troupe.suspect-after must be shorter than "
