@@ -231,15 +231,16 @@ caf::error join_through_seeds(caf::actor_system& sys, link_layer& link,
       {std::chrono::milliseconds(100 * std::min(attempt, 50)), settings.refresh,
        std::max<caf::timespan>(deadline - clock_type::now(), caf::timespan{0})}));
   }
+  auto last = cause_of(last_error);
   std::string resolved;
   for (auto& text : resolved_text)
-    if (!text.empty())
+    if (!text.empty() && text != last)
       resolved += "; " + text;
   auto secs = std::chrono::duration_cast<std::chrono::seconds>(settings.join_timeout);
   return make_error(errc::node_down,
                     "could not join through any seed within "
                       + std::to_string(secs.count()) + " s: "
-                      + cause_of(last_error) + resolved
+                      + last + resolved
                       + "; check --troupe.seeds and that a node runs there");
 }
 

@@ -80,6 +80,7 @@ caf::expected<seed_entry> parse_seed(const std::string& text) {
   // version does not know (dnssrv:, k8s:...); an IPv6 address (fe80::1:4000,
   // [::1]:4000) has only hex digits before its first colon.
   if (first_colon != std::string::npos && first_colon != colon
+      && text.front() != '['
       && text.substr(0, first_colon).find_first_not_of("0123456789abcdefABCDEF")
            != std::string::npos)
     return bad_entry(text, "unknown prefix \"" + text.substr(0, first_colon + 1)
