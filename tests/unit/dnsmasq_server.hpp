@@ -87,6 +87,14 @@ public:
     return err;
   }
 
+  /// Starts it again on the same port with other records (dnsmasq reads
+  /// --host-record and --srv-host only at start): a record added later.
+  std::optional<std::string> restart(const std::vector<std::string>& records) {
+    auto port = port_;
+    stop();
+    return start_once(records, pid_dir_, port);
+  }
+
   uint16_t port() const {
     return port_;
   }
@@ -111,9 +119,11 @@ public:
 
 private:
   std::optional<std::string> start_once(const std::vector<std::string>& records,
-                                        const std::string& pid_dir) {
+                                        const std::string& pid_dir,
+                                        uint16_t port = 0) {
     stop();
-    port_ = free_port(SOCK_DGRAM);
+    pid_dir_ = pid_dir;
+    port_ = port != 0 ? port : free_port(SOCK_DGRAM);
     if (port_ == 0)
       return std::string{"no free UDP port on 127.0.0.1"};
     const char* binary = ::access("/usr/sbin/dnsmasq", X_OK) == 0
@@ -170,6 +180,7 @@ private:
   pid_t pid_ = -1;
   int out_ = -1;
   uint16_t port_ = 0;
+  std::string pid_dir_ = "/tmp";
 };
 
 } // namespace troupe::test

@@ -183,7 +183,9 @@ caf::error join_through_seeds(caf::actor_system& sys, link_layer& link,
           return m.name == me.name && m.incarnation == me.incarnation;
         });
         if (me_there) {
-          log::info("node", "joined the cluster: " + name + " has this node");
+          // This node sent no join that succeeded: the others joined it.
+          log::info("node", "formed the cluster: " + name
+                              + " joined it through this node");
           return caf::none;
         }
         if (view->size() < 2) {
