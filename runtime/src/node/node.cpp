@@ -21,6 +21,7 @@
 #include "node/member_directory.hpp"
 #include "node/seed_join.hpp"
 #include "node/seed_list.hpp"
+#include "node/seed_watch.hpp"
 #include "node/signal_wait.hpp"
 #include "node/stop_deadline.hpp"
 #include "troupe/atoms.hpp"
@@ -217,6 +218,10 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   if (auto err = detail::join_through_seeds(sys, *result->link_, result->agent_,
                                             me, join))
     return err;
+  if (std::any_of(join.seeds.begin(), join.seeds.end(),
+                  [](auto& s) { return s.discovered(); }))
+    result->seed_watch_ = std::make_unique<detail::seed_watch>(
+      sys, *result->link_, result->agent_, me, std::move(join));
   return result;
 }
 
@@ -241,6 +246,7 @@ void node::stop() {
   if (!sys_)
     return;
   detail::stop_deadline deadline{detail::stop_limit, name_};
+  seed_watch_.reset(); // it asks the agent and dials through link_
   if (!left_)
     leave(std::chrono::seconds(2));
   if (agent_) {

@@ -24,15 +24,7 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-std::string cause_of(const caf::error& err) {
-  if (err.category() == errc_category
-      && err.context().match_elements<std::string>())
-    return err.context().get_as<std::string>(0);
-  return render(err);
-}
 
-/// The numeric addresses of this host's interfaces (for a node that
-/// listens on 0.0.0.0 or ::, whose own address DNS gives as one of them).
 std::vector<std::string> local_addresses() {
   std::vector<std::string> result;
   ifaddrs* list = nullptr;
@@ -56,23 +48,29 @@ std::vector<std::string> local_addresses() {
   return result;
 }
 
-struct self_check {
-  std::string host;
-  uint16_t port;
-  std::vector<std::string> local; // only for a wildcard listen address
+} // namespace
 
-  explicit self_check(const member_info& me) : host(me.host), port(me.port) {
-    if (host == "0.0.0.0" || host == "::" || host.empty())
-      local = local_addresses();
-  }
+own_address::own_address(const member_info& me) : host_(me.host), port_(me.port) {
+  // A node that listens on 0.0.0.0 or :: is at every address of this host.
+  if (host_ == "0.0.0.0" || host_ == "::" || host_.empty())
+    local_ = local_addresses();
+}
 
-  bool operator()(const std::string& h, uint16_t p) const {
-    if (p != port)
-      return false;
-    return h == host || h == "localhost"
-           || std::find(local.begin(), local.end(), h) != local.end();
-  }
-};
+bool own_address::operator()(const std::string& host, uint16_t port) const {
+  if (port != port_)
+    return false;
+  return host == host_ || host == "localhost"
+         || std::find(local_.begin(), local_.end(), host) != local_.end();
+}
+
+std::string seed_cause(const caf::error& err) {
+  if (err.category() == errc_category
+      && err.context().match_elements<std::string>())
+    return err.context().get_as<std::string>(0);
+  return render(err);
+}
+
+namespace {
 
 /// A seed to try this round.
 struct target {
@@ -98,7 +96,7 @@ caf::error join_through_seeds(caf::actor_system& sys, link_layer& link,
       return r.error();
     resolver = std::move(*r);
   }
-  self_check is_self{me};
+  own_address is_self{me};
   caf::error last_error;
   // What each discovered entry resolved to last, for the final error.
   std::vector<std::string> resolved_text(settings.seeds.size());
@@ -165,7 +163,7 @@ caf::error join_through_seeds(caf::actor_system& sys, link_layer& link,
       if (!seed_agent) {
         last_error = make_error(errc::node_down,
                                 "seed " + name + ": "
-                                  + cause_of(seed_agent.error()));
+                                  + seed_cause(seed_agent.error()));
         continue;
       }
       if (t.discovered && !(found.front() == t.at)) {
@@ -176,7 +174,7 @@ caf::error join_through_seeds(caf::actor_system& sys, link_layer& link,
           sys, *seed_agent, settings.request_timeout, members_atom::value);
         if (!view) {
           last_error = make_error(errc::node_down,
-                                  "seed " + name + ": " + cause_of(view.error()));
+                                  "seed " + name + ": " + seed_cause(view.error()));
           continue;
         }
         auto me_there = std::any_of(view->begin(), view->end(), [&](auto& m) {
@@ -222,7 +220,7 @@ caf::error join_through_seeds(caf::actor_system& sys, link_layer& link,
                         "lowest address of " + set);
       return caf::none;
     }
-    auto cause = cause_of(last_error);
+    auto cause = seed_cause(last_error);
     if (logged.size() < 64 && logged.insert(cause).second)
       log::info("node", "no seed answered (round " + std::to_string(attempt)
                           + "): " + cause + "; retrying until the "
@@ -233,7 +231,7 @@ caf::error join_through_seeds(caf::actor_system& sys, link_layer& link,
       {std::chrono::milliseconds(100 * std::min(attempt, 50)), settings.refresh,
        std::max<caf::timespan>(deadline - clock_type::now(), caf::timespan{0})}));
   }
-  auto last = cause_of(last_error);
+  auto last = seed_cause(last_error);
   std::string resolved;
   for (auto& text : resolved_text)
     if (!text.empty() && text != last)

@@ -36,6 +36,23 @@ struct seed_join_settings {
   caf::timespan request_timeout = std::chrono::seconds(5);
 };
 
+/// Whether an address is this node's own: its listen address, or any
+/// address of this host when it listens on 0.0.0.0 or ::.
+class own_address {
+public:
+  explicit own_address(const member_info& me);
+  bool operator()(const std::string& host, uint16_t port) const;
+
+private:
+  std::string host_;
+  uint16_t port_;
+  std::vector<std::string> local_;
+};
+
+/// The context of a troupe error without its advice, or the whole
+/// rendering of any other error.
+std::string seed_cause(const caf::error& err);
+
 /// Joins the cluster (or, as the lowest discovered address, forms it);
 /// an error says which seeds were tried and what the names resolved to.
 caf::error join_through_seeds(caf::actor_system& sys, link_layer& link,
