@@ -251,3 +251,71 @@ TEST_CASE_METHOD(dns_fixture, "a seed name that resolves to nothing is "
   // Retried, but each cause logged once.
   CHECK(count(log, "no seed answered") <= 2);
 }
+
+TEST_CASE_METHOD(dns_fixture, "after the join the names are resolved again, "
+                              "and a node of another cluster in the records "
+                              "is reported as a split",
+                 "[dns]") {
+  // Two clusters of two, each through a name of its own; then the records
+  // of a.troupe.test also name a node of b's cluster.
+  std::optional<std::string> err;
+  std::vector<uint16_t> ports;
+  auto records_for = [&](bool merged) {
+    std::vector<std::string> records = {"--host-record=h.troupe.test,127.0.0.1"};
+    for (size_t i = 0; i < 4; ++i) {
+      auto name = i < 2 || (merged && i == 2) ? "a" : "b";
+      records.push_back(std::string{"--srv-host=_troupe._tcp."} + name
+                        + ".troupe.test,h.troupe.test,"
+                        + std::to_string(ports[i]));
+    }
+    // b's cluster keeps its own name for its nodes.
+    if (merged)
+      records.push_back("--srv-host=_troupe._tcp.b.troupe.test,h.troupe.test,"
+                        + std::to_string(ports[2]));
+    return records;
+  };
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    ports = test::free_tcp_ports(4);
+    REQUIRE(ports.size() == 4);
+    if (auto dns_err = dns.start(records_for(false), log_dir)) {
+      WARN("SKIPPED: no DNS server for the test: " << *dns_err);
+      return;
+    }
+    std::vector<local_cluster::node_spec> specs;
+    for (size_t i = 0; i < 4; ++i) {
+      auto args = dns_args(std::string{"srv:_troupe._tcp."} + (i < 2 ? "a" : "b")
+                           + ".troupe.test");
+      args.push_back("--troupe.seeds-refresh=200ms");
+      specs.push_back({std::string{"s"} + std::to_string(i + 1),
+                       std::string{"127.0.0.1:"} + std::to_string(ports[i]),
+                       std::move(args)});
+    }
+    err = start_together(specs);
+    if (!port_race(err))
+      break;
+    WARN("a picked port was taken before its node bound it; once more: " << *err);
+    nodes.reset();
+  }
+  INFO(err.value_or(""));
+  REQUIRE_FALSE(err);
+  REQUIRE(all_see(2));
+  REQUIRE(dns.restart(records_for(true)) == std::nullopt);
+  // s1 and s2 resolve a.troupe.test again within 200 ms and find s3, a
+  // member of the other cluster (bounded wait on their logs).
+  auto deadline = clock_type::now() + 20s;
+  auto reported = [&] {
+    size_t n = 0;
+    for (size_t i = 0; i < 2; ++i)
+      n += count(read_file(nodes->nodes()[i].log_path),
+                 "127.0.0.1:" + std::to_string(ports[2])
+                   + " (from srv:_troupe._tcp.a.troupe.test) is a node of "
+                     "another cluster of 2 members");
+    return n;
+  };
+  while (reported() < 2 && clock_type::now() < deadline)
+    std::this_thread::sleep_for(50ms); // re-read interval, not a sync point
+  CHECK(reported() == 2); // each of s1 and s2, once
+  // The other cluster's nodes see nothing wrong: their records did not change.
+  for (size_t i = 2; i < 4; ++i)
+    CHECK(count(read_file(nodes->nodes()[i].log_path), "another cluster") == 0);
+}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -126,9 +127,12 @@ private:
     port_ = port != 0 ? port : free_port(SOCK_DGRAM);
     if (port_ == 0)
       return std::string{"no free UDP port on 127.0.0.1"};
-    const char* binary = ::access("/usr/sbin/dnsmasq", X_OK) == 0
-                           ? "/usr/sbin/dnsmasq"
-                           : "dnsmasq";
+    // TROUPE_TEST_DNSMASQ names another binary (or a missing one, to see
+    // the tests skip).
+    const char* binary = std::getenv("TROUPE_TEST_DNSMASQ");
+    if (binary == nullptr)
+      binary = ::access("/usr/sbin/dnsmasq", X_OK) == 0 ? "/usr/sbin/dnsmasq"
+                                                       : "dnsmasq";
     std::vector<std::string> args = {
       binary, "--no-daemon", "--conf-file=/dev/null",
       "--port=" + std::to_string(port_), "--listen-address=127.0.0.1",
@@ -140,14 +144,16 @@ private:
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
       return std::string{"pipe: "} + std::strerror(errno);
+    // Built before the fork: the child of a threaded process may only call
+    // async-signal-safe functions (no malloc) until it execs.
+    std::vector<char*> argv;
+    for (auto& a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ == 0) {
       ::dup2(pipe_fds[1], 2);
       ::dup2(pipe_fds[1], 1);
-      std::vector<char*> argv;
-      for (auto& a : args)
-        argv.push_back(a.data());
-      argv.push_back(nullptr);
       ::execvp(argv[0], argv.data());
       ::_exit(127);
     }
