@@ -42,7 +42,9 @@ config::config() {
                                        "name may take (default 2s)")
     .add<caf::timespan>("seeds-refresh", "longest pause between two rounds "
                                          "of the join, each of which "
-                                         "resolves the seed names again "
+                                         "resolves the seed names again, "
+                                         "and how often they are resolved "
+                                         "after it to find a split "
                                          "(default 5s)")
     .add<caf::timespan>("heartbeat-interval",
                         "how often nodes send heartbeats (default 200ms)")
