@@ -8,11 +8,10 @@ if(TARGET troupe_cli)
   # security_test.cpp: a rogue peer (not a member) against real nodes; it
   # speaks the agents' internal protocol, hence runtime/src.
   add_executable(test_cluster cluster/cluster_test.cpp cluster/security_test.cpp
-                              cluster/tls_limits_test.cpp
+                              cluster/tls_limits_test.cpp cluster/dns_seeds_test.cpp
                               cluster/api_test.cpp cluster/actor_api_test.cpp
                               cluster/run_until_signal_test.cpp cluster/status_test.cpp
                               cluster/supervised_names_test.cpp
-                              cluster/dns_seeds_test.cpp
                               $<TARGET_OBJECTS:troupe_test_main>)
   target_include_directories(test_cluster PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src)
   target_link_libraries(test_cluster PRIVATE troupe_tooling Catch2::Catch2 troupe_warnings)
