@@ -44,8 +44,8 @@ struct dns_fixture : fixture {
   dnsmasq_server dns;
   /// The fixture's log directory: nodes started there share the secret
   /// the fixture's querying system was given.
-  std::string log_dir = cluster.cookie_file().substr(
-    0, cluster.cookie_file().rfind('/'));
+  std::string log_dir
+      = cluster.cookie_file().substr(0, cluster.cookie_file().rfind('/'));
   std::unique_ptr<local_cluster> nodes;
 
   /// Node i's view of the members that are up.
@@ -96,9 +96,10 @@ struct dns_fixture : fixture {
 
 } // namespace
 
-TEST_CASE_METHOD(dns_fixture, "five nodes started at once with only an SRV "
-                              "name form one cluster, and a node added to "
-                              "the records later is found",
+TEST_CASE_METHOD(dns_fixture,
+                 "five nodes started at once with only an SRV "
+                 "name form one cluster, and a node added to "
+                 "the records later is found",
                  "[dns]") {
   constexpr size_t n = 5;
   std::optional<std::string> err;
@@ -131,16 +132,18 @@ TEST_CASE_METHOD(dns_fixture, "five nodes started at once with only an SRV "
     err = start_together(specs);
     if (!port_race(err))
       break;
-    WARN("a picked port was taken before its node bound it; once more: " << *err);
+    WARN("a picked port was taken before its node bound it; once more: "
+         << *err);
     nodes.reset();
   }
   INFO(err.value_or(""));
   REQUIRE_FALSE(err);
   REQUIRE(all_see(n));
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-    clock_type::now() - started);
+      clock_type::now() - started);
   std::cout << n << " nodes started at once formed one cluster through SRV "
-            << "records in " << took.count() << " ms (from the start of "
+            << "records in " << took.count()
+            << " ms (from the start of "
                "their processes until every node saw all "
             << n << " up)\n";
   // Exactly one node formed it, the one of the lowest address; the others
@@ -149,14 +152,20 @@ TEST_CASE_METHOD(dns_fixture, "five nodes started at once with only an SRV "
   size_t joined = 0;
   for (auto& node : nodes->nodes()) {
     auto log = read_file(node.log_path);
-    formed += count(log, "forming a new cluster") + count(log, "formed the cluster");
+    formed += count(log, "forming a new cluster")
+              + count(log, "formed the cluster");
     joined += count(log, "joined the cluster");
   }
   CHECK(formed == 1);
   CHECK(joined == n - 1);
-  auto lowest = read_file(nodes->nodes().at(static_cast<size_t>(
-    std::min_element(ports.begin(), ports.begin() + n) - ports.begin())).log_path);
-  CHECK(count(lowest, "forming a new cluster") + count(lowest, "formed the cluster")
+  auto lowest
+      = read_file(nodes->nodes()
+                      .at(static_cast<size_t>(
+                          std::min_element(ports.begin(), ports.begin() + n)
+                          - ports.begin()))
+                      .log_path);
+  CHECK(count(lowest, "forming a new cluster")
+            + count(lowest, "formed the cluster")
         == 1);
   // A new pod: its record is added (dnsmasq restarted with it, on the same
   // port), and it finds the cluster through the same name.
@@ -168,8 +177,9 @@ TEST_CASE_METHOD(dns_fixture, "five nodes started at once with only an SRV "
     return;
   }
   auto late = nodes->start_together(
-    {{std::string{"n"} + std::to_string(n + 1), std::string{"127.0.0.1:"} + std::to_string(ports[n]),
-      dns_args("srv:_troupe._tcp.troupe.test")}});
+      {{std::string{"n"} + std::to_string(n + 1),
+        std::string{"127.0.0.1:"} + std::to_string(ports[n]),
+        dns_args("srv:_troupe._tcp.troupe.test")}});
   if (late && port_race(late))
     WARN("SKIPPED the late node: its port was taken: " << *late);
   else {
@@ -181,8 +191,9 @@ TEST_CASE_METHOD(dns_fixture, "five nodes started at once with only an SRV "
   }
 }
 
-TEST_CASE_METHOD(dns_fixture, "three nodes on three addresses of one dns: "
-                              "name, all at one port, form one cluster",
+TEST_CASE_METHOD(dns_fixture,
+                 "three nodes on three addresses of one dns: "
+                 "name, all at one port, form one cluster",
                  "[dns]") {
   // Pods of a headless service: one name, an address each, the same port.
   // 127.0.0.0/8 is loopback on Linux, so each node has an address of its own.
@@ -202,11 +213,13 @@ TEST_CASE_METHOD(dns_fixture, "three nodes on three addresses of one dns: "
     for (size_t i = 0; i < hosts.size(); ++i)
       specs.push_back({std::string{"p"} + std::to_string(i + 1),
                        hosts[i] + std::string{":"} + std::to_string(port[0]),
-                       dns_args(std::string{"dns:troupe.test:"} + std::to_string(port[0]))});
+                       dns_args(std::string{"dns:troupe.test:"}
+                                + std::to_string(port[0]))});
     err = start_together(specs);
     if (!port_race(err))
       break;
-    WARN("a picked port was taken before its node bound it; once more: " << *err);
+    WARN("a picked port was taken before its node bound it; once more: "
+         << *err);
     nodes.reset();
   }
   INFO(err.value_or(""));
@@ -218,14 +231,15 @@ TEST_CASE_METHOD(dns_fixture, "three nodes on three addresses of one dns: "
         == 1);
 }
 
-TEST_CASE_METHOD(dns_fixture, "a seed name that resolves to nothing is "
-                              "retried until the join timeout, then an error "
-                              "naming it and what the names resolved to",
+TEST_CASE_METHOD(dns_fixture,
+                 "a seed name that resolves to nothing is "
+                 "retried until the join timeout, then an error "
+                 "naming it and what the names resolved to",
                  "[dns]") {
   auto port = test::free_tcp_ports(1);
   REQUIRE(port.size() == 1);
-  if (auto dns_err = dns.start({"--host-record=gone.troupe.test,127.0.0.1"},
-                               log_dir)) {
+  if (auto dns_err
+      = dns.start({"--host-record=gone.troupe.test,127.0.0.1"}, log_dir)) {
     WARN("SKIPPED: no DNS server for the test: " << *dns_err);
     return;
   }
@@ -235,33 +249,38 @@ TEST_CASE_METHOD(dns_fixture, "a seed name that resolves to nothing is "
   // cluster of its own.
   auto gone = std::string{"dns:gone.troupe.test:"} + std::to_string(port[0]);
   auto err = nodes->start_together(
-    {{"lonely", "127.0.0.1:0",
-      {"--troupe.seeds=srv:_troupe._tcp.none.troupe.test," + gone,
-       "--troupe.dns-server=" + dns.address(), "--troupe.join-timeout=2s"}}},
-    20s);
+      {{"lonely",
+        "127.0.0.1:0",
+        {"--troupe.seeds=srv:_troupe._tcp.none.troupe.test," + gone,
+         "--troupe.dns-server=" + dns.address(), "--troupe.join-timeout=2s"}}},
+      20s);
   REQUIRE(err);
   INFO(*err);
   CHECK_THAT(*err, Catch::Contains("exited during start-up"));
   auto log = read_file(nodes->nodes().at(0).log_path);
   INFO(log);
   CHECK(count(log, "could not join through any seed within 2 s") == 1);
-  CHECK(count(log, "srv:_troupe._tcp.none.troupe.test resolved to nothing") >= 1);
-  CHECK(count(log, gone + std::string{" resolved to 127.0.0.1:"} + std::to_string(port[0]))
+  CHECK(count(log, "srv:_troupe._tcp.none.troupe.test resolved to nothing")
+        >= 1);
+  CHECK(count(log, gone + std::string{" resolved to 127.0.0.1:"}
+                       + std::to_string(port[0]))
         == 1);
   // Retried, but each cause logged once.
   CHECK(count(log, "no seed answered") <= 2);
 }
 
-TEST_CASE_METHOD(dns_fixture, "after the join the names are resolved again, "
-                              "and a node of another cluster in the records "
-                              "is reported as a split",
+TEST_CASE_METHOD(dns_fixture,
+                 "after the join the names are resolved again, "
+                 "and a node of another cluster in the records "
+                 "is reported as a split",
                  "[dns]") {
   // Two clusters of two, each through a name of its own; then the records
   // of a.troupe.test also name a node of b's cluster.
   std::optional<std::string> err;
   std::vector<uint16_t> ports;
   auto records_for = [&](bool merged) {
-    std::vector<std::string> records = {"--host-record=h.troupe.test,127.0.0.1"};
+    std::vector<std::string> records
+        = {"--host-record=h.troupe.test,127.0.0.1"};
     for (size_t i = 0; i < 4; ++i) {
       auto name = i < 2 || (merged && i == 2) ? "a" : "b";
       records.push_back(std::string{"--srv-host=_troupe._tcp."} + name
@@ -283,8 +302,8 @@ TEST_CASE_METHOD(dns_fixture, "after the join the names are resolved again, "
     }
     std::vector<local_cluster::node_spec> specs;
     for (size_t i = 0; i < 4; ++i) {
-      auto args = dns_args(std::string{"srv:_troupe._tcp."} + (i < 2 ? "a" : "b")
-                           + ".troupe.test");
+      auto args = dns_args(std::string{"srv:_troupe._tcp."}
+                           + (i < 2 ? "a" : "b") + ".troupe.test");
       args.push_back("--troupe.seeds-refresh=200ms");
       specs.push_back({std::string{"s"} + std::to_string(i + 1),
                        std::string{"127.0.0.1:"} + std::to_string(ports[i]),
@@ -293,7 +312,8 @@ TEST_CASE_METHOD(dns_fixture, "after the join the names are resolved again, "
     err = start_together(specs);
     if (!port_race(err))
       break;
-    WARN("a picked port was taken before its node bound it; once more: " << *err);
+    WARN("a picked port was taken before its node bound it; once more: "
+         << *err);
     nodes.reset();
   }
   INFO(err.value_or(""));
@@ -308,13 +328,13 @@ TEST_CASE_METHOD(dns_fixture, "after the join the names are resolved again, "
     for (size_t i = 0; i < 2; ++i)
       n += count(read_file(nodes->nodes()[i].log_path),
                  "127.0.0.1:" + std::to_string(ports[2])
-                   + " (from srv:_troupe._tcp.a.troupe.test) is a node of "
-                     "another cluster of 2 members");
+                     + " (from srv:_troupe._tcp.a.troupe.test) is a node of "
+                       "another cluster of 2 members");
     return n;
   };
   while (reported() < 2 && clock_type::now() < deadline)
     std::this_thread::sleep_for(50ms); // re-read interval, not a sync point
-  CHECK(reported() == 2); // each of s1 and s2, once
+  CHECK(reported() == 2);              // each of s1 and s2, once
   // The other cluster's nodes see nothing wrong: their records did not change.
   for (size_t i = 2; i < 4; ++i)
     CHECK(count(read_file(nodes->nodes()[i].log_path), "another cluster") == 0);

@@ -50,7 +50,8 @@ inline std::vector<uint16_t> free_tcp_ports(size_t n) {
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof(addr);
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0
+    if (fd < 0
+        || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0
         || ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
       if (fd >= 0)
         ::close(fd);
@@ -132,12 +133,18 @@ private:
     const char* binary = std::getenv("TROUPE_TEST_DNSMASQ");
     if (binary == nullptr)
       binary = ::access("/usr/sbin/dnsmasq", X_OK) == 0 ? "/usr/sbin/dnsmasq"
-                                                       : "dnsmasq";
-    std::vector<std::string> args = {
-      binary, "--no-daemon", "--conf-file=/dev/null",
-      "--port=" + std::to_string(port_), "--listen-address=127.0.0.1",
-      "--bind-interfaces", "--no-resolv", "--no-hosts", "--log-facility=-",
-      "--pid-file=" + pid_dir + "/dnsmasq-" + std::to_string(port_) + ".pid"};
+                                                        : "dnsmasq";
+    std::vector<std::string> args = {binary,
+                                     "--no-daemon",
+                                     "--conf-file=/dev/null",
+                                     "--port=" + std::to_string(port_),
+                                     "--listen-address=127.0.0.1",
+                                     "--bind-interfaces",
+                                     "--no-resolv",
+                                     "--no-hosts",
+                                     "--log-facility=-",
+                                     "--pid-file=" + pid_dir + "/dnsmasq-"
+                                         + std::to_string(port_) + ".pid"};
     if (::geteuid() == 0)
       args.push_back("--user=root"); // no drop to nobody: it may not exist
     args.insert(args.end(), records.begin(), records.end());

@@ -62,18 +62,22 @@ TEST_CASE("seed entries are HOST:PORT, dns:NAME:PORT or srv:NAME, mixed") {
 TEST_CASE("a bad seed entry says what is wrong and shows the accepted forms") {
   auto forms = std::string{"the accepted forms are "} + seed_forms;
   auto no_port = error_of("dns:troupe.test");
-  CHECK_THAT(no_port, Catch::Contains("\"dns:troupe.test\": dns: needs a port"));
+  CHECK_THAT(no_port,
+             Catch::Contains("\"dns:troupe.test\": dns: needs a port"));
   CHECK_THAT(no_port, Catch::Contains(forms));
   CHECK_THAT(error_of("k8s:troupe:4000"),
-             Catch::Contains("unknown prefix \"k8s:\"") && Catch::Contains(forms));
-  CHECK_THAT(error_of("DNS:troupe.test:4000"), Catch::Contains("unknown prefix"));
+             Catch::Contains("unknown prefix \"k8s:\"")
+                 && Catch::Contains(forms));
+  CHECK_THAT(error_of("DNS:troupe.test:4000"),
+             Catch::Contains("unknown prefix"));
   CHECK_THAT(error_of("dns:troupe.test:99999"),
              Catch::Contains("the port must be a number from 1 to 65535"));
   CHECK_THAT(error_of("dns:troupe.test:0"), Catch::Contains("from 1 to 65535"));
   CHECK_THAT(error_of("srv:_troupe._tcp.troupe.test:4000"),
              Catch::Contains("srv: takes no port"));
   CHECK_THAT(error_of("srv:"), Catch::Contains("is not a DNS name"));
-  CHECK_THAT(error_of("dns:bad name:4000"), Catch::Contains("is not a DNS name"));
+  CHECK_THAT(error_of("dns:bad name:4000"),
+             Catch::Contains("is not a DNS name"));
   CHECK_THAT(error_of("10.0.0.1"), Catch::Contains("no port"));
   CHECK_THAT(error_of("10.0.0.1:4000,10.0.0.2:x"),
              Catch::Contains("\"10.0.0.2:x\""));
@@ -83,10 +87,11 @@ TEST_CASE("a bad seed entry says what is wrong and shows the accepted forms") {
   std::string long_name;
   for (int i = 0; i < 50; ++i)
     long_name += "abcde.";
-  CHECK_THAT(error_of("srv:" + long_name), Catch::Contains("is not a DNS name"));
+  CHECK_THAT(error_of("srv:" + long_name),
+             Catch::Contains("is not a DNS name"));
 }
 
-TEST_CASE("--troupe.dns-server is HOST[:PORT], port 53 by default") {
+TEST_CASE("troupe.dns-server is HOST[:PORT], port 53 by default") {
   CHECK(*parse_dns_server("127.0.0.1:5353") == "127.0.0.1:5353");
   CHECK(*parse_dns_server("10.96.0.10") == "10.96.0.10:53");
   CHECK(*parse_dns_server("[::1]:5353") == "[::1]:5353");
@@ -98,8 +103,10 @@ TEST_CASE("--troupe.dns-server is HOST[:PORT], port 53 by default") {
 
 TEST_CASE("the lowest address is the IPv4 one of the fewest bytes, then the "
           "lowest port") {
-  std::vector<seed_endpoint> xs = {{"10.0.0.2", 1}, {"fd00::1", 1},
-                                   {"10.0.0.10", 1}, {"10.0.0.2", 0},
+  std::vector<seed_endpoint> xs = {{"10.0.0.2", 1},
+                                   {"fd00::1", 1},
+                                   {"10.0.0.10", 1},
+                                   {"10.0.0.2", 0},
                                    {"9.255.255.255", 9}};
   std::sort(xs.begin(), xs.end(), address_less);
   CHECK(xs[0].to_string() == "9.255.255.255:9");
@@ -112,17 +119,18 @@ TEST_CASE("the lowest address is the IPv4 one of the fewest bytes, then the "
 TEST_CASE("dns: and srv: seeds resolve through a real DNS server, capped and "
           "without port-0 targets") {
   std::vector<std::string> records = {
-    "--host-record=a.troupe.test,127.0.0.5,fd00::5",
-    "--host-record=b.troupe.test,127.0.0.6",
-    "--srv-host=_troupe._tcp.troupe.test,a.troupe.test,4001",
-    "--srv-host=_troupe._tcp.troupe.test,b.troupe.test,4002",
-    "--srv-host=_troupe._tcp.troupe.test,b.troupe.test,0",
-    "--srv-host=_troupe._tcp.zero.test,a.troupe.test,0",
-    "--srv-host=_troupe._tcp.lost.test,nowhere.troupe.test,4000",
+      "--host-record=a.troupe.test,127.0.0.5,fd00::5",
+      "--host-record=b.troupe.test,127.0.0.6",
+      "--srv-host=_troupe._tcp.troupe.test,a.troupe.test,4001",
+      "--srv-host=_troupe._tcp.troupe.test,b.troupe.test,4002",
+      "--srv-host=_troupe._tcp.troupe.test,b.troupe.test,0",
+      "--srv-host=_troupe._tcp.zero.test,a.troupe.test,0",
+      "--srv-host=_troupe._tcp.lost.test,nowhere.troupe.test,4000",
   };
   // A hostile server's flood: 100 addresses for one name.
   for (int i = 1; i <= 100; ++i)
-    records.push_back("--host-record=many.troupe.test,127.0.1." + std::to_string(i));
+    records.push_back("--host-record=many.troupe.test,127.0.1."
+                      + std::to_string(i));
   test::dnsmasq_server dns;
   if (auto err = dns.start(records)) {
     WARN("SKIPPED: " << *err);
@@ -141,9 +149,11 @@ TEST_CASE("dns: and srv: seeds resolve through a real DNS server, capped and "
   SECTION("dns: gives every A and AAAA address at the port") {
     auto x = resolve("dns:a.troupe.test:4000");
     CHECK(x.cause.empty());
-    CHECK(texts(x) == std::vector<std::string>{"127.0.0.5:4000", "[fd00::5]:4000"});
+    CHECK(texts(x)
+          == std::vector<std::string>{"127.0.0.5:4000", "[fd00::5]:4000"});
   }
-  SECTION("srv: gives the targets' addresses at the records' ports, not port 0") {
+  SECTION(
+      "srv: gives the targets' addresses at the records' ports, not port 0") {
     auto x = resolve("srv:_troupe._tcp.troupe.test");
     CHECK(x.cause.empty());
     CHECK(texts(x)
@@ -174,7 +184,8 @@ TEST_CASE("dns: and srv: seeds resolve through a real DNS server, capped and "
 TEST_CASE("a DNS server that does not answer costs about troupe.dns-timeout") {
   // A UDP port nobody serves on: c-ares is refused or times out.
   auto port = test::free_port(SOCK_DGRAM);
-  auto resolver = dns_resolver::make("127.0.0.1:" + std::to_string(port), 300ms);
+  auto resolver
+      = dns_resolver::make("127.0.0.1:" + std::to_string(port), 300ms);
   REQUIRE(resolver);
   auto e = parse_seed("srv:_troupe._tcp.troupe.test");
   REQUIRE(e);

@@ -35,9 +35,8 @@ std::string numeric_host(const sockaddr* addr) {
     inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(addr)->sin_addr,
               text, sizeof(text));
   else if (addr->sa_family == AF_INET6)
-    inet_ntop(AF_INET6,
-              &reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr, text,
-              sizeof(text));
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr,
+              text, sizeof(text));
   return text;
 }
 
@@ -57,7 +56,8 @@ void on_addrinfo(void* arg, int status, int, ares_addrinfo* info) {
         break;
       auto host = numeric_host(n->ai_addr);
       if (!host.empty()
-          && std::find(q->hosts.begin(), q->hosts.end(), host) == q->hosts.end())
+          && std::find(q->hosts.begin(), q->hosts.end(), host)
+                 == q->hosts.end())
         q->hosts.push_back(std::move(host));
     }
   }
@@ -101,8 +101,8 @@ void on_srv(void* arg, int status, int, unsigned char* abuf, int alen) {
 
 std::string seed_endpoint::to_string() const {
   return host.find(':') != std::string::npos
-           ? "[" + host + "]:" + std::to_string(port)
-           : host + ":" + std::to_string(port);
+             ? "[" + host + "]:" + std::to_string(port)
+             : host + ":" + std::to_string(port);
 }
 
 bool address_less(const seed_endpoint& x, const seed_endpoint& y) {
@@ -163,8 +163,9 @@ struct dns_resolver::impl {
       poll(fds, n, std::max(ms, 1));
       bool any = false;
       for (nfds_t i = 0; i < n; ++i) {
-        auto r = (fds[i].revents & (POLLIN | POLLERR | POLLHUP)) ? fds[i].fd
-                                                                 : ARES_SOCKET_BAD;
+        auto r = (fds[i].revents & (POLLIN | POLLERR | POLLHUP))
+                     ? fds[i].fd
+                     : ARES_SOCKET_BAD;
         auto w = (fds[i].revents & POLLOUT) ? fds[i].fd : ARES_SOCKET_BAD;
         if (r != ARES_SOCKET_BAD || w != ARES_SOCKET_BAD) {
           any = true;
@@ -194,20 +195,21 @@ struct dns_resolver::impl {
   }
 };
 
-dns_resolver::dns_resolver(std::unique_ptr<impl> x) : impl_(std::move(x)) {
-}
+dns_resolver::dns_resolver(std::unique_ptr<impl> x) : impl_(std::move(x)) {}
 
 dns_resolver::~dns_resolver() = default;
 
 caf::expected<std::unique_ptr<dns_resolver>>
-dns_resolver::make(const std::string& server, std::chrono::milliseconds timeout) {
+dns_resolver::make(const std::string& server,
+                   std::chrono::milliseconds timeout) {
   static std::once_flag init_once;
   static int init_status = ARES_SUCCESS;
-  std::call_once(init_once, [] { init_status = ares_library_init(ARES_LIB_INIT_ALL); });
+  std::call_once(init_once,
+                 [] { init_status = ares_library_init(ARES_LIB_INIT_ALL); });
   if (init_status != ARES_SUCCESS)
     return make_error(errc::invalid_config,
                       std::string{"cannot start the DNS resolver (c-ares): "}
-                        + ares_strerror(init_status));
+                          + ares_strerror(init_status));
   auto x = std::make_unique<impl>();
   x->timeout = timeout;
   ares_options opts{};
@@ -216,17 +218,18 @@ dns_resolver::make(const std::string& server, std::chrono::milliseconds timeout)
   opts.tries = 2;
   int mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
   if (int rc = ares_init_options(&x->channel, &opts, mask); rc != ARES_SUCCESS)
-    return make_error(errc::invalid_config,
-                      std::string{"cannot start the DNS resolver (c-ares): "}
-                        + ares_strerror(rc)
-                        + "; check /etc/resolv.conf or give --troupe.dns-server");
+    return make_error(
+        errc::invalid_config,
+        std::string{"cannot start the DNS resolver (c-ares): "}
+            + ares_strerror(rc)
+            + "; check /etc/resolv.conf or give --troupe.dns-server");
   if (!server.empty()) {
     if (int rc = ares_set_servers_ports_csv(x->channel, server.c_str());
         rc != ARES_SUCCESS)
       return make_error(errc::invalid_config,
                         "--troupe.dns-server " + server + ": "
-                          + ares_strerror(rc)
-                          + "; give a numeric HOST[:PORT]");
+                            + ares_strerror(rc)
+                            + "; give a numeric HOST[:PORT]");
   }
   return std::unique_ptr<dns_resolver>{new dns_resolver(std::move(x))};
 }
@@ -273,8 +276,8 @@ seed_resolution dns_resolver::resolve(const seed_entry& entry) {
   }
   if (result.endpoints.empty())
     result.cause = q.targets.empty()
-                     ? "no SRV record with a port"
-                     : "no address for the SRV targets (" + causes + ")";
+                       ? "no SRV record with a port"
+                       : "no address for the SRV targets (" + causes + ")";
   return result;
 }
 

@@ -24,7 +24,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-
 std::vector<std::string> local_addresses() {
   std::vector<std::string> result;
   ifaddrs* list = nullptr;
@@ -50,7 +49,8 @@ std::vector<std::string> local_addresses() {
 
 } // namespace
 
-own_address::own_address(const member_info& me) : host_(me.host), port_(me.port) {
+own_address::own_address(const member_info& me)
+    : host_(me.host), port_(me.port) {
   // A node that listens on 0.0.0.0 or :: is at every address of this host.
   if (host_ == "0.0.0.0" || host_ == "::" || host_.empty())
     local_ = local_addresses();
@@ -85,13 +85,15 @@ caf::error join_through_seeds(caf::actor_system& sys, link_layer& link,
                               const caf::actor& agent, const member_info& me,
                               const seed_join_settings& settings) {
   auto deadline = clock_type::now() + settings.join_timeout;
-  bool any_discovered = std::any_of(settings.seeds.begin(), settings.seeds.end(),
-                                    [](auto& s) { return s.discovered(); });
+  bool any_discovered
+      = std::any_of(settings.seeds.begin(), settings.seeds.end(),
+                    [](auto& s) { return s.discovered(); });
   std::unique_ptr<dns_resolver> resolver;
   if (any_discovered) {
-    auto r = dns_resolver::make(settings.dns_server,
-                                std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  settings.dns_timeout));
+    auto r = dns_resolver::make(
+        settings.dns_server,
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            settings.dns_timeout));
     if (!r)
       return r.error();
     resolver = std::move(*r);
@@ -109,10 +111,11 @@ caf::error join_through_seeds(caf::actor_system& sys, link_layer& link,
       // A node that joined this one (it is the lowest address) made it a
       // cluster: this node formed it.
       auto view = blocking_ask<std::vector<member_info>>(
-        sys, agent, settings.request_timeout, members_atom::value);
+          sys, agent, settings.request_timeout, members_atom::value);
       if (view && view->size() > 1) {
-        log::info("node", "formed the cluster: " + std::to_string(view->size() - 1)
-                            + " node(s) joined it through this one");
+        log::info("node",
+                  "formed the cluster: " + std::to_string(view->size() - 1)
+                      + " node(s) joined it through this one");
         return caf::none;
       }
     }
@@ -127,7 +130,8 @@ caf::error join_through_seeds(caf::actor_system& sys, link_layer& link,
       }
       auto res = resolver->resolve(seed);
       if (res.endpoints.empty()) {
-        resolved_text[i] = seed.text + " resolved to nothing (" + res.cause + ")";
+        resolved_text[i]
+            = seed.text + " resolved to nothing (" + res.cause + ")";
         last_error = make_error(errc::node_down, resolved_text[i]);
         continue;
       }
@@ -145,8 +149,8 @@ caf::error join_through_seeds(caf::actor_system& sys, link_layer& link,
       }
     }
     std::sort(found.begin(), found.end(), address_less);
-    bool lowest_is_me = !found.empty()
-                        && is_self(found.front().host, found.front().port);
+    bool lowest_is_me
+        = !found.empty() && is_self(found.front().host, found.front().port);
     // Literal seeds first, then the discovered ones from the lowest
     // address: the lowest is the one the others join.
     std::stable_sort(targets.begin(), targets.end(),
@@ -156,14 +160,14 @@ caf::error join_through_seeds(caf::actor_system& sys, link_layer& link,
                        return x.discovered && address_less(x.at, y.at);
                      });
     for (auto& t : targets) {
-      auto name = t.at.to_string()
-                  + (t.discovered ? " (from " + t.origin + ")" : "");
-      auto seed_agent = link.connect(t.at.host, t.at.port,
-                                     settings.request_timeout);
+      auto name
+          = t.at.to_string() + (t.discovered ? " (from " + t.origin + ")" : "");
+      auto seed_agent
+          = link.connect(t.at.host, t.at.port, settings.request_timeout);
       if (!seed_agent) {
-        last_error = make_error(errc::node_down,
-                                "seed " + name + ": "
-                                  + seed_cause(seed_agent.error()));
+        last_error
+            = make_error(errc::node_down, "seed " + name + ": "
+                                              + seed_cause(seed_agent.error()));
         continue;
       }
       if (t.discovered && !(found.front() == t.at)) {
@@ -171,10 +175,11 @@ caf::error join_through_seeds(caf::actor_system& sys, link_layer& link,
         // a cluster (it may be starting as this node is, and two nodes that
         // join each other would form a second cluster).
         auto view = blocking_ask<std::vector<member_info>>(
-          sys, *seed_agent, settings.request_timeout, members_atom::value);
+            sys, *seed_agent, settings.request_timeout, members_atom::value);
         if (!view) {
-          last_error = make_error(errc::node_down,
-                                  "seed " + name + ": " + seed_cause(view.error()));
+          last_error
+              = make_error(errc::node_down,
+                           "seed " + name + ": " + seed_cause(view.error()));
           continue;
         }
         auto me_there = std::any_of(view->begin(), view->end(), [&](auto& m) {
@@ -183,31 +188,34 @@ caf::error join_through_seeds(caf::actor_system& sys, link_layer& link,
         if (me_there) {
           // This node sent no join that succeeded: the others joined it.
           log::info("node", "formed the cluster: " + name
-                              + " joined it through this node");
+                                + " joined it through this node");
           return caf::none;
         }
         if (view->size() < 2) {
           last_error = make_error(errc::node_down,
-                                  "seed " + name + " is not in a cluster yet, "
-                                  "and " + found.front().to_string()
-                                    + " (the lowest address) did not answer");
+                                  "seed " + name
+                                      + " is not in a cluster yet, "
+                                        "and "
+                                      + found.front().to_string()
+                                      + " (the lowest address) did not answer");
           continue;
         }
       }
       bool joined = false;
       self->request(*seed_agent, settings.request_timeout, join_atom::value, me,
                     settings.type_set_id, settings.type_names)
-        .receive(
-          [&](std::vector<member_info>& view) {
-            joined = true;
-            self->send(agent, gossip_atom::value, std::move(view));
-          },
-          [&](caf::error& err) { last_error = std::move(err); });
+          .receive(
+              [&](std::vector<member_info>& view) {
+                joined = true;
+                self->send(agent, gossip_atom::value, std::move(view));
+              },
+              [&](caf::error& err) { last_error = std::move(err); });
       if (joined) {
         log::info("node", "joined the cluster through seed " + name);
         return caf::none;
       }
-      if (last_error == errc::type_set_mismatch || last_error == errc::name_taken)
+      if (last_error == errc::type_set_mismatch
+          || last_error == errc::name_taken)
         return last_error; // retrying cannot help
     }
     if (lowest_is_me) {
@@ -217,31 +225,35 @@ caf::error join_through_seeds(caf::actor_system& sys, link_layer& link,
       for (auto& ep : found)
         set += (set.empty() ? "" : ", ") + ep.to_string();
       log::info("node", "no member answered; forming a new cluster as the "
-                        "lowest address of " + set);
+                        "lowest address of "
+                            + set);
       return caf::none;
     }
     auto cause = seed_cause(last_error);
     if (logged.size() < 64 && logged.insert(cause).second)
       log::info("node", "no seed answered (round " + std::to_string(attempt)
-                          + "): " + cause + "; retrying until the "
-                          + "join timeout (troupe.join-timeout)");
+                            + "): " + cause + "; retrying until the "
+                            + "join timeout (troupe.join-timeout)");
     // Seeds may still be starting: back off before the next round, never
     // longer than troupe.seeds-refresh.
     std::this_thread::sleep_for(std::min<caf::timespan>(
-      {std::chrono::milliseconds(100 * std::min(attempt, 50)), settings.refresh,
-       std::max<caf::timespan>(deadline - clock_type::now(), caf::timespan{0})}));
+        {std::chrono::milliseconds(100 * std::min(attempt, 50)),
+         settings.refresh,
+         std::max<caf::timespan>(deadline - clock_type::now(),
+                                 caf::timespan{0})}));
   }
   auto last = seed_cause(last_error);
   std::string resolved;
   for (auto& text : resolved_text)
     if (!text.empty() && text != last)
       resolved += "; " + text;
-  auto secs = std::chrono::duration_cast<std::chrono::seconds>(settings.join_timeout);
+  auto secs
+      = std::chrono::duration_cast<std::chrono::seconds>(settings.join_timeout);
   return make_error(errc::node_down,
                     "could not join through any seed within "
-                      + std::to_string(secs.count()) + " s: "
-                      + last + resolved
-                      + "; check --troupe.seeds and that a node runs there");
+                        + std::to_string(secs.count()) + " s: " + last
+                        + resolved
+                        + "; check --troupe.seeds and that a node runs there");
 }
 
 } // namespace troupe::detail

@@ -12,7 +12,7 @@ namespace {
 caf::error bad_entry(const std::string& text, const std::string& what) {
   return make_error(errc::invalid_config,
                     "--troupe.seeds entry \"" + text + "\": " + what
-                      + "; the accepted forms are " + seed_forms);
+                        + "; the accepted forms are " + seed_forms);
 }
 
 /// A decimal port 1..65535, or 0 if `text` is none.
@@ -82,9 +82,9 @@ caf::expected<seed_entry> parse_seed(const std::string& text) {
   if (first_colon != std::string::npos && first_colon != colon
       && text.front() != '['
       && text.substr(0, first_colon).find_first_not_of("0123456789abcdefABCDEF")
-           != std::string::npos)
+             != std::string::npos)
     return bad_entry(text, "unknown prefix \"" + text.substr(0, first_colon + 1)
-                             + "\"");
+                               + "\"");
   if (colon == std::string::npos || colon == 0)
     return bad_entry(text, "no port");
   result.host = text.substr(0, colon);
@@ -120,7 +120,7 @@ caf::expected<std::string> parse_dns_server(const std::string& text) {
                       "--troupe.dns-server expects HOST[:PORT] with a "
                       "numeric address (e.g. 127.0.0.1:5353 or [::1]:53), "
                       "got \""
-                        + text + "\"");
+                          + text + "\"");
   };
   std::string host = text;
   std::string port = "53";

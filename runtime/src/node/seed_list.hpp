@@ -31,8 +31,8 @@ struct seed_entry {
 
 /// The accepted forms, for error messages and help texts.
 inline constexpr const char* seed_forms
-  = "HOST:PORT, dns:NAME:PORT (every A/AAAA address of NAME) or "
-    "srv:_troupe._tcp.NAME (its SRV records)";
+    = "HOST:PORT, dns:NAME:PORT (every A/AAAA address of NAME) or "
+      "srv:_troupe._tcp.NAME (its SRV records)";
 
 /// Parses a comma-separated --troupe.seeds value; empty items are skipped.
 caf::expected<std::vector<seed_entry>> parse_seeds(const std::string& text);
