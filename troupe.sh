@@ -22,7 +22,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JOBS="$(nproc 2>/dev/null || echo 2)"
 PACKAGES=(build-essential cmake ccache libcaf-dev catch2 libssl-dev libcli11-dev zlib1g-dev libjemalloc-dev
-          libcpp-httplib-dev nlohmann-json3-dev prometheus chromium python3-yaml)
+          libcpp-httplib-dev nlohmann-json3-dev prometheus chromium python3-yaml
+          libc-ares-dev dnsmasq-base)
 # Only the fuzz command needs clang and its libFuzzer and sanitizer runtimes.
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 

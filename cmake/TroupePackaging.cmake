@@ -31,7 +31,7 @@ set(CPACK_COMPONENT_NODE_DESCRIPTION
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libtroupe-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-    "libcaf-dev (>= 0.17.6), libssl-dev, zlib1g-dev, libcpp-httplib-dev, nlohmann-json3-dev")
+    "libcaf-dev (>= 0.17.6), libssl-dev, zlib1g-dev, libcpp-httplib-dev, nlohmann-json3-dev, libc-ares-dev")
 set(CPACK_COMPONENT_DEV_DESCRIPTION
     "troupe's headers, static libraries and CMake package
  find_package(troupe REQUIRED) then links troupe::troupe and

@@ -8,7 +8,7 @@ if(TARGET troupe_cli)
   # security_test.cpp: a rogue peer (not a member) against real nodes; it
   # speaks the agents' internal protocol, hence runtime/src.
   add_executable(test_cluster cluster/cluster_test.cpp cluster/security_test.cpp
-                              cluster/tls_limits_test.cpp
+                              cluster/tls_limits_test.cpp cluster/dns_seeds_test.cpp
                               cluster/api_test.cpp cluster/actor_api_test.cpp
                               cluster/run_until_signal_test.cpp cluster/status_test.cpp
                               cluster/supervised_names_test.cpp
@@ -35,9 +35,11 @@ if(TARGET troupe_cli)
   # skips one (1 run in about 10 for round-robin, seen once in CI for
   # least_loaded; troupe's transport keeps both connections). And the
   # [native] cases: TLS, and frame limits under a memory limit (BASP
-  # allocates what a header announces).
+  # allocates what a header announces). And discovery through DNS ([dns]):
+  # it is above the transport, and each case runs a DNS server and 3 to 6
+  # nodes.
   catch_discover_tests(test_cluster TEST_PREFIX "cluster (basp): "
-                       TEST_SPEC "~*remote children*" "~[native]"
+                       TEST_SPEC "~*remote children*" "~[native]" "~[dns]"
                        EXTRA_ARGS --use-colour no
                        PROPERTIES TIMEOUT 240 RUN_SERIAL TRUE
                                   ENVIRONMENT TROUPE_TEST_TRANSPORT=basp)

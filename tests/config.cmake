@@ -20,6 +20,20 @@ if(TARGET troupe_cli)
                    $<TARGET_FILE:troupe_cli>)
   set_tests_properties("${name}" PROPERTIES TIMEOUT 30
     PASS_REGULAR_EXPRESSION "join-timeout = 2s\n *seeds = \"127.0.0.1:27031\"\n.*exit code 0\n")
+  # A seed entry the node cannot use fails the start at once (no join
+  # timeout to wait for) and shows the forms it accepts.
+  set(name "troupe node: a dns: seed without a port fails the start and shows the accepted seed forms")
+  add_test(NAME "${name}"
+           COMMAND sh -c "\"$0\" node --troupe.seeds=127.0.0.1:27031,dns:troupe.test --troupe.join-timeout=60s 2>&1; echo \"exit code $?\""
+                   $<TARGET_FILE:troupe_cli>)
+  set_tests_properties("${name}" PROPERTIES TIMEOUT 10
+    PASS_REGULAR_EXPRESSION "\"dns:troupe.test\": dns: needs a port \\(dns:NAME:PORT\\); the accepted forms are HOST:PORT, dns:NAME:PORT \\(every A/AAAA address of NAME\\) or srv:_troupe._tcp.NAME.*exit code 1\n")
+  set(name "troupe node: a seed with an unknown prefix fails the start and shows the accepted seed forms")
+  add_test(NAME "${name}"
+           COMMAND sh -c "\"$0\" node --troupe.seeds=k8s:troupe:7000 --troupe.join-timeout=60s 2>&1; echo \"exit code $?\""
+                   $<TARGET_FILE:troupe_cli>)
+  set_tests_properties("${name}" PROPERTIES TIMEOUT 10
+    PASS_REGULAR_EXPRESSION "\"k8s:troupe:7000\": unknown prefix \"k8s:\"; the accepted forms are HOST:PORT, dns:NAME:PORT.*exit code 1\n")
 endif()
 
 # A message type without inspect: one static_assert sentence from

@@ -21,6 +21,7 @@
 namespace troupe::detail {
 class registry_mirror;
 class link_layer;
+class seed_watch;
 } // namespace troupe::detail
 
 namespace troupe {
@@ -192,6 +193,8 @@ private:
   std::unique_ptr<troupe::system> sys_;
   // Declared after sys_: destroyed (and stopped) before the system is.
   std::unique_ptr<detail::link_layer> link_;
+  // Re-resolves dns: and srv: seeds after the join; stopped before link_.
+  std::unique_ptr<detail::seed_watch> seed_watch_;
   caf::actor agent_;
   std::shared_ptr<detail::registry_mirror> registry_;
   std::string name_;

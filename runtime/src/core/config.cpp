@@ -28,8 +28,24 @@ config::config() {
                               "off)")
     .add<std::string>("listen", "HOST:PORT this node listens on; port 0 picks "
                                 "a free one (default 127.0.0.1:0)")
-    .add<std::string>("seeds", "comma-separated HOST:PORT of nodes to join "
-                               "through (default: none, start a new cluster)")
+    .add<std::string>("seeds", "comma-separated nodes to join through: "
+                               "HOST:PORT, dns:NAME:PORT (every A/AAAA "
+                               "address of NAME) or srv:_troupe._tcp.NAME "
+                               "(its SRV records); with names, the lowest "
+                               "address resolved forms the cluster when no "
+                               "member answers (default: none, start a new "
+                               "cluster)")
+    .add<std::string>("dns-server", "HOST[:PORT] of the DNS server for dns: "
+                                    "and srv: seeds (default: the servers of "
+                                    "/etc/resolv.conf)")
+    .add<caf::timespan>("dns-timeout", "how long one DNS lookup of a seed "
+                                       "name may take (default 2s)")
+    .add<caf::timespan>("seeds-refresh", "longest pause between two rounds "
+                                         "of the join, each of which "
+                                         "resolves the seed names again, "
+                                         "and how often they are resolved "
+                                         "after it to find a split "
+                                         "(default 5s)")
     .add<caf::timespan>("heartbeat-interval",
                         "how often nodes send heartbeats (default 200ms)")
     .add<caf::timespan>("suspect-after",

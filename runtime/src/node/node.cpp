@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include <caf/actor_registry.hpp>
@@ -20,6 +19,9 @@
 #include "node/link_layer.hpp"
 #include "node/supervised_names.hpp"
 #include "node/member_directory.hpp"
+#include "node/seed_join.hpp"
+#include "node/seed_list.hpp"
+#include "node/seed_watch.hpp"
 #include "node/signal_wait.hpp"
 #include "node/stop_deadline.hpp"
 #include "troupe/atoms.hpp"
@@ -36,16 +38,6 @@ using detail::leave_atom;
 using detail::stop_spawned_atom;
 
 namespace {
-
-std::vector<std::string> split(const std::string& text, char sep) {
-  std::vector<std::string> result;
-  std::stringstream in{text};
-  std::string item;
-  while (std::getline(in, item, sep))
-    if (!item.empty())
-      result.push_back(item);
-  return result;
-}
 
 /// The context of a troupe error without its advice (the caller adds its
 /// own), or the whole rendering of any other error.
@@ -143,6 +135,20 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   if (auto err = detail::link_layer::prepare(cfg, settings.heartbeat_interval,
                                              settings.down_after))
     return err;
+  // The seeds are checked before anything starts: a bad entry can never
+  // join, and the error shows the accepted forms.
+  auto seeds = detail::parse_seeds(
+    caf::get_or(content(cfg), "troupe.seeds", std::string{}));
+  if (!seeds)
+    return seeds.error();
+  detail::seed_join_settings join;
+  if (auto server = caf::get_or(content(cfg), "troupe.dns-server", std::string{});
+      !server.empty()) {
+    auto parsed = detail::parse_dns_server(server);
+    if (!parsed)
+      return parsed.error();
+    join.dns_server = std::move(*parsed);
+  }
   auto role = parse_member_role(cfg.role());
   if (!role)
     return make_error(errc::invalid_config,
@@ -217,66 +223,23 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   // Port 0 is resolved only by publish; the agent learns its real port here,
   // before anyone can have asked it for its view.
   caf::anon_send(result->agent_, bound_atom::value, me.port);
-  auto seeds = split(caf::get_or(content(cfg), "troupe.seeds", std::string{}), ',');
-  if (seeds.empty())
+  if (seeds->empty())
     return result;
-  auto join_timeout = option(cfg, "troupe.join-timeout", 15s);
-  auto deadline = std::chrono::steady_clock::now() + join_timeout;
-  caf::error last_error;
-  std::string last_logged;
-  caf::scoped_actor self{sys};
-  for (int attempt = 1; std::chrono::steady_clock::now() < deadline; ++attempt) {
-    for (auto& seed : seeds) {
-      auto seed_addr = parse_host_port(seed, "--troupe.seeds");
-      if (!seed_addr)
-        return seed_addr.error();
-      if (seed_addr->second == me.port
-          && (seed_addr->first == me.host || seed_addr->first == "localhost"))
-        continue; // we are this seed
-      auto seed_agent = result->link_->connect(seed_addr->first,
-                                               seed_addr->second,
-                                               node::default_timeout);
-      if (!seed_agent) {
-        last_error = make_error(errc::node_down,
-                                "seed " + seed + ": "
-                                  + cause_of(seed_agent.error()));
-        continue;
-      }
-      bool joined = false;
-      // With this node's type names: a seed with other types says which.
-      self->request(*seed_agent, node::default_timeout, join_atom::value, me,
-                    settings.type_set_id, settings.type_names)
-        .receive(
-          [&](std::vector<member_info>& view) {
-            joined = true;
-            self->send(result->agent_, gossip_atom::value, std::move(view));
-          },
-          [&](caf::error& err) { last_error = std::move(err); });
-      if (joined) {
-        log::info("node", "joined the cluster through seed " + seed);
-        return result;
-      }
-      if (last_error == errc::type_set_mismatch || last_error == errc::name_taken)
-        return last_error; // retrying cannot help
-    }
-    // One line when the cause is new, then one every 10 rounds: a seed that
-    // is still starting costs a few lines, not one per round.
-    auto cause = cause_of(last_error);
-    if (cause != last_logged || attempt % 10 == 0)
-      log::info("node", "no seed answered (round " + std::to_string(attempt)
-                          + "): " + cause + "; retrying until the "
-                          + "join timeout (troupe.join-timeout)");
-    last_logged = std::move(cause);
-    // Seeds may still be starting: back off before the next round.
-    std::this_thread::sleep_for(std::min<caf::timespan>(
-      std::chrono::milliseconds(100 * attempt),
-      deadline - std::chrono::steady_clock::now()));
-  }
-  return make_error(errc::node_down,
-                    "could not join through any seed within "
-                      + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(join_timeout).count())
-                      + " s: " + cause_of(last_error)
-                      + "; check --troupe.seeds and that a node runs there");
+  join.join_timeout = option(cfg, "troupe.join-timeout", 15s);
+  join.dns_timeout = option(cfg, "troupe.dns-timeout", 2s);
+  join.refresh = option(cfg, "troupe.seeds-refresh", 5s);
+  join.seeds = std::move(*seeds);
+  join.type_set_id = settings.type_set_id;
+  join.type_names = settings.type_names;
+  join.request_timeout = node::default_timeout;
+  if (auto err = detail::join_through_seeds(sys, *result->link_, result->agent_,
+                                            me, join))
+    return err;
+  if (std::any_of(join.seeds.begin(), join.seeds.end(),
+                  [](auto& s) { return s.discovered(); }))
+    result->seed_watch_ = std::make_unique<detail::seed_watch>(
+      sys, *result->link_, result->agent_, me, std::move(join));
+  return result;
 }
 
 node::~node() {
@@ -300,6 +263,7 @@ void node::stop() {
   if (!sys_)
     return;
   detail::stop_deadline deadline{detail::stop_limit, name_};
+  seed_watch_.reset(); // it asks the agent and dials through link_
   if (!left_)
     leave(std::chrono::seconds(2));
   if (agent_) {

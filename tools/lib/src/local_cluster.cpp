@@ -204,12 +204,13 @@ std::vector<std::string> local_cluster::tls_args(const std::string& name) const 
 }
 
 local_node local_cluster::make_node(const std::string& name,
-                                   std::vector<std::string> extra_args) const {
+                                   std::vector<std::string> extra_args,
+                                   bool with_seed) const {
   local_node node;
   node.name = name;
   node.log_path = log_dir_ + "/" + name + ".log";
   node.args = {"node", "--listen", "127.0.0.1:0", "--name", name};
-  auto s = seed();
+  auto s = with_seed ? seed() : std::string{};
   if (!s.empty()) {
     node.args.push_back("--seeds");
     node.args.push_back(s);
@@ -269,6 +270,29 @@ std::optional<std::string> local_cluster::start(int n, const std::string& prefix
       err = node_err;
     if (!node_err)
       report(nodes_[index], ++count);
+  }
+  return err;
+}
+
+std::optional<std::string>
+local_cluster::start_together(const std::vector<node_spec>& specs,
+                              std::chrono::milliseconds timeout) {
+  std::vector<std::pair<size_t, child_process>> started; // node index
+  std::optional<std::string> err;
+  for (auto& spec : specs) {
+    auto node = make_node(spec.name, spec.extra_args, false);
+    node.args[2] = spec.listen;
+    nodes_.push_back(std::move(node));
+    child_process proc;
+    err = spawn_process(nodes_.back(), proc);
+    if (err)
+      break;
+    started.emplace_back(nodes_.size() - 1, std::move(proc));
+  }
+  for (auto& [index, proc] : started) {
+    auto node_err = await_address(nodes_[index], proc, timeout);
+    if (node_err && !err)
+      err = node_err;
   }
   return err;
 }

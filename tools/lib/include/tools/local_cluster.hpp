@@ -54,6 +54,21 @@ public:
   std::optional<std::string> start(int n, const std::string& prefix = "n",
                                    std::vector<std::string> extra_args = {});
 
+  /// One node of start_together: its name, its listen address (a fixed
+  /// port, as DNS records name it) and its own flags.
+  struct node_spec {
+    std::string name;
+    std::string listen = "127.0.0.1:0";
+    std::vector<std::string> extra_args;
+  };
+
+  /// Starts every node at once without this cluster's seed (they find
+  /// each other themselves, e.g. through --troupe.seeds=srv:...), then
+  /// waits for each to report its address. The first error text, if any.
+  std::optional<std::string>
+  start_together(const std::vector<node_spec>& specs,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
   /// Sends `sig` to node `i`. A terminating signal (SIGKILL: a crash;
   /// SIGTERM, SIGINT: leave) also reaps it, killing it after 10 s if it
   /// does not exit; SIGSTOP and SIGCONT only pause and resume it (the node
@@ -116,7 +131,8 @@ public:
 
 private:
   local_node make_node(const std::string& name,
-                       std::vector<std::string> extra_args) const;
+                       std::vector<std::string> extra_args,
+                       bool with_seed = true) const;
   std::optional<std::string> launch(local_node& node,
                                     std::chrono::milliseconds timeout);
   /// Forks and execs the node (its stderr to its log).
