@@ -59,7 +59,10 @@ void agent_down_handler(agent_actor* self, const caf::down_msg& dm) {
     } else if (st.members.disconnected(p)) {
       // Kept as a tombstone so that old gossip cannot bring it back.
       log::info("membership",
-                "member " + name + " removed: it left and disconnected");
+                "member " + name + " removed: it left and disconnected",
+                {{"member", name},
+                 {"event", "removed"},
+                 {"reason", "left and disconnected"}});
       gossip(self, {p.info});
     }
     return;
