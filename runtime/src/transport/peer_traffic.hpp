@@ -9,11 +9,16 @@
 #include <atomic>
 #include <cstdint>
 
+#include "troupe/metrics.hpp"
+
 namespace troupe::detail {
 
 struct peer_traffic {
+  /// A no-op with --troupe.metrics=off (then stats() and the series
+  /// stand still).
   static void add(std::atomic<uint64_t>& x, uint64_t n) noexcept {
-    x.fetch_add(n, std::memory_order_relaxed);
+    if (metrics::enabled())
+      x.fetch_add(n, std::memory_order_relaxed);
   }
   std::atomic<uint64_t> frames_in{0}, frames_out{0}, bytes_in{0}, bytes_out{0},
       dropped{0};
