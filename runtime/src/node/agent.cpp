@@ -37,6 +37,7 @@
 
 #include "node/agent_protocol.hpp"
 #include "node/agent_state.hpp"
+#include "node/node_stats.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"
 
@@ -152,6 +153,8 @@ caf::behavior node_agent(agent_actor* self, member_info me,
       },
       [self](heartbeat_atom, member_info& m) { apply_heartbeat(self, m); },
       [self](members_atom) { return view(self); },
+      // From anyone, as members: counts only (troupe top --seed).
+      [](stats_atom) { return stats_json(); },
       [self](place_atom, placement& where,
              caf::timespan max_wait) -> caf::result<std::vector<member_info>> {
         if (auto err = local_only(self, "place"))

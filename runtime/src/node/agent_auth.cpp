@@ -4,7 +4,8 @@
 //  - a member: a message from the CAF node this agent recorded for a member
 //    (peer::node: from the member's own join, from the connection this node
 //    made to it, or from a member's gossip);
-//  - anyone else: only `members` (troupe status) and `join` are answered.
+//  - anyone else: only `members` (troupe status), `stats` (troupe top;
+//    node_stats.hpp) and `join` are answered.
 // Cluster updates (registry, groups, gossip, heartbeats) take their owner
 // from the sender's identity, never from the message's fields.
 //
