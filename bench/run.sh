@@ -159,8 +159,10 @@ table() {
     }
     BEGIN {
       load("troupe"); load("caf"); load("erlang"); load("floor")
-      print "| benchmark | unit | troupe | raw CAF | Erlang | troupe/CAF | troupe/Erlang |"
-      print "|---|---|---:|---:|---:|---:|---:|"
+      if (n > 0) {
+        print "| benchmark | unit | troupe | raw CAF | Erlang | troupe/CAF | troupe/Erlang |"
+        print "|---|---|---:|---:|---:|---:|---:|"
+      }
       for (i = 1; i <= n; ++i) {
         id = order[i]
         printf "| %s | %s | %s | %s | %s | %s | %s |\n", id, unit[id],
