@@ -12,82 +12,78 @@ namespace troupe {
 
 config::config() {
   opt_group{custom_options_, "troupe"}
-      .add<std::string>("node-name", "name of this node in logs and membership "
-                                     "(default: the host name and PID)")
-      .add<std::string>("role", "worker (hosts actors placed by spawn_on) or "
-                                "client (joins to use the cluster, hosts no "
-                                "placed actors; default worker)")
-      .add<std::string>("metrics",
-                        "on (default) or off: off makes every metric update a "
-                        "no-op, to measure their cost (per process)")
-      .add<std::string>("log-level",
-                        "debug, info, warning, error or quiet (default: info)")
-      .add<std::string>("log-format", "text (default) or json: one JSON object "
-                                      "a line (time, level, node, component, "
-                                      "message)")
-      .add<std::string>("http", "HOST:PORT of this node's HTTP endpoint "
-                                "(/metrics, /api/node, /api/cluster, /healthz, "
-                                "/readyz); port 0 picks a free one (default: "
-                                "off)")
-      .add<std::string>("listen",
-                        "HOST:PORT this node listens on; port 0 picks "
-                        "a free one (default 127.0.0.1:0)")
-      .add<std::string>("seeds", "comma-separated HOST:PORT of nodes to join "
-                                 "through (default: none, start a new cluster)")
-      .add<caf::timespan>("heartbeat-interval",
-                          "how often nodes send heartbeats (default 200ms)")
-      .add<caf::timespan>(
-          "suspect-after",
-          "silence after which a node is suspected (default 1s)")
-      .add<caf::timespan>("down-after", "silence after which a node is marked "
-                                        "down (default 3s)")
-      .add<caf::timespan>("join-timeout",
-                          "how long to keep trying the seeds (default 15s)")
-      .add<int64_t>("max-members", "most members a node keeps in its table; "
-                                   "joins and gossip beyond it are refused "
-                                   "(default 1024)")
-      .add<caf::timespan>("tombstone-ttl", "how long a down or removed member "
-                                           "stays in the table (default 10min)")
-      .add<int64_t>("max-spawns-per-peer", "most live actors a node hosts for "
-                                           "one member (default 10000)")
-      .add<int64_t>("spawn-rate-per-peer", "most remote spawns a second from "
-                                           "one member (default 1000)")
-      .add<bool>("exit-on-agent-death", "end the process (code 70) when the "
-                                        "node agent dies, so that its "
-                                        "supervisor restarts it (default true)")
-      .add<std::string>("transport",
-                        "native (troupe's own, the default) or basp "
-                        "(CAF's, to talk to plain CAF programs)")
-      .add<std::string>("cookie-file", "file with the cluster secret (at least "
-                                       "16 characters, mode 0600); peers must "
-                                       "prove they know it")
-      .add<std::string>("cookie", "the cluster secret itself (prefer "
-                                  "cookie-file: command lines are visible to "
-                                  "other users)")
-      .add<std::string>("tls-cert", "this node's certificate (PEM, its common "
-                                    "name is the node's name): mutual TLS "
-                                    "with -key and -ca; troupe tls init makes "
-                                    "them")
-      .add<std::string>("tls-key", "this node's private key (PEM, mode 0600)")
-      .add<std::string>("tls-ca", "the cluster's CA certificate: peers must "
-                                  "present a certificate it signed")
-      .add<int64_t>("max-frame-size", "largest message in bytes a peer may "
-                                      "send or be sent (default 8388608)")
-      .add<int64_t>("max-pending-bytes", "bytes queued for one peer before "
-                                         "sends to it fail (default 67108864)")
-      .add<int64_t>("max-inbound-bytes", "bytes of one peer's messages that "
-                                         "may wait unhandled in this node's "
-                                         "mailboxes before more are dropped "
-                                         "(default 67108864)")
-      .add<int64_t>("max-connections",
-                    "open connections at most (default 1024)")
-      .add<caf::timespan>("handshake-timeout", "time a new connection has to "
-                                               "authenticate (default 5s)")
-      .add<caf::timespan>("transport-spin",
-                          "time the I/O thread polls before it sleeps (default "
-                          "0; measured in bench/RESULTS.md)")
-      .add<caf::timespan>(
-          "stop-grace", "how long the system waits, when it stops, for actors "
+    .add<std::string>("node-name", "name of this node in logs and membership "
+                                   "(default: the host name and PID)")
+    .add<std::string>("role", "worker (hosts actors placed by spawn_on) or "
+                              "client (joins to use the cluster, hosts no "
+                              "placed actors; default worker)")
+    .add<std::string>("metrics",
+                      "on (default) or off: off makes every metric update a "
+                      "no-op, to measure their cost (per process)")
+    .add<std::string>("log-level",
+                      "debug, info, warning, error or quiet (default: info)")
+    .add<std::string>("log-format", "text (default) or json: one JSON object "
+                                    "a line (time, level, node, component, "
+                                    "message)")
+    .add<std::string>("http", "HOST:PORT of this node's HTTP endpoint "
+                              "(/metrics, /api/node, /api/cluster, /healthz, "
+                              "/readyz); port 0 picks a free one (default: "
+                              "off)")
+    .add<std::string>("listen", "HOST:PORT this node listens on; port 0 picks "
+                                "a free one (default 127.0.0.1:0)")
+    .add<std::string>("seeds", "comma-separated HOST:PORT of nodes to join "
+                               "through (default: none, start a new cluster)")
+    .add<caf::timespan>("heartbeat-interval",
+                        "how often nodes send heartbeats (default 200ms)")
+    .add<caf::timespan>("suspect-after",
+                        "silence after which a node is suspected (default 1s)")
+    .add<caf::timespan>("down-after", "silence after which a node is marked "
+                                      "down (default 3s)")
+    .add<caf::timespan>("join-timeout",
+                        "how long to keep trying the seeds (default 15s)")
+    .add<int64_t>("max-members", "most members a node keeps in its table; "
+                                 "joins and gossip beyond it are refused "
+                                 "(default 1024)")
+    .add<caf::timespan>("tombstone-ttl", "how long a down or removed member "
+                                         "stays in the table (default 10min)")
+    .add<int64_t>("max-spawns-per-peer", "most live actors a node hosts for "
+                                         "one member (default 10000)")
+    .add<int64_t>("spawn-rate-per-peer", "most remote spawns a second from "
+                                         "one member (default 1000)")
+    .add<bool>("exit-on-agent-death", "end the process (code 70) when the "
+                                      "node agent dies, so that its "
+                                      "supervisor restarts it (default true)")
+    .add<std::string>("transport", "native (troupe's own, the default) or basp "
+                                   "(CAF's, to talk to plain CAF programs)")
+    .add<std::string>("cookie-file", "file with the cluster secret (at least "
+                                     "16 characters, mode 0600); peers must "
+                                     "prove they know it")
+    .add<std::string>("cookie", "the cluster secret itself (prefer "
+                                "cookie-file: command lines are visible to "
+                                "other users)")
+    .add<std::string>("tls-cert", "this node's certificate (PEM, its common "
+                                  "name is the node's name): mutual TLS "
+                                  "with -key and -ca; troupe tls init makes "
+                                  "them")
+    .add<std::string>("tls-key", "this node's private key (PEM, mode 0600)")
+    .add<std::string>("tls-ca", "the cluster's CA certificate: peers must "
+                                "present a certificate it signed")
+    .add<int64_t>("max-frame-size", "largest message in bytes a peer may "
+                                    "send or be sent (default 8388608)")
+    .add<int64_t>("max-pending-bytes", "bytes queued for one peer before "
+                                       "sends to it fail (default 67108864)")
+    .add<int64_t>("max-inbound-bytes", "bytes of one peer's messages that "
+                                       "may wait unhandled in this node's "
+                                       "mailboxes before more are dropped "
+                                       "(default 67108864)")
+    .add<int64_t>("max-connections", "open connections at most (default 1024)")
+    .add<caf::timespan>("handshake-timeout", "time a new connection has to "
+                                             "authenticate (default 5s)")
+    .add<caf::timespan>("transport-spin",
+                        "time the I/O thread polls before it sleeps (default "
+                        "0; measured in bench/RESULTS.md)")
+    .add<caf::timespan>("stop-grace",
+                        "how long the system waits, when it stops, for actors "
                         "started with sys.spawn before it names and stops "
                         "them (default 1s)");
   choices("troupe.role", {"worker", "client"});
