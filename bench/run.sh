@@ -43,7 +43,7 @@ install_peers() {
 }
 
 "$ROOT/troupe.sh" setup
-install_peers
+[ "${BENCH_METRICS:-1}" = only ] || install_peers
 
 if [ "$build" -eq 1 ]; then
   say "building the benchmarks in build-bench (Release)"
@@ -76,26 +76,50 @@ run() {
 }
 
 touch "$RESULTS/troupe" "$RESULTS/caf" "$RESULTS/erlang" "$RESULTS/floor"
-run floor "$BUILD/bench/bench_tcp_floor"
-run troupe "$BUILD/bench/bench_local_troupe"
-run caf "$BUILD/bench/bench_local_caf"
-run erlang "$ROOT/bench/erlang/run.sh"
-run troupe "$BUILD/bench/bench_dist_troupe" --troupe="$BUILD/bin/troupe"
-# The node transport is a troupe option (troupe.transport: basp, CAF's, or
-# native, troupe's own). The rows above use the default; when the nodes know
-# the option, the same rows again on BASP, as ID@basp, set against the same
-# peers. To run them in any case, set BENCH_BASP=1; to skip them, BENCH_BASP=0.
-basp="${BENCH_BASP:-auto}"
-if [ "$basp" = auto ]; then
-  basp=0
-  "$BUILD/bin/troupe" node --help 2>&1 | grep -q 'troupe\.transport' && basp=1
+if [ "${BENCH_METRICS:-1}" != only ]; then
+  run floor "$BUILD/bench/bench_tcp_floor"
+  run troupe "$BUILD/bench/bench_local_troupe"
+  run caf "$BUILD/bench/bench_local_caf"
+  run erlang "$ROOT/bench/erlang/run.sh"
+  run troupe "$BUILD/bench/bench_dist_troupe" --troupe="$BUILD/bin/troupe"
+  # The node transport is a troupe option (troupe.transport: basp, CAF's, or
+  # native, troupe's own). The rows above use the default; when the nodes know
+  # the option, the same rows again on BASP, as ID@basp, set against the same
+  # peers. To run them in any case, set BENCH_BASP=1; to skip them, BENCH_BASP=0.
+  basp="${BENCH_BASP:-auto}"
+  if [ "$basp" = auto ]; then
+    basp=0
+    "$BUILD/bin/troupe" node --help 2>&1 | grep -q 'troupe\.transport' && basp=1
+  fi
+  if [ "$basp" = 1 ]; then
+    row_suffix="@basp"
+    run troupe "$BUILD/bench/bench_dist_troupe" --troupe="$BUILD/bin/troupe" --troupe.transport=basp
+    row_suffix=""
+  fi
+  run caf "$BUILD/bench/bench_dist_caf"
 fi
-if [ "$basp" = 1 ]; then
-  row_suffix="@basp"
-  run troupe "$BUILD/bench/bench_dist_troupe" --troupe="$BUILD/bin/troupe" --troupe.transport=basp
+
+# Metrics overhead: local ping-pong (plain and through a stable name, which
+# counts each message), counting and the cross-node round trip, each run
+# twice back to back, with metrics on (ID@metrics-on) and off
+# (ID@metrics-off, --troupe.metrics=off: every metric update and the
+# transport's per-peer counting become no-ops); a table of their own sets
+# them side by side. With --only, the overhead rows are those it selects.
+# BENCH_METRICS=0 skips them; BENCH_METRICS=only runs nothing else.
+overhead_rows() {
+  local saved="$only" metrics
+  only="${only:---only=$1}"
+  for metrics in on off; do
+    row_suffix="@metrics-$metrics"
+    run troupe "${@:2}" --troupe.metrics=$metrics
+  done
   row_suffix=""
+  only="$saved"
+}
+if [ "${BENCH_METRICS:-1}" != 0 ]; then
+  overhead_rows ping_pong,counting "$BUILD/bench/bench_local_troupe"
+  overhead_rows dist_ping_pong "$BUILD/bench/bench_dist_troupe" --troupe="$BUILD/bin/troupe"
 fi
-run caf "$BUILD/bench/bench_dist_caf"
 
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 erl_release="$(erl -noshell -eval 'io:format("~s",[erlang:system_info(otp_release)]),halt().' 2>/dev/null || echo '?')"
@@ -111,7 +135,8 @@ table() {
       f = dir "/" peer
       while ((getline line < f) > 0) {
         split(line, x, " ")
-        if (peer != "floor" && !(x[2] in unit)) { order[++n] = x[2]; unit[x[2]] = x[4] }
+        if (x[2] ~ /@metrics-on$/) { id = x[2]; sub(/@metrics-on$/, "", id); if (!(id in munit)) { morder[++mn] = id; munit[id] = x[4] } }
+        else if (peer != "floor" && x[2] !~ /@metrics-/ && !(x[2] in unit)) { order[++n] = x[2]; unit[x[2]] = x[4] }
         val[peer, x[2]] = x[3]
       }
       close(f)
@@ -134,13 +159,33 @@ table() {
     }
     BEGIN {
       load("troupe"); load("caf"); load("erlang"); load("floor")
-      print "| benchmark | unit | troupe | raw CAF | Erlang | troupe/CAF | troupe/Erlang |"
-      print "|---|---|---:|---:|---:|---:|---:|"
+      if (n > 0) {
+        print "| benchmark | unit | troupe | raw CAF | Erlang | troupe/CAF | troupe/Erlang |"
+        print "|---|---|---:|---:|---:|---:|---:|"
+      }
       for (i = 1; i <= n; ++i) {
         id = order[i]
         printf "| %s | %s | %s | %s | %s | %s | %s |\n", id, unit[id],
           cell("troupe", id), cell("caf", base(id)), cell("erlang", base(id)),
           ratio(id, "caf"), ratio(id, "erlang")
+      }
+      if (mn > 0) {
+        print ""
+        print "Metrics overhead: the same rows run back to back with --troupe.metrics=on and"
+        print "=off (every metric update and the per-peer transport counting a no-op);"
+        print "on/off above 1.00 is what metrics cost (for per_s rows inverted so this holds)."
+        print ""
+        print "| benchmark | unit | metrics on | metrics off | on/off |"
+        print "|---|---|---:|---:|---:|"
+        for (i = 1; i <= mn; ++i) {
+          id = morder[i]
+          on = "troupe" SUBSEP id "@metrics-on"; off = "troupe" SUBSEP id "@metrics-off"
+          r = "-"
+          if ((on in val) && (off in val) && val[on] != 0 && val[off] != 0)
+            r = sprintf("%.3f", munit[id] == "per_s" ? val[off] / val[on] : val[on] / val[off])
+          printf "| %s | %s | %s | %s | %s |\n", id, munit[id],
+            cell("troupe", id "@metrics-on"), cell("troupe", id "@metrics-off"), r
+        }
       }
       if (!(("floor", "tcp_floor_blocking_p50") in val)) exit
       print ""

@@ -8,7 +8,9 @@ pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 troupe_unit_test(test_observe
   unit/observe_metrics_test.cpp
   unit/observe_http_test.cpp
-  unit/observe_hooks_test.cpp)
+  unit/observe_hooks_test.cpp
+  unit/observe_transport_test.cpp
+  unit/observe_log_test.cpp)
 target_link_libraries(test_observe PRIVATE nlohmann_json::nlohmann_json
                                            PkgConfig::HTTPLIB)
 

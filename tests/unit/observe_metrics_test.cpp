@@ -12,8 +12,10 @@
 #include <nlohmann/json.hpp>
 
 #include "temp_dir.hpp"
+#include "test_support.hpp"
 #include "troupe/log.hpp"
 #include "troupe/metrics.hpp"
+#include "troupe/system.hpp"
 
 using namespace std::chrono_literals;
 namespace metrics = troupe::metrics;
@@ -149,4 +151,31 @@ TEST_CASE("with log format json each line is one JSON object with time, "
   CHECK(time.back() == 'Z');
   CHECK(second.find(" WARN ") == std::string::npos);
   CHECK(second.find("INFO comp: a text line") != std::string::npos);
+}
+
+TEST_CASE("with troupe.metrics=off every update is a no-op, and a system "
+          "started with metrics on counts again") {
+  auto& c = metrics::get_counter("obs_switch_total", "the switch test");
+  auto& g = metrics::get_gauge("obs_switch_gauge", "the switch test");
+  auto& h = metrics::get_histogram("obs_switch_seconds", "the switch test");
+  {
+    troupe::test::test_config off;
+    off.set("troupe.metrics", "off");
+    troupe::system sys{off};
+    CHECK_FALSE(metrics::enabled());
+    c.add(5);
+    g.set(7);
+    g.raise_to(9);
+    h.observe(1ms);
+    CHECK(c.value() == 0);
+    CHECK(g.value() == 0);
+    CHECK(h.bucket(3) == 0);
+  }
+  troupe::test::test_config on;
+  troupe::system sys{on};
+  CHECK(metrics::enabled());
+  c.add(5);
+  g.set(7);
+  CHECK(c.value() == 5);
+  CHECK(g.value() == 7);
 }

@@ -15,8 +15,8 @@ tools::command add_status_command(CLI::App& app);
 /// `troupe tls init DIR --nodes a,b,c`: a CA and node certificates.
 tools::command add_tls_command(CLI::App& app);
 
-/// `troupe top --http HOST:PORT [--once]`: members, rates, backlogs,
-/// restarts from the nodes' HTTP endpoints.
+/// `troupe top --seed HOST:PORT | --http HOST:PORT [--once]`: members,
+/// rates, backlogs, restarts, through a node or the nodes' HTTP endpoints.
 tools::command add_top_command(CLI::App& app);
 
 /// `troupe demo ...`: runs the troupe-demos program next to this one.

@@ -16,6 +16,12 @@
 // removed); and once `max_series` series exist, further ones are not
 // exported (they still count, into a shared sink), so that label values a
 // peer can choose cannot grow the registry without bound.
+//
+// `--troupe.metrics=off` turns every update (and the transport's per-peer
+// counting) into a no-op after one relaxed load of a flag, to measure what
+// metrics cost (bench/run.sh, "Metrics overhead"); series then stay where
+// they were. The flag is per process: each troupe::system sets it when it
+// starts (on by default), so the last one started decides.
 
 #include <array>
 #include <atomic>
@@ -29,6 +35,21 @@
 
 namespace troupe::metrics {
 
+namespace detail {
+inline std::atomic<bool> updates_on{true};
+} // namespace detail
+
+/// Whether updates count (troupe.metrics, default on).
+inline bool enabled() noexcept {
+  return detail::updates_on.load(std::memory_order_relaxed);
+}
+
+/// Turns updates on or off for the whole process (troupe::system does it
+/// from troupe.metrics).
+inline void set_enabled(bool on) noexcept {
+  detail::updates_on.store(on, std::memory_order_relaxed);
+}
+
 /// Label pairs of one series, e.g. {{"supervisor", "root"}}.
 using labels = std::vector<std::pair<std::string, std::string>>;
 
@@ -36,7 +57,8 @@ using labels = std::vector<std::pair<std::string, std::string>>;
 class counter {
 public:
   void add(uint64_t n = 1) noexcept {
-    value_.fetch_add(n, std::memory_order_relaxed);
+    if (enabled())
+      value_.fetch_add(n, std::memory_order_relaxed);
   }
   uint64_t value() const noexcept {
     return value_.load(std::memory_order_relaxed);
@@ -50,13 +72,17 @@ private:
 class gauge {
 public:
   void set(int64_t x) noexcept {
-    value_.store(x, std::memory_order_relaxed);
+    if (enabled())
+      value_.store(x, std::memory_order_relaxed);
   }
   void add(int64_t n) noexcept {
-    value_.fetch_add(n, std::memory_order_relaxed);
+    if (enabled())
+      value_.fetch_add(n, std::memory_order_relaxed);
   }
   /// Raises the value to `x` if it is lower (a high-water mark).
   void raise_to(int64_t x) noexcept {
+    if (!enabled())
+      return;
     auto cur = value_.load(std::memory_order_relaxed);
     while (cur < x
            && !value_.compare_exchange_weak(cur, x, std::memory_order_relaxed))
@@ -82,6 +108,8 @@ public:
       500'000'000, 1'000'000'000, 5'000'000'000};
 
   void observe(std::chrono::nanoseconds d) noexcept {
+    if (!enabled())
+      return;
     auto ns = d.count() < 0 ? int64_t{0} : static_cast<int64_t>(d.count());
     size_t i = 0;
     while (i < bounds_ns.size() && ns > bounds_ns[i])

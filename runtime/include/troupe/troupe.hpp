@@ -7,6 +7,7 @@
 #include "troupe/atoms.hpp"
 #include "troupe/bounded_mailbox.hpp"
 #include "troupe/child_spec.hpp"
+#include "troupe/cluster_probe.hpp"
 #include "troupe/config.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"

@@ -17,6 +17,9 @@ config::config() {
     .add<std::string>("role", "worker (hosts actors placed by spawn_on) or "
                               "client (joins to use the cluster, hosts no "
                               "placed actors; default worker)")
+    .add<std::string>("metrics",
+                      "on (default) or off: off makes every metric update a "
+                      "no-op, to measure their cost (per process)")
     .add<std::string>("log-level",
                       "debug, info, warning, error or quiet (default: info)")
     .add<std::string>("log-format", "text (default) or json: one JSON object "

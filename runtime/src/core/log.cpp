@@ -92,6 +92,11 @@ level current_level() noexcept {
 }
 
 void write(level lvl, std::string_view component, std::string_view message) {
+  write(lvl, component, message, {});
+}
+
+void write(level lvl, std::string_view component, std::string_view message,
+           fields fs) {
   using namespace std::chrono;
   auto now = system_clock::now();
   auto secs = system_clock::to_time_t(now);
@@ -112,6 +117,9 @@ void write(level lvl, std::string_view component, std::string_view message) {
     }
     line["component"] = std::string{component};
     line["message"] = std::string{message};
+    auto& obj = line["fields"] = nlohmann::json::object();
+    for (auto& [key, value] : fs)
+      obj[std::string{key}] = std::string{value};
     auto text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     std::lock_guard<std::mutex> guard{mtx};
     std::fprintf(stderr, "%s\n", text.c_str());

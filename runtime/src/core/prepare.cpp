@@ -10,6 +10,7 @@
 
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"
+#include "troupe/metrics.hpp"
 
 namespace troupe::detail {
 
@@ -63,6 +64,12 @@ config& prepare_core(config& cfg) {
   if (!log::set_format(caf::get_or(content(cfg), "troupe.log-format",
                                    std::string{"text"})))
     log::warning("config", "unknown troupe.log-format; use text or json");
+  auto metrics_switch
+      = caf::get_or(content(cfg), "troupe.metrics", std::string{"on"});
+  if (metrics_switch != "on" && metrics_switch != "off")
+    log::warning("config", "unknown troupe.metrics \"" + metrics_switch
+                               + "\"; use on or off (metrics stay on)");
+  metrics::set_enabled(metrics_switch != "off");
   return cfg;
 }
 

@@ -40,6 +40,7 @@
 
 #include "node/agent_protocol.hpp"
 #include "node/agent_state.hpp"
+#include "node/node_stats.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"
 
@@ -62,7 +63,10 @@ void agent_down_handler(agent_actor* self, const caf::down_msg& dm) {
     } else if (st.members.disconnected(p)) {
       // Kept as a tombstone so that old gossip cannot bring it back.
       log::info("membership",
-                "member " + name + " removed: it left and disconnected");
+                "member " + name + " removed: it left and disconnected",
+                {{"member", name},
+                 {"event", "removed"},
+                 {"reason", "left and disconnected"}});
       gossip(self, {p.info});
     }
     return;
@@ -156,6 +160,8 @@ caf::behavior node_agent(agent_actor* self, member_info me,
       },
       [self](ping_atom) { return answer_ping(self); },
       [self](members_atom) { return view(self); },
+      // From anyone, as members: counts only (troupe top --seed).
+      [](stats_atom) { return stats_json(); },
       [self](place_atom, placement& where,
              caf::timespan max_wait) -> caf::result<std::vector<member_info>> {
         if (auto err = local_only(self, "place"))

@@ -4,7 +4,8 @@
 //  - a member: a message from the CAF node this agent recorded for a member
 //    (peer::node: from the member's own join, from the connection this node
 //    made to it, or from a member's gossip);
-//  - anyone else: only `members` (troupe status) and `join` are answered.
+//  - anyone else: only `members` (troupe status), `stats` (troupe top;
+//    node_stats.hpp) and `join` are answered.
 // Cluster updates (registry, groups, gossip, heartbeats) take their owner
 // from the sender's identity, never from the message's fields.
 //
@@ -28,6 +29,12 @@ namespace {
 std::string sender_text(agent_actor* self) {
   auto& s = self->current_sender();
   return s ? "node " + to_string(s->node()) : std::string{"an anonymous sender"};
+}
+
+/// The sender's CAF node id (as the transport bound it), or "" if none.
+std::string sender_node(agent_actor* self) {
+  auto& s = self->current_sender();
+  return s ? to_string(s->node()) : std::string{};
 }
 
 } // namespace
@@ -73,9 +80,17 @@ bool certificate_allows(agent_actor* self, const std::string& name,
 
 void refuse(agent_actor* self, const std::string& what, const std::string& why) {
   auto& lim = self->state.refusal_log;
-  if (lim.allow())
-    log::warning("security", "refused " + what + " from " + sender_text(self)
-                                 + ": " + why + lim.suppressed_note());
+  if (!lim.allow())
+    return;
+  std::string member;
+  sender_member(self, &member);
+  log::warning("security",
+               "refused " + what + " from " + sender_text(self) + ": " + why
+                   + lim.suppressed_note(),
+               {{"request", what},
+                {"sender_node", sender_node(self)},
+                {"sender_member", member},
+                {"reason", why}});
 }
 
 void membership_warning(agent_actor* self, const std::string& text) {
@@ -95,10 +110,11 @@ void log_unexpected(agent_actor* self, const caf::type_erased_tuple& msg) {
       types += ", ";
     types += names.portable_name(msg.type(i));
   }
-  log::warning("security", "dropped an unexpected message from "
-                               + sender_text(self) + ": "
-                               + std::to_string(msg.size()) + " elements ("
-                               + types + ")" + lim.suppressed_note());
+  log::warning("security",
+               "dropped an unexpected message from " + sender_text(self) + ": "
+                   + std::to_string(msg.size()) + " elements (" + types + ")"
+                   + lim.suppressed_note(),
+               {{"sender_node", sender_node(self)}, {"types", types}});
 }
 
 } // namespace troupe::detail

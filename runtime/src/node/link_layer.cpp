@@ -4,6 +4,7 @@
 #include <caf/io/middleman_actor.hpp>
 #include <caf/settings.hpp>
 
+#include "node/member_directory.hpp"
 #include "transport/transport.hpp"
 #include "troupe/errc.hpp"
 #include "troupe/log.hpp"
@@ -46,35 +47,95 @@ private:
   caf::actor_system& sys_;
 };
 
+/// The transport's counters, read at scrape time: nothing is added to its
+/// hot path. Per peer, a series is labelled with the peer's member name as
+/// this node's member directory has it, which is what the cluster agreed
+/// on after the peer authenticated, never what its handshake claims. A
+/// node with a connection but no entry in the directory (a `troupe status`
+/// querying, a node still joining) counts in the totals only, and a peer's
+/// series goes when its last connection closes or the member is removed:
+/// the peer label set is never larger than the member table.
+void collect_transport(const caf::actor_system& sys, const transport& t,
+                       std::vector<metrics::sample>& out) {
+  auto c = t.stats();
+  auto add = [&](const char* name, const char* help, uint64_t v) {
+    out.push_back(
+        metrics::sample{name, help, true, {}, static_cast<double>(v)});
+  };
+  auto gauge = [&](const char* name, const char* help, uint64_t v,
+                   metrics::labels ls = {}) {
+    out.push_back(metrics::sample{name, help, false, std::move(ls),
+                                  static_cast<double>(v)});
+  };
+  add("troupe_transport_messages_in_total", "frames read from peers",
+      c.frames_in);
+  add("troupe_transport_messages_out_total", "frames written to peers",
+      c.frames_out);
+  add("troupe_transport_bytes_in_total", "bytes read from peers", c.bytes_in);
+  add("troupe_transport_bytes_out_total", "bytes written to peers",
+      c.bytes_out);
+  add("troupe_transport_refused_handshakes_total",
+      "connections refused at the handshake", c.refused_handshakes);
+  add("troupe_transport_dropped_messages_total",
+      "messages dropped (limits, unauthorized senders)", c.dropped_messages);
+  add("troupe_transport_connections_total",
+      "connections made (accepted or connected) since start", c.connections);
+  auto [pending_limit, inbound_limit] = t.buffer_limits();
+  gauge("troupe_transport_pending_limit_bytes",
+        "bytes that may wait to be written to one connection "
+        "(troupe.max-pending-bytes)",
+        pending_limit);
+  gauge("troupe_transport_inbound_limit_bytes",
+        "bytes of one connection's messages that may wait unhandled in "
+        "local mailboxes (troupe.max-inbound-bytes)",
+        inbound_limit);
+  uint64_t pending = 0, inbound = 0;
+  for (auto& p : t.peer_stats()) {
+    pending += p.pending_bytes;
+    inbound += p.inbound_bytes;
+    auto m = find_member(sys, p.node);
+    if (!m || m->state == member_state::removed)
+      continue;
+    auto peer_counter = [&](const char* name, const char* help,
+                            const char* direction, uint64_t v) {
+      metrics::labels ls{{"peer", m->name}};
+      if (direction)
+        ls.emplace_back("direction", direction);
+      out.push_back(metrics::sample{name, help, true, std::move(ls),
+                                    static_cast<double>(v)});
+    };
+    const char* frames_help = "frames exchanged with a peer member";
+    const char* bytes_help = "bytes exchanged with a peer member";
+    peer_counter("troupe_transport_peer_frames_total", frames_help, "in",
+                 p.frames_in);
+    peer_counter("troupe_transport_peer_frames_total", frames_help, "out",
+                 p.frames_out);
+    peer_counter("troupe_transport_peer_bytes_total", bytes_help, "in",
+                 p.bytes_in);
+    peer_counter("troupe_transport_peer_bytes_total", bytes_help, "out",
+                 p.bytes_out);
+    peer_counter("troupe_transport_peer_dropped_total",
+                 "messages from or to a peer member that were dropped", nullptr,
+                 p.dropped);
+    gauge("troupe_transport_peer_pending_bytes",
+          "bytes waiting to be written to a peer member", p.pending_bytes,
+          {{"peer", m->name}});
+    gauge("troupe_transport_peer_inbound_bytes",
+          "bytes of a peer member's messages unhandled in local mailboxes",
+          p.inbound_bytes, {{"peer", m->name}});
+  }
+  gauge("troupe_transport_pending_bytes",
+        "bytes waiting to be written to peers (all connections)", pending);
+  gauge("troupe_transport_inbound_bytes",
+        "bytes of peers' messages unhandled in local mailboxes", inbound);
+}
+
 class native_link final : public link_layer {
 public:
-  explicit native_link(std::unique_ptr<transport> t) : t_(std::move(t)) {
-    // Read at scrape time from the transport's own counters: nothing is
-    // added to its hot path. All peers together (per-peer counts would
-    // need the transport to keep them).
-    collector_ = metrics::add_collector([t = t_.get()](auto& out) {
-      auto c = t->stats();
-      auto add = [&](const char* name, const char* help, uint64_t v) {
-        out.push_back(metrics::sample{name, help, true, {},
-                                      static_cast<double>(v)});
-      };
-      add("troupe_transport_messages_in_total", "frames read from peers",
-          c.frames_in);
-      add("troupe_transport_messages_out_total", "frames written to peers",
-          c.frames_out);
-      add("troupe_transport_bytes_in_total", "bytes read from peers",
-          c.bytes_in);
-      add("troupe_transport_bytes_out_total", "bytes written to peers",
-          c.bytes_out);
-      add("troupe_transport_refused_handshakes_total",
-          "connections refused at the handshake", c.refused_handshakes);
-      add("troupe_transport_dropped_messages_total",
-          "messages dropped (limits, unauthorized senders)",
-          c.dropped_messages);
-      add("troupe_transport_connections_total",
-          "connections made (accepted or connected) since start",
-          c.connections);
-    });
+  native_link(caf::actor_system& sys, std::unique_ptr<transport> t)
+      : t_(std::move(t)) {
+    collector_ = metrics::add_collector(
+        [&sys, t = t_.get()](auto& out) { collect_transport(sys, *t, out); });
   }
   ~native_link() override {
     metrics::remove_collector(collector_);
@@ -186,7 +247,7 @@ link_layer::make(caf::actor_system& sys, const config& cfg,
   auto t = transport::start(sys, std::move(*settings));
   if (!t)
     return t.error();
-  std::unique_ptr<link_layer> result{new native_link(std::move(*t))};
+  std::unique_ptr<link_layer> result{new native_link(sys, std::move(*t))};
   result->authenticated_ = authenticated;
   return result;
 }

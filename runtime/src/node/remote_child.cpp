@@ -115,7 +115,12 @@ void fail_buffered(remote_child_actor* self, const caf::error& reason) {
 }
 
 void give_up(remote_child_actor* self, caf::error reason) {
-  log::warning("supervisor", describe(self) + ": " + render(reason));
+  auto& st = self->state;
+  auto why = render(reason);
+  log::warning("supervisor", describe(self) + ": " + why,
+               {{"child", st.spec.id},
+                {"supervisor", st.supervisor},
+                {"reason", why}});
   fail_buffered(self, reason);
   self->quit(std::move(reason));
 }
@@ -142,7 +147,10 @@ void started(remote_child_actor* self, caf::actor remote,
   st.remote_node = where;
   self->link_to(st.remote);
   self->monitor(st.remote);
-  log::info("supervisor", describe(self) + " runs on node " + where);
+  log::info("supervisor", describe(self) + " runs on node " + where,
+            {{"child", st.spec.id},
+             {"supervisor", st.supervisor},
+             {"member", where}});
   st.buffer.flush_to(st.remote);
   if (!st.spec.name.empty())
     self->request(st.agent, request_timeout, register_atom::value, st.spec.name,
@@ -167,9 +175,14 @@ void try_next(remote_child_actor* self, caf::error last_error);
 
 void unreachable_target(remote_child_actor* self, const std::string& where,
                         const std::string& why) {
-  log::info("supervisor", describe(self) + ": node " + where
-                            + " is unreachable (" + why
-                            + "); trying the next member");
+  auto& st = self->state;
+  log::info("supervisor",
+            describe(self) + ": node " + where + " is unreachable (" + why
+              + "); trying the next member",
+            {{"child", st.spec.id},
+             {"supervisor", st.supervisor},
+             {"member", where},
+             {"reason", why}});
   try_next(self, make_error(errc::node_down, "node " + where + ": " + why));
 }
 

@@ -16,6 +16,7 @@
 #include <caf/node_id.hpp>
 
 #include "transport/inbound_budget.hpp"
+#include "transport/peer_traffic.hpp"
 #include "transport/tls.hpp"
 #include "transport/wire.hpp"
 
@@ -100,8 +101,13 @@ public:
   std::string peer_name;
 
   /// What the peer's messages hold in local mailboxes (set at the end of
-  /// the handshake).
+  /// the handshake, before the connection is routed).
   std::shared_ptr<inbound_budget> inbound;
+
+  /// The peer node's counters (transport_core::add_route sets it, under
+  /// the core's lock, before any other thread can reach the connection);
+  /// null until the handshake completes.
+  std::shared_ptr<peer_traffic> traffic;
 
   /// Marks the connection broken; the I/O thread closes it.
   void fail();

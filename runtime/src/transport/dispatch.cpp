@@ -83,7 +83,7 @@ void transport_core::deliver_message(connection& c, const char* payload,
     sender_error = make_error(errc::malformed_message, e.what());
   }
   if (auto err = std::move(sender_error)) {
-    ++dropped;
+    count_drop(&c);
     limiter_.warning("sender:" + c.address(), "transport",
                      "peer " + c.address()
                        + " sent a message with a malformed sender: "
@@ -107,7 +107,7 @@ void transport_core::deliver_message(connection& c, const char* payload,
     decoded = make_error(errc::malformed_message, e.what());
   }
   if (auto err = std::move(decoded)) {
-    ++dropped;
+    count_drop(&c);
     limiter_.warning("decode:" + c.address(), "transport",
                      "a message from " + c.address()
                        + " cannot be decoded (" + render(err)
@@ -120,7 +120,7 @@ void transport_core::deliver_message(connection& c, const char* payload,
     return;
   }
   if (!renderable(content)) {
-    ++dropped;
+    count_drop(&c);
     limiter_.warning("unrenderable:" + c.address(), "transport",
                      "peer " + c.address()
                        + " sent a message with a value CAF cannot handle (a "
@@ -128,7 +128,7 @@ void transport_core::deliver_message(connection& c, const char* payload,
     return;
   }
   if (source.remaining() != 0) {
-    ++dropped;
+    count_drop(&c);
     limiter_.warning("trailing:" + c.address(), "transport",
                      "peer " + c.address()
                        + " sent a message with trailing bytes: dropped");
@@ -145,7 +145,7 @@ void transport_core::deliver_message(connection& c, const char* payload,
   }
   if (!c.inbound->fits(size) && !is_protected(dst->id())) {
     // The receivers are slower than this peer: drop rather than grow.
-    ++dropped;
+    count_drop(&c);
     limiter_.warning("inbound:" + c.address(), "transport",
                      "dropped a message from " + c.address() + ": "
                        + std::to_string(c.inbound->bytes.load())

@@ -173,7 +173,8 @@ void io_loop::accept_all(listener& l, clock::time_point now) {
       ++core_.refused;
       core_.limiter_.warning("cap:" + host, "transport",
                              "refused a connection from " + address + ": "
-                               + refusal);
+                                 + refusal,
+                             {{"peer_address", address}, {"reason", refusal}});
       continue;
     }
     tune(fd);
@@ -195,9 +196,19 @@ void io_loop::close(const std::shared_ptr<connection>& conn,
   if (refused) {
     ++core_.refused;
     core_.limiter_.warning("refused:" + host_of(c->address()), "transport",
-                           "refused " + c->address() + ": " + why);
+                           "refused " + c->address() + ": " + why,
+                           {{"peer_address", c->address()},
+                            {"reason", why},
+                            {"phase", "handshake"}});
   } else if (c->st == connection::state::ready && !stop_) {
-    log::info("transport", "connection to " + c->address() + " closed: " + why);
+    // peer_node: the id the peer proved with its handshake; peer_cert: the
+    // member name its certificate proves (TLS only).
+    auto node = to_string(c->peer_node);
+    log::info("transport", "connection to " + c->address() + " closed: " + why,
+              {{"peer_address", c->address()},
+               {"peer_node", node},
+               {"peer_cert", c->peer_name},
+               {"reason", why}});
   }
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd(), nullptr);
   c->fail();

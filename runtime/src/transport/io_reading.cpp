@@ -49,7 +49,7 @@ bool io_loop::take_frames(connection& c) {
         close(conns_.at(c.fd()), "handshake frame after the handshake", false);
         return false;
       }
-      ++core_.frames_in;
+      peer_traffic::add(c.traffic->frames_in, 1);
       core_.dispatch(c, hdr, payload);
     } else if (!on_handshake_frame(conns_.at(c.fd()), hdr.kind, payload,
                                    hdr.length)) {
@@ -100,7 +100,10 @@ bool io_loop::read_some(connection& c, bool& more) {
     char* dst = c.uses_tls() ? cipher_in_.data() : c.reader().reserve(read_chunk);
     auto n = ::recv(c.fd(), dst, read_chunk, MSG_DONTWAIT);
     if (n > 0) {
-      core_.bytes_in += static_cast<uint64_t>(n);
+      // The peer's own counter once it is routed (one relaxed add), the
+      // handshake's bytes in the totals only.
+      peer_traffic::add(c.traffic ? c.traffic->bytes_in : core_.bytes_in,
+                        static_cast<uint64_t>(n));
       total += static_cast<size_t>(n);
       if (c.uses_tls()) {
         if (!take_ciphertext(c, dst, static_cast<size_t>(n)))
@@ -192,13 +195,14 @@ bool io_loop::on_handshake_frame(const std::shared_ptr<connection>& c,
       close(c, "wrong proof of the cluster secret", true);
       return false;
     }
+    // Before it is routed: other threads (metrics) read it from then on.
+    c->inbound
+        = std::make_shared<inbound_budget>(core_.settings().max_inbound_bytes);
     if (std::string why; !core_.add_route(c, why)) {
       close(c, why, true);
       return false;
     }
     c->st = connection::state::ready;
-    c->inbound = std::make_shared<inbound_budget>(
-      core_.settings().max_inbound_bytes);
     c->authenticated();
     --unauthenticated_;
     auto host = host_of(c->address());

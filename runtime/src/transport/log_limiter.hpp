@@ -24,10 +24,10 @@ public:
       per_second_(burst / std::chrono::duration<double>(period).count()) {
   }
 
-  /// Logs `message` as a warning of `component` unless `key` used up its
-  /// lines.
+  /// Logs `message` (with `fs`, see log.hpp) as a warning of `component`
+  /// unless `key` used up its lines.
   void warning(const std::string& key, std::string_view component,
-               const std::string& message) {
+               const std::string& message, log::fields fs = {}) {
     std::string note;
     {
       std::lock_guard<std::mutex> guard{mtx_};
@@ -38,7 +38,7 @@ public:
         return;
       note = i->second.suppressed_note();
     }
-    log::warning(component, message + note);
+    log::warning(component, message + note, fs);
   }
 
 private:

@@ -184,6 +184,15 @@ transport::counters transport::stats() const {
   return core_->stats();
 }
 
+std::vector<transport::peer_counters> transport::peer_stats() const {
+  return core_->peer_stats();
+}
+
+std::pair<uint64_t, uint64_t> transport::buffer_limits() const {
+  return {core_->settings().max_pending_bytes,
+          core_->settings().max_inbound_bytes};
+}
+
 std::function<std::string(const caf::node_id&)> transport::identities() const {
   return [weak = std::weak_ptr<transport_core>{core_}](const caf::node_id& n) {
     auto core = weak.lock();

@@ -14,10 +14,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
+#include <caf/node_id.hpp>
 #include <caf/timespan.hpp>
 
 #include "transport/transport_settings.hpp"
@@ -80,6 +83,23 @@ public:
     uint64_t connections = 0;
   };
   counters stats() const;
+
+  /// One peer node with a connection now: its counters since its first
+  /// connection (all of them together) and its buffers at this moment.
+  struct peer_counters {
+    caf::node_id node;
+    uint64_t frames_in = 0, frames_out = 0, bytes_in = 0, bytes_out = 0;
+    uint64_t dropped = 0;
+    uint64_t pending_bytes = 0; ///< waiting to be written to it
+    uint64_t inbound_bytes = 0; ///< its messages unhandled in local mailboxes
+  };
+  /// Every peer node that has a connection (a node whose last connection
+  /// closed is forgotten: its counts stay in stats() only).
+  std::vector<peer_counters> peer_stats() const;
+
+  /// The limits the buffers above fill up to (troupe.max-pending-bytes,
+  /// troupe.max-inbound-bytes), per connection.
+  std::pair<uint64_t, uint64_t> buffer_limits() const;
 
 private:
   explicit transport(std::shared_ptr<transport_core> core);

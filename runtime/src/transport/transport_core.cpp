@@ -44,6 +44,8 @@ void transport_core::stop() {
   {
     std::lock_guard<std::mutex> guard{mtx_};
     peers.swap(peers_);
+    for (auto& [node, p] : peers)
+      retire(p);
   }
   for (auto& [node, p] : peers)
     for (auto& [aid, what] : p.waiting)
@@ -51,16 +53,61 @@ void transport_core::stop() {
   proxies_.clear();
 }
 
+void transport_core::retire(const peer& p) {
+  if (!p.traffic)
+    return;
+  auto& t = *p.traffic;
+  retired_.frames_in += t.frames_in.load(std::memory_order_relaxed);
+  retired_.frames_out += t.frames_out.load(std::memory_order_relaxed);
+  retired_.bytes_in += t.bytes_in.load(std::memory_order_relaxed);
+  retired_.bytes_out += t.bytes_out.load(std::memory_order_relaxed);
+}
+
 transport::counters transport_core::stats() const {
   transport::counters c;
-  c.frames_in = frames_in;
-  c.frames_out = frames_out;
-  c.bytes_in = bytes_in;
-  c.bytes_out = bytes_out;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    c = retired_;
+    for (auto& [node, p] : peers_) {
+      if (!p.traffic)
+        continue;
+      auto& t = *p.traffic;
+      c.frames_in += t.frames_in.load(std::memory_order_relaxed);
+      c.frames_out += t.frames_out.load(std::memory_order_relaxed);
+      c.bytes_in += t.bytes_in.load(std::memory_order_relaxed);
+      c.bytes_out += t.bytes_out.load(std::memory_order_relaxed);
+    }
+  }
+  c.bytes_in += bytes_in.load(std::memory_order_relaxed);
   c.refused_handshakes = refused;
   c.dropped_messages = dropped;
   c.connections = connections_made;
   return c;
+}
+
+std::vector<transport::peer_counters> transport_core::peer_stats() const {
+  std::vector<transport::peer_counters> out;
+  std::lock_guard<std::mutex> guard{mtx_};
+  out.reserve(peers_.size());
+  for (auto& [node, p] : peers_) {
+    if (!p.traffic || p.conns.empty())
+      continue;
+    auto& t = *p.traffic;
+    transport::peer_counters x;
+    x.node = node;
+    x.frames_in = t.frames_in.load(std::memory_order_relaxed);
+    x.frames_out = t.frames_out.load(std::memory_order_relaxed);
+    x.bytes_in = t.bytes_in.load(std::memory_order_relaxed);
+    x.bytes_out = t.bytes_out.load(std::memory_order_relaxed);
+    x.dropped = t.dropped.load(std::memory_order_relaxed);
+    for (auto& c : p.conns) {
+      x.pending_bytes += c->waiting_bytes();
+      if (c->inbound)
+        x.inbound_bytes += c->inbound->bytes.load(std::memory_order_relaxed);
+    }
+    out.push_back(std::move(x));
+  }
+  return out;
 }
 
 caf::strong_actor_ptr transport_core::make_proxy(caf::node_id nid,
@@ -134,7 +181,7 @@ transport_core::send_message(const caf::node_id& node, caf::actor_id aid,
     }
   }
   if (!conn) {
-    ++dropped;
+    count_drop(nullptr);
     limiter_.warning("no-route", "transport",
                      "a message for a node without a connection was dropped "
                      "(too many are waiting for it)");
@@ -144,7 +191,7 @@ transport_core::send_message(const caf::node_id& node, caf::actor_id aid,
   thread_local std::vector<char> buf;
   buf.clear();
   if (auto err = encode_message(buf, aid, *what)) {
-    ++dropped;
+    count_drop(conn.get());
     limiter_.warning("encode", "transport",
                      "cannot send a message to " + conn->address() + ": "
                        + render(err));
@@ -154,19 +201,19 @@ transport_core::send_message(const caf::node_id& node, caf::actor_id aid,
   switch (conn->write(buf.data(), buf.size(), settings_.max_pending_bytes,
                       io_->spinning())) {
     case connection::write_result::deferred:
-      ++frames_out;
-      bytes_out += buf.size();
+      peer_traffic::add(conn->traffic->frames_out, 1);
+      peer_traffic::add(conn->traffic->bytes_out, buf.size());
       io_->defer_flush(conn);
       return conn;
     case connection::write_result::done:
     case connection::write_result::queued:
-      ++frames_out;
-      bytes_out += buf.size();
+      peer_traffic::add(conn->traffic->frames_out, 1);
+      peer_traffic::add(conn->traffic->bytes_out, buf.size());
       if (conn->blocked())
         io_->wake_for_write(conn);
       return conn;
     case connection::write_result::full:
-      ++dropped;
+      count_drop(conn.get());
       limiter_.warning("full:" + conn->address(), "transport",
                        "dropped a message to " + conn->address() + ": "
                          + std::to_string(settings_.max_pending_bytes)
@@ -273,6 +320,9 @@ bool transport_core::add_route(const std::shared_ptr<connection>& c,
             + p.conns.front()->peer_name;
       return false;
     }
+    if (!p.traffic)
+      p.traffic = std::make_shared<peer_traffic>();
+    c->traffic = p.traffic;
     p.conns.push_back(c);
     if (p.conns.size() > 1)
       return true;
@@ -302,6 +352,7 @@ void transport_core::remove_route(const std::shared_ptr<connection>& c) {
     conns.erase(pos);
     if (conns.empty()) {
       lost = true;
+      retire(i->second);
       peers_.erase(i);
     }
   }
@@ -315,6 +366,7 @@ void transport_core::expire_waiting(std::chrono::steady_clock::time_point now) {
     std::lock_guard<std::mutex> guard{mtx_};
     for (auto i = peers_.begin(); i != peers_.end();) {
       if (i->second.conns.empty() && now >= i->second.wait_until) {
+        retire(i->second);
         expired.emplace_back(i->first, std::move(i->second));
         i = peers_.erase(i);
       } else {

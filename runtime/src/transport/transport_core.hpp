@@ -80,6 +80,7 @@ public:
   void stop();
 
   transport::counters stats() const;
+  std::vector<transport::peer_counters> peer_stats() const;
 
   /// The member name `node`'s certificate proves (TLS), or empty.
   std::string certified_name(const caf::node_id& node) const;
@@ -106,7 +107,16 @@ private:
     std::vector<std::pair<wire::kind, std::pair<uint64_t, uint64_t>>> controls;
     std::chrono::steady_clock::time_point wait_until{};
     std::unordered_set<caf::actor_id> monitored; // local actors it watches
+    // Its counters, shared with its connections; made by the first
+    // connection, folded into retired_ when the entry goes.
+    std::shared_ptr<peer_traffic> traffic;
   };
+
+  /// With mtx_ held: keeps what a forgotten peer counted in the totals.
+  /// A sender that still holds one of its connections may count a frame
+  /// after this; that frame is missing from the totals, which never go
+  /// down.
+  void retire(const peer& p);
 
   /// Serializes `what` for `aid` into `out` (a frame); an error if it cannot.
   caf::error encode_message(std::vector<char>& out, caf::actor_id aid,
@@ -148,14 +158,25 @@ private:
   mutable std::mutex mtx_;
   std::unordered_map<caf::node_id, peer> peers_;
   std::unordered_set<caf::actor_id> protected_;
+  transport::counters retired_; // of forgotten peers, with mtx_ held
 
   std::unique_ptr<class io_loop> io_;
   std::atomic<bool> stopped_{false};
   log_limiter limiter_;
 
 public:
-  std::atomic<uint64_t> frames_in{0}, frames_out{0}, bytes_in{0}, bytes_out{0},
-    refused{0}, dropped{0}, connections_made{0};
+  // Frames and bytes of routed connections count in their peer_traffic;
+  // bytes_in here are those read before a connection was routed (the
+  // handshake). dropped counts every drop (the peer's too, when known).
+  std::atomic<uint64_t> bytes_in{0}, refused{0}, dropped{0},
+      connections_made{0};
+
+  /// Counts a drop, in the totals and in the peer's counters if known.
+  void count_drop(const connection* c) {
+    dropped.fetch_add(1, std::memory_order_relaxed);
+    if (c && c->traffic)
+      peer_traffic::add(c->traffic->dropped, 1);
+  }
 };
 
 } // namespace troupe::detail
