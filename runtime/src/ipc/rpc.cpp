@@ -243,8 +243,13 @@ caf::error classify(const caf::error& err, const caf::actor& dest) {
   if (!err)
     return err;
   if (is_link_loss(err))
+    // The request was bounced by the connection's end (the watch of the
+    // receiver or the transport): name the node, as remote_gone does.
     return make_error(errc::node_down,
-                      "the connection to the receiver's node was lost");
+                      dest ? "the connection to " + node_text(dest)
+                               + " was lost before the receiver answered"
+                           : std::string{"the connection to the receiver's "
+                                         "node was lost"});
   if (err.category() != caf::atom("system"))
     return err;
   switch (static_cast<caf::sec>(err.code())) {

@@ -56,6 +56,9 @@ struct agent_settings {
   /// The member name a peer node's certificate proves (mutual TLS), or
   /// empty: a join or self-report under another name is refused.
   std::function<std::string(const caf::node_id&)> certified_name;
+  /// Closes the connections to a node this node has declared down, so that
+  /// links, monitors and proxies to its actors fire (link_layer.hpp).
+  std::function<void(const caf::node_id&, const std::string&)> disconnect;
 };
 
 /// Spawns the agent of node `self`, and beside it a watchdog that ends the

@@ -63,6 +63,15 @@ void notify(agent_actor* self, member_event::kind_t kind,
   for (auto& sub : st.subscribers)
     self->send(sub, member_event{kind, who});
   fire_node_monitors(self, kind, who);
+  // Downing acts: the connection to a member declared down is closed, so
+  // that links, monitors and proxies to its actors fire here
+  // (remote_link_unreachable), pending requests fail and remote children
+  // on it restart elsewhere, even while a frozen process keeps its TCP
+  // connection open. Probes of down members dial it again (connect()); a
+  // node that comes back refutes its `down` and fences itself first.
+  if (kind == member_event::member_down && st.settings.disconnect)
+    if (auto* p = st.members.find(who.name); p && p->node)
+      st.settings.disconnect(p->node, "member " + who.name + " is down");
   // The actors it had this node spawn go with it: nobody else can stop them.
   if (kind == member_event::member_down || kind == member_event::member_left) {
     auto orphans = st.hosted.actors_of(who.name);
@@ -76,6 +85,28 @@ void notify(agent_actor* self, member_event::kind_t kind,
   }
 }
 
+namespace {
+
+/// The cluster declared this node down, or may have (it was away about
+/// down-after or longer): the others close their connections to it, fail what
+/// waited on it and restart its remote children elsewhere. Before it comes
+/// back, it stops every actor it hosts for others, so that no child runs
+/// twice (as Akka's quarantine makes a node restart). A fence after a pause
+/// that nobody judged costs those actors a restart by their supervisors,
+/// never a second copy.
+void fence(agent_actor* self, const std::string& why) {
+  auto hosted = self->state.hosted.actors();
+  log::warning("membership",
+               why + ": stopping the " + std::to_string(hosted.size())
+                 + " actors it hosts for others (their owners restart them "
+                   "elsewhere) before it rejoins",
+               {{"event", "fenced"}, {"actors", std::to_string(hosted.size())}});
+  for (auto& a : hosted)
+    self->send_exit(a, caf::exit_reason::user_shutdown);
+}
+
+} // namespace
+
 bool merge(agent_actor* self, const member_info& m, entry_source from,
            const caf::node_id& speaker) {
   if (!certificate_allows(self, m.name, m.agent ? m.agent.node() : speaker,
@@ -88,6 +119,9 @@ bool merge(agent_actor* self, const member_info& m, entry_source from,
   bool known = self->state.members.find(m.name) != nullptr;
   auto outcome = self->state.members.merge(
       m, std::chrono::steady_clock::now(), from);
+  if (outcome.refuted && m.state == member_state::down)
+    fence(self, "this node was declared down (incarnation "
+                  + std::to_string(m.incarnation) + ")");
   if (!outcome.refused.empty())
     membership_warning(self, "ignored gossip about " + m.name + ": "
                                  + outcome.refused);
@@ -374,14 +408,27 @@ void heartbeat_tick(agent_actor* self) {
   if (st.next_tick != std::chrono::steady_clock::time_point{})
     if (auto late = st.detector.excuse_pause(st.members.peers(), st.next_tick,
                                              now);
-        late > std::chrono::steady_clock::duration::zero())
-      log::warning(
-        "membership",
-        "this node's heartbeat timer ran "
-          + std::to_string(
-            std::chrono::duration_cast<std::chrono::milliseconds>(late).count())
-          + " ms late (the process was paused or starved): its peers' "
-            "silence meanwhile is no evidence, so none is suspected for it");
+        late > std::chrono::steady_clock::duration::zero()) {
+      auto ms = std::to_string(
+        std::chrono::duration_cast<std::chrono::milliseconds>(late).count());
+      log::warning("membership",
+                   "this node's heartbeat timer ran " + ms
+                     + " ms late (the process was paused or starved): its "
+                       "peers' silence meanwhile is no evidence, so none is "
+                       "suspected for it");
+      // Away about as long as the others wait before they declare a node
+      // down: they may have, and restarted what it hosts for them
+      // elsewhere. Their silence can exceed this node's lateness by up to
+      // two heartbeat intervals (the last beat before the pause, this
+      // tick's period), hence the margin.
+      auto threshold = std::max<caf::timespan>(
+        st.settings.suspect_after,
+        st.settings.down_after - 3 * st.settings.heartbeat_interval);
+      if (late > threshold)
+        fence(self, "this node was away " + ms
+                      + " ms, about troupe.down-after or longer: the cluster "
+                        "may have declared it down");
+    }
   for (auto& v : st.detector.check(st.members.peers(), now)) {
     auto* p = st.members.find(v.member);
     if (v.state == member_state::up)

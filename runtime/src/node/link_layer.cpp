@@ -157,6 +157,10 @@ public:
   std::function<std::string(const caf::node_id&)> identities() override {
     return t_->identities();
   }
+  std::function<void(const caf::node_id&, const std::string&)>
+  disconnector() override {
+    return t_->disconnector();
+  }
   std::string own_certified_name() const override {
     return t_->own_certified_name();
   }

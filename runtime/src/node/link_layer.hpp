@@ -51,6 +51,13 @@ public:
   virtual std::string own_certified_name() const {
     return {};
   }
+  /// Closes the connections to a node (troupe's transport: its proxies end
+  /// with remote_link_unreachable). BASP: does nothing, CAF 0.17 closes a
+  /// connection only on its own heartbeat timeout.
+  virtual std::function<void(const caf::node_id&, const std::string&)>
+  disconnector() {
+    return [](const caf::node_id&, const std::string&) {};
+  }
   /// "native" or "basp", for logs.
   virtual const char* name() const = 0;
 

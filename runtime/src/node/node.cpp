@@ -163,6 +163,7 @@ caf::expected<std::unique_ptr<node>> node::start(config& cfg) {
   result->link_ = std::move(*link);
   settings.connector = result->link_->connector();
   settings.certified_name = result->link_->identities();
+  settings.disconnect = result->link_->disconnector();
   result->name_ = cfg.node_name();
   if (auto proven = result->link_->own_certified_name(); !proven.empty()) {
     // With TLS the certificate names the member (issue 12).

@@ -184,6 +184,17 @@ void io_loop::accept_all(listener& l, clock::time_point now) {
   }
 }
 
+void io_loop::disconnect(const caf::node_id& nid, std::string why) {
+  post([this, nid, why = std::move(why)] {
+    std::vector<std::shared_ptr<connection>> to_close;
+    for (auto& [fd, c] : conns_)
+      if (c->st == connection::state::ready && c->peer_node == nid)
+        to_close.push_back(c);
+    for (auto& c : to_close)
+      close(c, why, false);
+  });
+}
+
 void io_loop::close(const std::shared_ptr<connection>& conn,
                     const std::string& why, bool refused) {
   auto c = conn; // `conn` may be the map's own entry, erased below

@@ -43,6 +43,10 @@ public:
   void dial(sockaddr_storage addr, socklen_t len, std::string address,
             std::function<void(caf::expected<caf::strong_actor_ptr>)> done);
 
+  /// Closes every connection to node `nid` (on the I/O thread): its
+  /// proxies end with remote_link_unreachable, as when the peer went away.
+  void disconnect(const caf::node_id& nid, std::string why);
+
   /// A writer found the socket full: make sure EPOLLOUT resumes it.
   void wake_for_write(const std::shared_ptr<connection>&) {
     blocked_writers_.store(true, std::memory_order_release);

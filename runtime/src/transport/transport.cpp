@@ -164,6 +164,20 @@ caf::expected<caf::actor> transport::connect(const std::string& host,
   return caf::actor_cast<caf::actor>(*r);
 }
 
+void transport_core::disconnect(const caf::node_id& nid, std::string why) {
+  if (io_ && !stopped_)
+    io_->disconnect(nid, std::move(why));
+}
+
+std::function<void(const caf::node_id&, const std::string&)>
+transport::disconnector() const {
+  return [weak = std::weak_ptr<transport_core>{core_}](const caf::node_id& n,
+                                                       const std::string& why) {
+    if (auto core = weak.lock())
+      core->disconnect(n, why);
+  };
+}
+
 caf::actor transport::connector() const {
   return connector_;
 }

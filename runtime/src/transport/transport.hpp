@@ -73,6 +73,13 @@ public:
   /// arbitrary actor ids.
   caf::actor proxy_of(const caf::node_id& nid, caf::actor_id aid) const;
 
+  /// Closes the connections to a node (`why` is logged): its proxies here
+  /// end with remote_link_unreachable (links and monitors fire, pending
+  /// requests fail), as if it had gone away; a later dial connects again.
+  /// Safe to call after the transport is gone (then it does nothing).
+  std::function<void(const caf::node_id&, const std::string&)>
+  disconnector() const;
+
   /// Closes everything; idempotent.
   void stop();
 

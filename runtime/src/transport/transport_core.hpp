@@ -64,6 +64,9 @@ public:
   /// Starts a connection to host:port on the I/O thread.
   void dial(const std::string& host, uint16_t port, dial_callback done);
 
+  /// Closes the connections to `nid` (see io_loop::disconnect).
+  void disconnect(const caf::node_id& nid, std::string why);
+
   caf::expected<uint16_t> listen(const std::string& host, uint16_t port,
                                  const caf::actor& published);
 
