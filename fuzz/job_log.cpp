@@ -107,9 +107,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::abort();
     if (log.records() != recs.size())
       std::abort();
-    if (file_size(path)
-        != static_cast<long>(file.size() - log.truncated_bytes()))
-      std::abort(); // the file is not cut where the valid records end
+    // Every byte is a kept record, a skipped range or the torn tail.
+    size_t kept = 0, skipped = 0;
+    for (auto& r : recs)
+      kept += 8 + 9 + r.payload.size();
+    for (auto& d : log.damage())
+      skipped += d.bytes;
+    if (kept + skipped + log.truncated_bytes() != file.size())
+      std::abort();
+    if (log.damage().empty()) {
+      if (file_size(path)
+          != static_cast<long>(file.size() - log.truncated_bytes()))
+        std::abort(); // the file is not cut where the valid records end
+    } else {
+      // Damage in the middle: the file as found is kept aside, and the log
+      // holds the valid records only.
+      if (file_size(log.kept_aside()) != static_cast<long>(file.size())
+          || file_size(path) != static_cast<long>(kept))
+        std::abort();
+      std::remove(log.kept_aside().c_str());
+    }
     if (!log.append(record{troupe::wq::record_kind::ack, 7, {}}))
       std::abort();
   }
