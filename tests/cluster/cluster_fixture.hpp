@@ -102,6 +102,19 @@ struct fixture {
   }
 };
 
+/// The node that answered an echo ("n2:hi" -> "n2") within `timeout`, or
+/// the error text ("error: ...").
+inline std::string echo_node(caf::actor_system& sys, const caf::actor& dest,
+                             caf::timespan timeout = bound) {
+  caf::scoped_actor self{sys};
+  std::string result;
+  self->request(dest, timeout, std::string{"hi"})
+    .receive(
+      [&](std::string& reply) { result = reply.substr(0, reply.find(':')); },
+      [&](caf::error& err) { result = "error: " + render(err); });
+  return result;
+}
+
 /// The test process itself joins the cluster as a node.
 struct member_fixture : fixture {
   test::test_config node_cfg;

@@ -25,6 +25,7 @@ using troupe::tools::local_cluster;
 
 using troupe::test::fixture;
 using troupe::test::member_fixture;
+using troupe::test::echo_node;
 
 TEST_CASE_METHOD(fixture, "three nodes join through a seed and every node sees "
                           "all three up") {
@@ -274,18 +275,6 @@ TEST_CASE_METHOD(member_fixture, "process groups span nodes and broadcast "
     CHECK(total == int64_t{5});
   }
 }
-
-namespace {
-
-/// The node that answered an echo ("n2:hi" -> "n2"), or the error text.
-std::string echo_node(caf::actor_system& sys, const caf::actor& dest) {
-  auto reply = test::ask<std::string>(sys, dest, std::string{"hi"});
-  if (!reply)
-    return "error: " + render(reply.error());
-  return reply->substr(0, reply->find(':'));
-}
-
-} // namespace
 
 TEST_CASE_METHOD(member_fixture, "a supervised remote child is restarted on "
                                  "another node when its node is killed, and "

@@ -42,18 +42,6 @@ bool membership_alive(member_state x) {
          || x == member_state::joining;
 }
 
-/// The node that answered an echo ("n2:hi" -> "n2") within `timeout`, or
-/// the error text.
-std::string echo_node(caf::actor_system& sys, const caf::actor& dest,
-                      caf::timespan timeout = bound) {
-  caf::scoped_actor self{sys};
-  std::string result;
-  self->request(dest, timeout, std::string{"hi"})
-    .receive([&](std::string& reply) { result = reply.substr(0, reply.find(':')); },
-             [&](caf::error& err) { result = "error: " + render(err); });
-  return result;
-}
-
 /// Whether node `n`'s log holds `text`.
 bool logged(const tools::local_node& n, const std::string& text) {
   std::ifstream in{n.log_path};

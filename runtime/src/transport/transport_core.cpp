@@ -53,14 +53,21 @@ void transport_core::stop() {
   proxies_.clear();
 }
 
+namespace {
+
+/// Adds what a peer's connections counted to `c` (the totals).
+void add_traffic(transport::counters& c, const peer_traffic& t) {
+  c.frames_in += t.frames_in.load(std::memory_order_relaxed);
+  c.frames_out += t.frames_out.load(std::memory_order_relaxed);
+  c.bytes_in += t.bytes_in.load(std::memory_order_relaxed);
+  c.bytes_out += t.bytes_out.load(std::memory_order_relaxed);
+}
+
+} // namespace
+
 void transport_core::retire(const peer& p) {
-  if (!p.traffic)
-    return;
-  auto& t = *p.traffic;
-  retired_.frames_in += t.frames_in.load(std::memory_order_relaxed);
-  retired_.frames_out += t.frames_out.load(std::memory_order_relaxed);
-  retired_.bytes_in += t.bytes_in.load(std::memory_order_relaxed);
-  retired_.bytes_out += t.bytes_out.load(std::memory_order_relaxed);
+  if (p.traffic)
+    add_traffic(retired_, *p.traffic);
 }
 
 transport::counters transport_core::stats() const {
@@ -68,15 +75,9 @@ transport::counters transport_core::stats() const {
   {
     std::lock_guard<std::mutex> guard{mtx_};
     c = retired_;
-    for (auto& [node, p] : peers_) {
-      if (!p.traffic)
-        continue;
-      auto& t = *p.traffic;
-      c.frames_in += t.frames_in.load(std::memory_order_relaxed);
-      c.frames_out += t.frames_out.load(std::memory_order_relaxed);
-      c.bytes_in += t.bytes_in.load(std::memory_order_relaxed);
-      c.bytes_out += t.bytes_out.load(std::memory_order_relaxed);
-    }
+    for (auto& [node, p] : peers_)
+      if (p.traffic)
+        add_traffic(c, *p.traffic);
   }
   c.bytes_in += bytes_in.load(std::memory_order_relaxed);
   c.refused_handshakes = refused;
