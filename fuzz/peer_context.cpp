@@ -69,6 +69,10 @@ int decode_peer_message(const uint8_t* data, size_t size) {
   return decode<std::vector<caf::strong_actor_ptr>, caf::message>(
       data, size, [](auto& xs) {
         auto& msg = std::get<1>(xs);
+        // The transport drops what CAF cannot render before anyone sees it
+        // (transport/dispatch.cpp); an error's context is rendered with it.
+        if (!troupe::detail::renderable(msg))
+          return;
         auto& sys = peer_context::get().system();
         for (size_t i = 0; i < msg.size(); ++i)
           if (msg.template match_element<caf::error>(i)) {

@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "node/membership.hpp"
+#include "transport/message_check.hpp"
 #include "test_support.hpp"
 
 using namespace troupe;
@@ -70,6 +71,26 @@ TEST_CASE("a peer's config_value with an unknown type index makes CAF 0.17.6's "
   // fuzz targets accept this one exception and no other
   // (fuzz/peer_context.hpp, throws_known_caf_error).
   CHECK_THROWS_WITH(decode_payload(sys.actors(), bytes), "invalid type found");
+}
+
+TEST_CASE("a peer's error whose context holds a duration of an unknown unit "
+          "is not renderable, so the transport drops it") {
+  // fuzz_node_message, found in CI: a message of one error whose context is
+  // (i32, i32, duration) with the duration's unit byte outside the enum.
+  // Rendering the error renders its context, and CAF's to_string of such a
+  // duration reads past its table of unit names (a SEGV under ASan).
+  std::string text{"\x00\x00\x00\x0a\x40\x3c\x3e\x2b\x40\x65\x72\x72\x6f\x72\x0f\x00\x00\x00\x40\x63\x6f\x6e\x00\x00\x00\x17\x40\x3c\x3e\x2b\x40\x69\x33\x32\x2b\x40\x69\x33\x32\x2b\x40\x64\x75\x72\x61\x74\x69\x6f\x6e\x17\x40\x3c\x2c\x3e\x66\x26\x69\x2b\x40\x7a\x69\x33\x67\x5f\x32\x2b\x75\x76\x72", 69};
+  std::vector<char> bytes{text.begin(), text.end()};
+  test_config cfg;
+  troupe::system sys{add_node_types(cfg)};
+  auto payload = decode_payload(sys.actors(), bytes);
+  REQUIRE(!payload.err);
+  REQUIRE(payload.msg.match_elements<caf::error>());
+  const auto& context = payload.msg.get_as<caf::error>(0).context();
+  REQUIRE(context.match_element<caf::duration>(2));
+  CHECK(static_cast<uint32_t>(context.get_as<caf::duration>(2).unit)
+        > static_cast<uint32_t>(caf::time_unit::nanoseconds));
+  CHECK_FALSE(detail::renderable(payload.msg));
 }
 
 // Found while writing fuzz_gossip_merge: refuting added 1 to the rumour's

@@ -144,4 +144,9 @@ TEST_CASE("a message holding a duration of an unknown unit is not renderable") {
   CHECK_FALSE(renderable(caf::make_message(std::string{"x"}, bad)));
   CHECK_FALSE(renderable(caf::make_message(caf::make_message(bad))));
   CHECK(renderable(caf::make_message(caf::duration{caf::time_unit::seconds, 2})));
+  // fuzz_node_message: an error renders its context, which a peer fills.
+  caf::error reply{uint8_t{1}, caf::atom("peer"), caf::make_message(bad)};
+  CHECK_FALSE(renderable(caf::make_message(reply)));
+  caf::error fine{uint8_t{1}, caf::atom("peer"), caf::make_message(int32_t{1})};
+  CHECK(renderable(caf::make_message(fine)));
 }

@@ -3,12 +3,15 @@
 // caf::duration whose time unit is outside the enum makes caf::to_string
 // read past a table and crash (found by fuzz_spawn_request), and CAF's
 // default handler of unexpected messages renders the message it drops.
-// The transport drops a message holding one (nested messages included).
+// The transport drops a message holding one (nested messages included, and
+// the context of an error: rendering an error renders its context, which a
+// peer fills as it likes; found by fuzz_node_message).
 
 #include <cstddef>
 #include <cstdint>
 
 #include <caf/duration.hpp>
+#include <caf/error.hpp>
 #include <caf/message.hpp>
 
 namespace troupe::detail {
@@ -24,6 +27,9 @@ inline bool renderable(const caf::message& msg, int depth = 0) {
         return false;
     } else if (msg.match_element<caf::message>(i)) {
       if (!renderable(msg.get_as<caf::message>(i), depth + 1))
+        return false;
+    } else if (msg.match_element<caf::error>(i)) {
+      if (!renderable(msg.get_as<caf::error>(i).context(), depth + 1))
         return false;
     }
   }
