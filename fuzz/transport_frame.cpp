@@ -43,7 +43,16 @@ void decode_down(const char* payload, size_t size) {
   auto& ctx = troupe::fuzz::peer_context::get();
   caf::error reason;
   bounded_deserializer source{ctx.unit(), payload + 8, size - 8};
-  static_cast<void>(source(reason));
+  // As transport/dispatch.cpp takes a peer's reason: what reaches monitors
+  // (and their logs) renders.
+  try {
+    if (!source(reason))
+      static_cast<void>(
+        caf::to_string(troupe::detail::renderable_reason(std::move(reason))));
+  } catch (const std::runtime_error& ex) {
+    if (!troupe::fuzz::throws_known_caf_error(ex))
+      throw; // a new finding
+  }
   ctx.reset();
 }
 

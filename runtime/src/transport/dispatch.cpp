@@ -39,7 +39,8 @@ void transport_core::dispatch(connection& c, const wire::header& hdr,
         reason = caf::exit_reason::remote_link_unreachable;
       }
       // Only proxies of the sender's own node.
-      proxies_.erase(c.peer_node, wire::get_u64(payload), std::move(reason));
+      proxies_.erase(c.peer_node, wire::get_u64(payload),
+                     renderable_reason(std::move(reason)));
       return;
     }
     case wire::kind::link:

@@ -36,4 +36,13 @@ inline bool renderable(const caf::message& msg, int depth = 0) {
   return true;
 }
 
+/// `reason` as a peer's down frame may carry it: with its context dropped
+/// (code and category kept) when the context holds a value CAF cannot
+/// render, since every monitor that logs the reason renders its context.
+inline caf::error renderable_reason(caf::error reason) {
+  if (reason && !renderable(reason.context()))
+    return caf::error{reason.code(), reason.category()};
+  return reason;
+}
+
 } // namespace troupe::detail
