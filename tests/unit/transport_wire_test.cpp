@@ -149,6 +149,7 @@ TEST_CASE("a message holding a duration of an unknown unit is not renderable") {
   CHECK_FALSE(renderable(caf::make_message(reply)));
   caf::error fine{uint8_t{1}, caf::atom("peer"), caf::make_message(int32_t{1})};
   CHECK(renderable(caf::make_message(fine)));
+  CHECK(renderable(caf::make_message(caf::error{}))); // no context to read
   // A peer's down frame carries a bare error: its context goes, its code
   // and category stay.
   auto kept = renderable_reason(reply);

@@ -29,7 +29,9 @@ inline bool renderable(const caf::message& msg, int depth = 0) {
       if (!renderable(msg.get_as<caf::message>(i), depth + 1))
         return false;
     } else if (msg.match_element<caf::error>(i)) {
-      if (!renderable(msg.get_as<caf::error>(i).context(), depth + 1))
+      // An empty error has no context (CAF's context() reads through null).
+      const auto& err = msg.get_as<caf::error>(i);
+      if (err && !renderable(err.context(), depth + 1))
         return false;
     }
   }
